@@ -1,0 +1,240 @@
+"""The ``digest`` command: a thin click layer over :mod:`digest.pipeline`.
+
+The only module that imports click and configures logging. Flags default to
+``None`` so that ``digest.toml`` wins unless a flag is given. Every
+:class:`~digest.errors.DigestError` becomes one clear message and its exit
+code (1 for content and configuration, 2 for usage); no traceback reaches a
+user unless they ask for one with ``-vv``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .config import Config, load_config
+from .dates import parse_day, parse_span
+from .errors import DigestError, StrictModeError
+from .output import manifest, to_json
+from .pipeline import build as run_build
+from .pipeline import plan as run_plan
+
+log = logging.getLogger("digest")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Since(click.ParamType):
+    """``2026-11-19`` (a day) or ``7d``/``2w`` (a window length ending with --until)."""
+
+    name = "DATE|Nd"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> date | int:
+        if isinstance(value, (date, int)):
+            return value
+        try:
+            days = parse_span(value)
+            return days if days is not None else parse_day(value)
+        except ValueError as exc:
+            self.fail(f"{exc}; use a date like 2026-11-19 or a span like 7d", param, ctx)
+
+
+class _Day(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return parse_day(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class _Failure(click.ClickException):
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.levelno >= logging.ERROR:
+            return f"error: {message}"
+        if record.levelno >= logging.WARNING:
+            return f"warning: {message}"
+        return message
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+
+
+def _handle_errors(func: F) -> F:
+    """Turn library errors into click failures; hide tracebacks unless -vv."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except StrictModeError as exc:
+            raise _Failure(str(exc), exc.exit_code) from None
+        except DigestError as exc:
+            raise _Failure(str(exc), exc.exit_code) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise _Failure("interrupted", 130) from None
+        except Exception as exc:
+            if log.isEnabledFor(logging.DEBUG):
+                raise
+            raise _Failure(
+                f"internal error: {type(exc).__name__}: {exc} (run again with -vv for details, "
+                "and please report it)",
+                1,
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _selection_options(func: F) -> F:
+    """Options shared by every command that loads and selects posts."""
+    options = [
+        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Configuration file [default: ./digest.toml if present]."),
+        click.option("--posts", "posts_dir", type=click.Path(file_okay=False, path_type=Path),
+                     help="Folder of Markdown posts."),
+        click.option("--templates", "templates_dir",
+                     type=click.Path(file_okay=False, path_type=Path),
+                     help="Folder whose templates override the built-in ones."),
+        click.option("--base-url", help="Site address that relative links are resolved against."),
+        click.option("--timezone", help="IANA time zone of the site, e.g. Europe/London."),
+        click.option("--since", type=_Since(),
+                     help="First day of the window (2026-11-19) or its length (7d, 2w)."),
+        click.option("--until", type=_Day(), help="Last day of the window [default: today]."),
+        click.option("-c", "--category", "categories", multiple=True,
+                     help="Only posts in this category (repeatable)."),
+        click.option("--exclude-category", "exclude_categories", multiple=True,
+                     help="Leave out posts in this category (repeatable)."),
+        click.option("--limit", type=click.IntRange(min=1), help="At most this many posts."),
+        click.option("--strict", is_flag=True, default=None, help="Fail on any warning."),
+        click.option("-v", "--verbose", count=True, help="Say more (-vv: debug)."),
+        click.option("-q", "--quiet", is_flag=True, help="Only errors."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _config(opts: dict[str, Any], **extra: Any) -> Config:
+    since = opts.pop("since")
+    overrides: dict[str, Any] = {
+        "posts_dir": opts.pop("posts_dir"),
+        "templates_dir": opts.pop("templates_dir"),
+        "base_url": opts.pop("base_url"),
+        "timezone": opts.pop("timezone"),
+        "until": opts.pop("until"),
+        "categories": list(opts.pop("categories")) or None,
+        "exclude_categories": list(opts.pop("exclude_categories")) or None,
+        "limit": opts.pop("limit"),
+        "strict": opts.pop("strict"),
+        "since": since if isinstance(since, date) else None,
+        "window_days": since if isinstance(since, int) else None,
+        **extra,
+    }
+    config = load_config(opts.pop("config_file"), overrides=overrides)
+    if isinstance(since, int) and config.since is not None:
+        # A span on the command line beats a fixed first day in the file.
+        config = replace(config, since=None)
+    return config
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="digest")
+def main() -> None:
+    """Turn a folder of blog posts into an email newsletter digest."""
+
+
+@main.command()
+@_selection_options
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder [default: dist/ beside digest.toml].")
+@_handle_errors
+def build(**opts: Any) -> None:
+    """Build digest.html, digest.txt and digest.json for the selected window."""
+    _setup_logging(opts.pop("verbose"), opts.pop("quiet"))
+    config = _config(opts, out_dir=opts.pop("out_dir"))
+    result = run_build(config)
+    window = result.digest.window
+    if not result.digest.entries:
+        log.error(
+            "nothing to send: no posts dated %s to %s; nothing was written",
+            window.since.isoformat(), window.until.isoformat(),
+        )
+        return
+    count = len(result.digest.entries)
+    if log.isEnabledFor(logging.ERROR):
+        click.echo(
+            f"{count} post{'s' if count != 1 else ''} from {window.since} to {window.until} "
+            f"→ {config.out_dir}  ({len(result.rendered.html.encode()) / 1024:.1f} KB HTML)",
+            err=True,
+        )
+        click.echo(f"subject: {result.digest.subject}", err=True)
+
+
+@main.command(name="list")
+@_selection_options
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@_handle_errors
+def list_posts(**opts: Any) -> None:
+    """Show what a build would select, without writing anything."""
+    as_json = opts.pop("as_json")
+    _setup_logging(opts.pop("verbose"), opts.pop("quiet"))
+    config = _config(opts)
+    planned = run_plan(config)
+    if config.strict and planned.warnings:
+        raise StrictModeError([str(w) for w in planned.warnings])
+    if as_json:
+        click.echo(to_json(manifest(planned.digest)), nl=False)
+        return
+    rows = [
+        (e.post.day.isoformat(), section.title, e.post.title, e.post.author, e.post.source)
+        for section in planned.digest.sections
+        for e in section.entries
+    ]
+    window = planned.digest.window
+    if not rows:
+        click.echo(f"no posts dated {window.since} to {window.until}")
+        return
+    headers = ("date", "section", "title", "author", "source")
+    widths = [min(max(len(r[i]) for r in [headers, *rows]), 48) for i in range(len(headers))]
+
+    def line(cells: tuple[str, ...]) -> str:
+        out = []
+        for cell, width in zip(cells, widths, strict=True):
+            cell = cell if len(cell) <= width else cell[: width - 1] + "…"
+            out.append(cell.ljust(width))
+        return "  ".join(out).rstrip()
+
+    click.echo(line(headers))
+    click.echo(line(tuple("-" * w for w in widths)))
+    for row in rows:
+        click.echo(line(row))
+    click.echo(f"\n{len(rows)} posts from {window.since} to {window.until}")

@@ -1,0 +1,358 @@
+"""``digest.toml`` → a frozen :class:`Config`, validated in full before anything runs.
+
+The file is read with the standard library's ``tomllib``. Every value goes
+through one table of field specifications, so a wrong value is reported the
+same way wherever it came from (the file or a command-line flag): the key, what
+was expected and what was found. All problems are collected and reported
+together, so an editor fixes the file in one pass; unknown keys are warnings
+(with a suggestion), never silently ignored.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+from .models import Problem
+
+CONFIG_NAME = "digest.toml"
+
+DEFAULT_SUBJECT = "{{ site_name }}: {{ count }} new post{{ 's' if count != 1 }} this week"
+DEFAULT_PERMALINK = ":year/:month/:day/:slug/"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SectionSpec:
+    """One configured section: its title and the categories that land in it."""
+
+    title: str
+    categories: tuple[str, ...]
+    limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """Every setting a run needs, resolved: paths absolute, values checked."""
+
+    source: Path | None = None
+    site_name: str = "My blog"
+    base_url: str = ""
+    language: str = "en"
+    timezone: str = "UTC"
+    permalink: str = DEFAULT_PERMALINK
+    posts_dir: Path = Path("posts")
+    templates_dir: Path | None = None
+    out_dir: Path = Path("dist")
+    window_days: int = 7
+    since: date | None = None
+    until: date | None = None
+    categories: tuple[str, ...] = ()
+    exclude_categories: tuple[str, ...] = ()
+    limit: int | None = None
+    tags_as_categories: bool = False
+    sections: tuple[SectionSpec, ...] = ()
+    other_section: str = "Other"
+    excerpt_words: int = 55
+    excerpt_more: str = " […]"
+    subject: str = DEFAULT_SUBJECT
+    preheader: str = ""
+    intro: str = ""
+    sender: str = ""
+    reply_to: str = ""
+    unsubscribe_url: str = ""
+    unsubscribe_mailto: str = ""
+    view_online_url: str = ""
+    strict: bool = False
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+# --- validators: each returns the cleaned value or raises ValueError("expected …") ----------
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected a string")
+    return value
+
+
+def _nonempty(value: Any) -> str:
+    text = _str(value).strip()
+    if not text:
+        raise ValueError("expected a non-empty string")
+    return text
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
+
+
+def _int_at_least(low: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected a whole number of at least {low}")
+        if value < low:
+            raise ValueError(f"expected a whole number of at least {low}")
+        return value
+
+    return check
+
+
+def _limit(value: Any) -> int | None:
+    """0 means no limit, which is what an editor writes to switch one off."""
+    number = _int_at_least(0)(value)
+    return number or None
+
+
+def _str_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError("expected a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _http_url(value: Any) -> str:
+    text = _str(value).strip()
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError("expected an absolute http(s) URL like https://example.org/blog/")
+    return text
+
+
+def _base_url(value: Any) -> str:
+    text = _http_url(value)
+    if text and not text.endswith("/"):
+        text += "/"  # so that urljoin keeps a sub-path like /datascience/
+    return text
+
+
+def _mailto(value: Any) -> str:
+    text = _str(value).strip()
+    if not text:
+        return ""
+    if not text.startswith("mailto:"):
+        text = "mailto:" + text
+    if "@" not in text:
+        raise ValueError("expected an address like mailto:unsubscribe@example.org")
+    return text
+
+
+def _timezone(value: Any) -> str:
+    name = _nonempty(value)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("expected an IANA time zone name like Europe/London or UTC") from None
+    return name
+
+
+def _path(value: Any) -> Path:
+    return value if isinstance(value, Path) else Path(_nonempty(value))
+
+
+def _day(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(_str(value))
+    except ValueError:
+        raise ValueError("expected a date like 2026-11-19") from None
+
+
+def _sections(value: Any) -> tuple[SectionSpec, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError('expected an array of tables ([[sections]] with title = "…")')
+    specs = []
+    for number, table in enumerate(value, 1):
+        unknown = set(table) - {"title", "categories", "category", "limit"}
+        if unknown:
+            raise ValueError(f"section {number}: unknown key {sorted(unknown)[0]!r}")
+        try:
+            title = _nonempty(table.get("title"))
+        except ValueError:
+            raise ValueError(f"section {number}: expected a non-empty title") from None
+        cats = table.get("categories", table.get("category", [title]))
+        try:
+            categories = _str_list(cats)
+            limit = _limit(table.get("limit", 0))
+        except ValueError as exc:
+            raise ValueError(f"section {number} ({title!r}): {exc}") from None
+        specs.append(SectionSpec(title=title, categories=categories, limit=limit))
+    return tuple(specs)
+
+
+@dataclass(frozen=True, slots=True)
+class _Field:
+    table: str | None  # None: a top-level key such as [[sections]]
+    key: str
+    attr: str
+    check: Callable[[Any], Any]
+
+    @property
+    def label(self) -> str:
+        return f"[{self.table}] {self.key}" if self.table else self.key
+
+
+FIELDS: tuple[_Field, ...] = (
+    _Field("site", "name", "site_name", _nonempty),
+    _Field("site", "url", "base_url", _base_url),
+    _Field("site", "language", "language", _nonempty),
+    _Field("site", "timezone", "timezone", _timezone),
+    _Field("site", "permalink", "permalink", _nonempty),
+    _Field("paths", "posts", "posts_dir", _path),
+    _Field("paths", "templates", "templates_dir", _path),
+    _Field("paths", "out", "out_dir", _path),
+    _Field("selection", "days", "window_days", _int_at_least(1)),
+    _Field("selection", "since", "since", _day),
+    _Field("selection", "until", "until", _day),
+    _Field("selection", "categories", "categories", _str_list),
+    _Field("selection", "exclude_categories", "exclude_categories", _str_list),
+    _Field("selection", "limit", "limit", _limit),
+    _Field("selection", "tags_as_categories", "tags_as_categories", _bool),
+    _Field("digest", "subject", "subject", _nonempty),
+    _Field("digest", "preheader", "preheader", _str),
+    _Field("digest", "intro", "intro", _str),
+    _Field("digest", "excerpt_words", "excerpt_words", _int_at_least(5)),
+    _Field("digest", "excerpt_more", "excerpt_more", _str),
+    _Field("digest", "other_section", "other_section", _nonempty),
+    _Field("email", "from", "sender", _str),
+    _Field("email", "reply_to", "reply_to", _str),
+    _Field("email", "unsubscribe_url", "unsubscribe_url", _http_url),
+    _Field("email", "unsubscribe_mailto", "unsubscribe_mailto", _mailto),
+    _Field("email", "view_online_url", "view_online_url", _http_url),
+    _Field(None, "sections", "sections", _sections),
+)
+_BY_ATTR = {f.attr: f for f in FIELDS}
+_TABLES = {f.table for f in FIELDS if f.table} | {"export"}
+_PATH_ATTRS = {"posts_dir", "templates_dir", "out_dir"}
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError([f"config file not found: {path}"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"config file is a folder: {path}"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"not valid TOML: {exc}"], where=str(path)) from None
+    except UnicodeDecodeError:
+        raise ConfigError(["not valid UTF-8"], where=str(path)) from None
+
+
+def _unknown_keys(raw: Mapping[str, Any], where: str) -> list[Problem]:
+    warnings = []
+    known_by_table: dict[str | None, set[str]] = {}
+    for f in FIELDS:
+        known_by_table.setdefault(f.table, set()).add(f.key)
+    top_known = _TABLES | known_by_table[None]
+    for key, value in raw.items():
+        if key not in top_known:
+            hint = difflib.get_close_matches(key, sorted(top_known), n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            warnings.append(Problem(where=where, message=f"unknown key {key!r} ignored{extra}"))
+        elif key in known_by_table and isinstance(value, dict):
+            for sub in value:
+                if sub not in known_by_table[key]:
+                    hint = difflib.get_close_matches(sub, sorted(known_by_table[key]), n=1)
+                    extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+                    warnings.append(
+                        Problem(where=where, message=f"unknown key [{key}] {sub!r} ignored{extra}")
+                    )
+    return warnings
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The ``digest.toml`` in the current folder, if there is one."""
+    candidate = (start or Path.cwd()) / CONFIG_NAME
+    return candidate if candidate.is_file() else None
+
+
+def load_config(
+    path: Path | str | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    cwd: Path | None = None,
+) -> Config:
+    """Read, validate and resolve the configuration.
+
+    ``overrides`` maps a :class:`Config` attribute to a value given on the
+    command line (``None`` values are ignored, so flags win only when given).
+    Paths from the file are relative to the file; paths from flags to ``cwd``.
+    Raises :class:`ConfigError` listing every problem.
+    """
+    cwd = cwd or Path.cwd()
+    source = Path(path) if path is not None else find_config(cwd)
+    raw: dict[str, Any] = _read_file(source) if source is not None else {}
+    where = str(source) if source else "defaults"
+    root = source.resolve().parent if source else cwd
+
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    for f in FIELDS:
+        container: Any = raw.get(f.table, {}) if f.table else raw
+        if f.table and not isinstance(container, dict):
+            if f.key == next(x.key for x in FIELDS if x.table == f.table):
+                errors.append(f"[{f.table}]: expected a table, found {_describe(container)}")
+            continue
+        if f.key not in container:
+            continue
+        try:
+            value = f.check(container[f.key])
+        except ValueError as exc:
+            errors.append(f"{f.label}: {exc}, found {_describe(container[f.key])}")
+            continue
+        if f.attr in _PATH_ATTRS:
+            value = (root / value).resolve()
+        values[f.attr] = value
+
+    for attr, given in (overrides or {}).items():
+        if given is None or given == ():
+            continue
+        spec = _BY_ATTR.get(attr)
+        if spec is None:
+            if attr == "strict":
+                values["strict"] = bool(given)
+                continue
+            raise ValueError(f"unknown configuration attribute {attr!r}")
+        label = "--" + attr.replace("_dir", "").replace("_", "-")
+        try:
+            value = spec.check(given)
+        except ValueError as exc:
+            errors.append(f"{label}: {exc}, found {_describe(given)}")
+            continue
+        if attr in _PATH_ATTRS:
+            value = (cwd / value).resolve()
+        values[attr] = value
+
+    if errors:
+        raise ConfigError(errors, where=where if source else None)
+
+    values.setdefault("posts_dir", (root / "posts").resolve())
+    values.setdefault("out_dir", (root / "dist").resolve())
+    if "templates_dir" not in values and (root / "templates").is_dir():
+        values["templates_dir"] = (root / "templates").resolve()
+    warnings = _unknown_keys(raw, where) if source else []
+    return Config(source=source, warnings=tuple(warnings), **values)

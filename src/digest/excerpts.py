@@ -1,0 +1,125 @@
+"""Plain-text excerpts from Markdown bodies written for many generators.
+
+An excerpt is what a subscriber reads under each title, in HTML and in plain
+text alike, so it must be clean prose: no Markdown, no HTML, no Liquid
+(``{% … %}``, ``{{ … }}``), no Hugo shortcodes (``{{< … >}}``), no kramdown
+attribute lists. Code is different: ``{{closure}}`` written inside backticks is
+something the author meant to show, so template syntax is removed only outside
+code.
+
+This runs for selected posts only; Markdown parsing costs ~0.5 ms a post.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .models import Post
+
+MORE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
+
+# Code first, so that template syntax inside it is left alone.
+_CODE = r"""
+    (?P<code>
+        ^[ \t]*(?P<fence>`{3,}|~{3,}).*?^[ \t]*(?P=fence)[ \t]*$   # fenced block
+      | (?P<ticks>`+)(?!`).+?(?<!`)(?P=ticks)(?!`)                 # inline code
+    )"""
+_TEMPLATE = r"""
+    (?P<tpl>
+        \{%-?\s*(?P<lblock>highlight|comment)\b.*?%\}.*?\{%-?\s*end(?P=lblock)\s*-?%\}  # Liquid block
+      | \{\{[<%]\s*(?P<sblock>highlight|code)\b.*?[>%]\}\}.*?\{\{[<%]\s*/(?P=sblock)\s*[>%]\}\}
+      | \{\{[<%].*?[>%]\}\}      # Hugo shortcode
+      | \{%.*?%\}                # Liquid / Nunjucks tag
+      | \{\{.*?\}\}              # Liquid / Nunjucks output
+      | \{\#.*?\#\}              # Nunjucks comment
+      | \{:[^}\n]*\}             # kramdown attribute list
+      | ^[ \t]*[!?]{3}\+?[ \t].*$   # MkDocs admonition header
+    )"""
+_STRIP = re.compile(_CODE + "|" + _TEMPLATE, re.VERBOSE | re.DOTALL | re.MULTILINE)
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]+\]")
+_ATTR_LIST = re.compile(r"\{\s*[.#][\w-][^{}]*\}")
+# A reference link whose definition is missing stays literal in Markdown: keep its text.
+_UNRESOLVED_REF = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
+_SPACE = re.compile(r"\s+")
+
+_MD = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
+
+
+def strip_template_syntax(source: str) -> str:
+    """Remove template tags and generator-specific markup outside code."""
+
+    def keep_code(match: re.Match[str]) -> str:
+        return match.group("code") if match.group("code") is not None else " "
+
+    return _STRIP.sub(keep_code, source)
+
+
+def _html_text(fragment: str) -> str:
+    """Visible text of an HTML fragment (scripts and styles dropped)."""
+    return html.unescape(nh3.clean(fragment, tags=set(), attributes={}))
+
+
+def markdown_text(source: str) -> str:
+    """Markdown (with embedded HTML) → one line of plain prose.
+
+    Headings, code blocks and images are left out: an excerpt is the author's
+    running text, and a heading usually repeats the title.
+    """
+    tokens = _MD.parse(strip_template_syntax(source))
+    parts: list[str] = []
+    skip_inline = False
+    for token in tokens:
+        if token.type == "heading_open":
+            skip_inline = True
+        elif token.type == "heading_close":
+            skip_inline = False
+        elif token.type == "inline" and not skip_inline:
+            parts.append(_inline_text(token.children or []))
+        elif token.type == "html_block":
+            parts.append(_html_text(token.content))
+    text = " ".join(p for p in parts if p)
+    text = _FOOTNOTE_REF.sub("", text)
+    text = _ATTR_LIST.sub("", text)
+    text = _UNRESOLVED_REF.sub(r"\1", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def _inline_text(children: list[Token]) -> str:
+    out: list[str] = []
+    for child in children:
+        if child.type in {"text", "code_inline"}:
+            out.append(child.content)
+        elif child.type in {"softbreak", "hardbreak"}:
+            out.append(" ")
+        elif child.type == "html_inline":
+            # Tags are dropped; an entity-only fragment like <br> adds a space.
+            out.append(" " if child.content.lower().startswith("<br") else "")
+    return "".join(out)
+
+
+def trim_words(text: str, words: int, more: str) -> str:
+    """At most ``words`` words; ``more`` (" […]") marks a cut, as WordPress does."""
+    pieces = text.split()
+    if len(pieces) <= words:
+        return " ".join(pieces)
+    kept = " ".join(pieces[:words]).rstrip(",;:-–—")
+    return kept + more
+
+
+def make_excerpt(post: Post, words: int, more: str) -> str:
+    """The excerpt shown for ``post``.
+
+    In order of preference: the frontmatter's ``excerpt``/``summary``/
+    ``description``; the body before ``<!--more-->``; the start of the body.
+    """
+    if post.excerpt is not None:
+        text = markdown_text(post.excerpt)
+        if text:
+            return trim_words(text, words, more)
+    before_more = MORE.split(post.body, maxsplit=1)[0]
+    return trim_words(markdown_text(before_more), words, more)

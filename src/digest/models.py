@@ -1,0 +1,139 @@
+"""The plain records passed from one stage to the next.
+
+They are frozen so that no stage can change what an earlier one decided, and
+they hold tuples rather than lists for the same reason. This module imports
+nothing from the package: every other module may import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Problem:
+    """Something wrong with one input file or key; a warning unless the run is strict."""
+
+    where: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        place = f"{self.where}:{self.line}" if self.line else self.where
+        return f"{place}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Post:
+    """One post as loaded: metadata normalised, body kept raw until it is selected.
+
+    ``body`` is the Markdown source after the frontmatter. Turning it into an
+    excerpt costs far more than loading, so that happens in ``compose`` and only
+    for the posts that made it into the digest.
+    """
+
+    source: str  # path relative to the posts folder, "/"-separated
+    title: str
+    date: datetime  # aware, in the site time zone
+    url: str
+    author: str = ""
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    excerpt: str | None = None  # from frontmatter, not yet cleaned
+    image: str | None = None
+    featured: bool = False
+    body: str = field(default="", repr=False)
+
+    @property
+    def day(self) -> date:
+        return self.date.date()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadResult:
+    """What reading a posts folder gave: the posts, the drafts left out and the problems."""
+
+    posts: tuple[Post, ...]
+    problems: tuple[Problem, ...] = ()
+    drafts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DateWindow:
+    """Inclusive range of local dates in the site time zone."""
+
+    since: date
+    until: date
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.since <= day <= self.until
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Selection:
+    """The posts chosen for one digest, in digest order, and why others were left out."""
+
+    window: DateWindow
+    posts: tuple[Post, ...]
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """A post as it appears in the email: the excerpt is final plain text."""
+
+    post: Post
+    excerpt: str
+    byline: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Section:
+    title: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Digest:
+    """Everything the templates need, decided: sections, subject, preheader."""
+
+    site_name: str
+    site_url: str
+    language: str
+    window: DateWindow
+    issue_date: date
+    subject: str
+    preheader: str
+    intro: str
+    sections: tuple[Section, ...]
+    unsubscribe_url: str
+    unsubscribe_mailto: str
+    view_online_url: str
+    sender: str
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return tuple(entry for section in self.sections for entry in section.entries)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rendered:
+    """The finished email parts, exactly as they will be written or sent."""
+
+    html: str
+    text: str
+    mjml: str
+    subject: str
+    preheader: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BuildResult:
+    """What ``pipeline.build`` produced and wrote."""
+
+    digest: Digest
+    rendered: Rendered
+    files: tuple[Path, ...]
+    warnings: tuple[Problem, ...]

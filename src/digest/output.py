@@ -1,0 +1,111 @@
+"""Writing build results: atomic files and the JSON manifest.
+
+A run that fails half-way must leave the previous digest intact, so every
+file is written to a temporary file beside its target and moved into place
+only when all of them are ready.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import ExportError
+from .models import Digest, Rendered
+
+HTML_NAME = "digest.html"
+TEXT_NAME = "digest.txt"
+MANIFEST_NAME = "digest.json"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def safe_join(folder: Path, name: str) -> Path:
+    """``folder/name``, refusing any name that would land outside ``folder``."""
+    base = folder.resolve()
+    target = (base / name).resolve()
+    if target != base and base not in target.parents:
+        raise ExportError(f"refusing to write outside the output folder: {name!r}", where=str(base))
+    return target
+
+
+def write_files(folder: Path, contents: Mapping[str, str]) -> tuple[Path, ...]:
+    """Write ``{name: text}`` into ``folder`` all-or-nothing (as far as a file system allows)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"cannot create the output folder: {exc.strerror}", where=str(folder)) from None
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, text in contents.items():
+            target = safe_join(folder, name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            staged.append((tmp, target))
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    except OSError as exc:
+        raise ExportError(f"cannot write the digest: {exc}", where=str(folder)) from None
+    finally:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return tuple(target for _, target in staged)
+
+
+def manifest(digest: Digest) -> dict[str, Any]:
+    """The machine-readable description of a digest (the ``digest.json`` contract)."""
+    return {
+        "subject": digest.subject,
+        "preheader": digest.preheader,
+        "window": {
+            "since": digest.window.since.isoformat(),
+            "until": digest.window.until.isoformat(),
+        },
+        "sections": [
+            {
+                "title": section.title,
+                "posts": [
+                    {
+                        "title": entry.post.title,
+                        "url": entry.post.url,
+                        "date": entry.post.date.isoformat(),
+                        "author": entry.post.author,
+                        "categories": list(entry.post.categories),
+                        "excerpt": entry.excerpt,
+                        "source": entry.post.source,
+                    }
+                    for entry in section.entries
+                ],
+            }
+            for section in digest.sections
+        ],
+    }
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_build(folder: Path, digest: Digest, rendered: Rendered) -> tuple[Path, ...]:
+    return write_files(
+        folder,
+        {
+            HTML_NAME: rendered.html,
+            TEXT_NAME: rendered.text,
+            MANIFEST_NAME: to_json(manifest(digest)),
+        },
+    )

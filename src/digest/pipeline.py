@@ -1,0 +1,79 @@
+"""The one function that runs the stages in order: load → select → compose → render → write.
+
+Read it top to bottom to know what a build does. Warnings from every stage are
+logged as they are found and returned; with ``strict`` they fail the build
+before anything is written.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .compose import compose
+from .config import Config
+from .errors import ConfigError, StrictModeError
+from .models import BuildResult, Digest, LoadResult, Problem, Selection
+from .output import write_build
+from .posts import read_posts
+from .render import render
+from .select import resolve_window, select
+
+log = logging.getLogger("digest")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """What a build would contain, before rendering: used by ``build`` and ``digest list``."""
+
+    loaded: LoadResult
+    selection: Selection
+    digest: Digest
+    warnings: tuple[Problem, ...]
+
+
+def today_in(config: Config) -> date:
+    return datetime.now(config.tz).date()
+
+
+def load(config: Config) -> LoadResult:
+    if not config.posts_dir.is_dir():
+        raise ConfigError(
+            [f"posts folder not found: {config.posts_dir} (set [paths] posts or --posts)"]
+        )
+    return read_posts(config)
+
+
+def plan(config: Config, *, today: date | None = None) -> Plan:
+    """Load, select and compose; log every warning once."""
+    loaded = load(config)
+    window = resolve_window(config, today or today_in(config))
+    selection = select(loaded.posts, config, window)
+    digest = compose(selection, config)
+    warnings = (*config.warnings, *loaded.problems, *selection.problems)
+    for problem in warnings:
+        log.warning("%s", problem)
+    log.info(
+        "loaded %d posts (%d drafts left out); %d selected for %s to %s",
+        len(loaded.posts), len(loaded.drafts), len(digest.entries),
+        window.since.isoformat(), window.until.isoformat(),
+    )
+    return Plan(loaded=loaded, selection=selection, digest=digest, warnings=warnings)
+
+
+def build(config: Config, *, today: date | None = None, write: bool = True) -> BuildResult:
+    """Build the digest; write it to ``config.out_dir`` unless ``write`` is False.
+
+    An empty digest is rendered but never written: there is nothing to send.
+    """
+    planned = plan(config, today=today)
+    if config.strict and planned.warnings:
+        raise StrictModeError([str(w) for w in planned.warnings])
+    rendered = render(planned.digest, config.templates_dir)
+    files = ()
+    if write and planned.digest.entries:
+        files = write_build(config.out_dir, planned.digest, rendered)
+    return BuildResult(
+        digest=planned.digest, rendered=rendered, files=files, warnings=planned.warnings
+    )

@@ -1,0 +1,363 @@
+"""Reading posts from disk: the only module that parses frontmatter.
+
+Real exports disagree on almost everything: YAML, TOML (``+++``) or JSON
+frontmatter; dates as YAML dates, strings with odd offsets, TOML datetimes, or
+only in the file name or a ``path`` field; categories as a string, a list or a
+comma-separated line; authors as a string, a list or mappings. This module
+turns all of that into :class:`~digest.models.Post` records, once, and reports
+every file it cannot use as a :class:`~digest.models.Problem` naming the file
+(and line) instead of stopping the run.
+
+Loading is the hot path (10,000 posts in a big archive), so it does only the
+work every post needs: split, parse the frontmatter, normalise a few fields.
+The body stays raw until a post is selected (see :mod:`digest.excerpts`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterator
+from datetime import date, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
+
+from .config import Config
+from .dates import date_from_name, date_from_path, to_site_time
+from .links import absolute_url
+from .models import LoadResult, Post, Problem
+
+POST_SUFFIXES = frozenset({".md", ".markdown", ".mdx"})
+# Section/list pages of Hugo and Zola, never posts.
+NOT_POSTS = frozenset({"_index.md", "_index.markdown"})
+SKIP_DIRS = frozenset({"_drafts", "node_modules"})
+
+_TRUE = frozenset({"true", "yes", "on", "1", "y"})
+_FALSE = frozenset({"false", "no", "off", "0", "n"})
+
+
+class TomlHandler(BaseHandler):  # type: ignore[misc]
+    """``+++`` frontmatter with the standard library's ``tomllib``.
+
+    python-frontmatter's own TOML handler needs the old ``toml`` package and,
+    without it, silently treats ``+++`` frontmatter as body text.
+    """
+
+    FM_BOUNDARY = re.compile(r"^\+{3,}\s*$", re.MULTILINE)
+    START_DELIMITER = END_DELIMITER = "+++"
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return tomllib.loads(fm)
+
+
+_YAML = YAMLHandler()
+_TOML = TomlHandler()
+_JSON = JSONHandler()
+_HANDLERS: dict[str, tuple[BaseHandler, str]] = {
+    "---": (_YAML, "YAML"),
+    "+++": (_TOML, "TOML"),
+    "{": (_JSON, "JSON"),
+}
+_OPENING = re.compile(r"^(-{3,}|\+{3,}|\{)[ \t]*\r?$", re.MULTILINE)
+_TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+class _Skip(Exception):
+    """A file that is not a usable post; carries the problem to report."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def iter_post_files(folder: Path) -> Iterator[Path]:
+    """Post files below ``folder`` in a stable order (sorted by relative path)."""
+    found = []
+    for path in folder.rglob("*"):
+        rel_parts = path.relative_to(folder).parts
+        if any(p.startswith(".") or p in SKIP_DIRS for p in rel_parts):
+            continue
+        if path.suffix.lower() in POST_SUFFIXES and path.name not in NOT_POSTS and path.is_file():
+            found.append(path)
+    found.sort(key=lambda p: p.relative_to(folder).as_posix())
+    return iter(found)
+
+
+def split_frontmatter(text: str) -> tuple[dict[str, Any], str]:
+    """Split ``text`` into (metadata, body) with python-frontmatter's handlers.
+
+    Raises :class:`_Skip` naming the line where the parser gives one.
+    """
+    text = text.lstrip("\ufeff")
+    stripped = text.lstrip()
+    leading_lines = text[: len(text) - len(stripped)].count("\n")
+    opening = _OPENING.match(stripped)
+    if not opening:
+        raise _Skip("no frontmatter: the first line should be ---, +++ or {", 1 + leading_lines)
+    marker = opening.group(1)
+    handler, kind = _HANDLERS["{" if marker == "{" else marker[:3]]
+    try:
+        fm, body = handler.split(stripped)
+    except ValueError:
+        closing = "}" if kind == "JSON" else marker[:3]
+        raise _Skip(
+            f"{kind} frontmatter opened on line {1 + leading_lines} is never closed "
+            f"(no {closing!r} line after it)",
+            1 + leading_lines,
+        ) from None
+    try:
+        metadata = handler.load(fm)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line = mark.line + 1 + leading_lines if mark is not None else None
+        raise _Skip(f"invalid YAML frontmatter: {problem}", line) from None
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_LINE.search(str(exc))
+        message = _TOML_LINE.sub("", str(exc)).strip()
+        line = int(found.group(1)) + leading_lines if found else None
+        raise _Skip(f"invalid TOML frontmatter: {message}", line) from None
+    except json.JSONDecodeError as exc:
+        raise _Skip(f"invalid JSON frontmatter: {exc.msg}", exc.lineno + leading_lines) from None
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, dict):
+        raise _Skip(
+            f"frontmatter must be a mapping of keys to values, found {type(metadata).__name__}",
+            1 + leading_lines,
+        )
+    return {str(k): v for k, v in metadata.items()}, body
+
+
+def _flag(value: Any) -> bool | None:
+    """YAML 1.1 booleans, plus the strings people put in quotes."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    if isinstance(value, int):
+        return bool(value)
+    return None
+
+
+def is_draft(meta: dict[str, Any]) -> bool:
+    """``draft: true``/``yes``, or ``published: false`` as Jekyll writes it."""
+    return _flag(meta.get("draft")) is True or _flag(meta.get("published")) is False
+
+
+def _clean_text(value: Any) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def display_name(name: str) -> str:
+    """One spelling of a category for display: spacing collapsed, case kept."""
+    return " ".join(name.split())
+
+
+def category_key(name: str) -> str:
+    """The form used to match categories: ``Book-Review``, ``book review`` → ``book review``."""
+    return " ".join(name.casefold().replace("-", " ").replace("_", " ").split())
+
+
+def _terms(value: Any) -> list[str]:
+    """Categories/tags as written: a string, a comma-separated string or a list."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [part for part in (display_name(p) for p in value.split(",")) if part]
+    if isinstance(value, (list, tuple)):
+        out: list[str] = []
+        for item in value:
+            out.extend(_terms(item) if isinstance(item, (list, tuple)) else [_clean_text(item)])
+        return [o for o in out if o]
+    return [_clean_text(value)]
+
+
+def _unique(names: list[str]) -> tuple[str, ...]:
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(category_key(name), name)
+    return tuple(seen.values())
+
+
+def _person(value: Any) -> str:
+    if isinstance(value, dict):
+        for key in ("name", "display_name", "title", "id"):
+            if value.get(key):
+                return _clean_text(value[key])
+        return ""
+    return _clean_text(value)
+
+
+def authors(meta: dict[str, Any]) -> str:
+    """``author``/``authors`` as a byline: "A", "A and B", "A, B and C"."""
+    raw = meta.get("authors", meta.get("author"))
+    people = [p for p in (_person(v) for v in raw) if p] if isinstance(raw, list) else []
+    if not isinstance(raw, list) and raw:
+        people = [p for p in (_person(raw),) if p]
+    if len(people) <= 1:
+        return people[0] if people else ""
+    return ", ".join(people[:-1]) + " and " + people[-1]
+
+
+def _image(meta: dict[str, Any]) -> str | None:
+    for key in ("image", "thumbnail", "cover", "featured_image"):
+        value = meta.get(key)
+        if isinstance(value, dict):
+            value = value.get("image") or value.get("src") or value.get("url") or value.get("path")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+_SLUG_STRIP = re.compile(r"[^\w\s-]", re.UNICODE)
+_SLUG_SPACE = re.compile(r"[\s_-]+")
+
+
+def slugify(text: str) -> str:
+    return _SLUG_SPACE.sub("-", _SLUG_STRIP.sub("", text.casefold())).strip("-")
+
+
+def expand_permalink(pattern: str, *, when: datetime, slug: str, categories: tuple[str, ...]) -> str:
+    """Jekyll/Hugo permalink tokens (``:year/:month/:day/:slug/``) for one post."""
+    tokens = {
+        "year": f"{when.year:04d}",
+        "short_year": f"{when.year % 100:02d}",
+        "month": f"{when.month:02d}",
+        "i_month": str(when.month),
+        "day": f"{when.day:02d}",
+        "i_day": str(when.day),
+        "hour": f"{when.hour:02d}",
+        "minute": f"{when.minute:02d}",
+        "second": f"{when.second:02d}",
+        "slug": slug,
+        "title": slug,
+        "categories": "/".join(slugify(c) for c in categories),
+    }
+    expanded = re.sub(r":([a-z_]+)", lambda m: tokens.get(m.group(1), m.group(0)), pattern)
+    return re.sub(r"/{2,}", "/", expanded)
+
+
+def _date_and_slug(meta: dict[str, Any], path: Path, tz: tzinfo) -> tuple[datetime, str]:
+    stem = path.parent.name if path.stem == "index" else path.stem
+    named = date_from_name(stem)
+    slug = named[1] if named and named[1] else stem
+    if meta.get("slug"):
+        slug = slugify(str(meta["slug"])) or slug
+    value = meta.get("date")
+    if value is not None and value != "":
+        try:
+            return to_site_time(value, tz), slug
+        except ValueError as exc:
+            raise _Skip(f"bad date: {exc}") from None
+    if named:
+        return to_site_time(named[0], tz), slug
+    for key in ("path", "permalink", "url"):
+        if isinstance(meta.get(key), str):
+            found = date_from_path(meta[key])
+            if found:
+                return to_site_time(found, tz), slug
+    # A compact YYYYMMDD prefix (20260319_notes.md) as some MkDocs blogs name files.
+    compact = re.match(r"^(\d{4})(\d{2})(\d{2})[-_]", stem)
+    if compact:
+        try:
+            return to_site_time(date(*map(int, compact.groups())), tz), slug
+        except ValueError:
+            pass
+    raise _Skip("no date: add a 'date' field or name the file YYYY-MM-DD-slug.md")
+
+
+def _post_url(
+    meta: dict[str, Any], config: Config, when: datetime, slug: str, cats: tuple[str, ...]
+) -> str:
+    for key in ("url", "permalink", "path"):
+        value = meta.get(key)
+        if isinstance(value, str) and value.strip():
+            link = expand_permalink(value.strip(), when=when, slug=slug, categories=cats)
+            if key == "path" and not link.endswith("/") and "." not in link.rsplit("/", 1)[-1]:
+                link += "/"  # Zola serves a path as a folder
+            url = absolute_url(link, config.base_url)
+            if url is None:
+                raise _Skip(f"{key} {value!r} is not an http(s) address and no site url is set")
+            return url
+    if not config.base_url:
+        raise _Skip("no URL: set [site] url in digest.toml (or --base-url), or a 'url' field")
+    link = expand_permalink(config.permalink, when=when, slug=slug, categories=cats)
+    url = absolute_url(link, config.base_url)
+    assert url is not None  # base_url is validated as http(s)
+    return url
+
+
+def parse_post(text: str, path: Path, rel: str, config: Config) -> Post | None:
+    """One file's text → a Post, or None for a draft. Raises :class:`_Skip`."""
+    meta, body = split_frontmatter(text)
+    if is_draft(meta):
+        return None
+    title = _clean_text(meta.get("title"))
+    if not title:
+        raise _Skip("no title: add a 'title' field")
+    when, slug = _date_and_slug(meta, path, config.tz)
+    categories = _terms(meta.get("categories", meta.get("category")))
+    tags = _terms(meta.get("tags", meta.get("tag")))
+    if config.tags_as_categories:
+        categories += tags
+    cats = _unique(categories)
+    excerpt = None
+    for key in ("excerpt", "summary", "description"):
+        if isinstance(meta.get(key), str) and meta[key].strip():
+            excerpt = meta[key]
+            break
+    image = _image(meta)
+    return Post(
+        source=rel,
+        title=title,
+        date=when,
+        url=_post_url(meta, config, when, slug, cats),
+        author=authors(meta),
+        categories=cats,
+        tags=_unique(tags),
+        excerpt=excerpt,
+        image=absolute_url(image, config.base_url) if image else None,
+        featured=_flag(meta.get("featured")) is True,
+        body=body,
+    )
+
+
+def read_posts(config: Config) -> LoadResult:
+    """Load every post below ``config.posts_dir``; problems are returned, not raised."""
+    folder = config.posts_dir
+    posts: list[Post] = []
+    problems: list[Problem] = []
+    drafts: list[str] = []
+    for path in iter_post_files(folder):
+        rel = path.relative_to(folder).as_posix()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(where=rel, message=f"not UTF-8 text (byte {exc.start})"))
+            continue
+        except OSError as exc:
+            problems.append(Problem(where=rel, message=f"cannot read: {exc.strerror}"))
+            continue
+        try:
+            post = parse_post(text, path, rel, config)
+        except _Skip as skip:
+            problems.append(Problem(where=rel, message=skip.message, line=skip.line))
+            continue
+        except TypeError as exc:  # e.g. a YAML mapping used as a key
+            problems.append(Problem(where=rel, message=f"unusable frontmatter: {exc}"))
+            continue
+        if post is None:
+            drafts.append(rel)
+        else:
+            posts.append(post)
+    return LoadResult(posts=tuple(posts), problems=tuple(problems), drafts=tuple(drafts))

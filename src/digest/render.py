@@ -1,0 +1,103 @@
+"""Digest → email parts: Jinja2 → MJML → mjml-python → premailer, and a text part.
+
+The only user of mjml-python and premailer. Each step's failure becomes a
+:class:`~digest.errors.RenderError` or :class:`~digest.errors.TemplateError`
+naming the template (and line), never a bare ``ValueError``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import jinja2
+from mjml import mjml2html
+from premailer import Premailer
+
+from .errors import RenderError, TemplateError
+from .models import Digest, Rendered
+from .templates import make_environment
+
+HTML_TEMPLATE = "digest.mjml.j2"
+TEXT_TEMPLATE = "digest.txt.j2"
+
+# Colours chosen for at least 4.5:1 contrast in both schemes (WCAG AA body text).
+PALETTE = {
+    "page": "#f3f5f7",
+    "card": "#ffffff",
+    "text": "#1f2933",
+    "heading": "#102a43",
+    "muted": "#52606d",
+    "link": "#0b5fa5",
+    "rule": "#e4e7eb",
+    "dark_page": "#0f1419",
+    "dark_card": "#1a2027",
+    "dark_text": "#e4e7eb",
+    "dark_heading": "#f5f7fa",
+    "dark_muted": "#a3adb8",
+    "dark_link": "#7cc4fa",
+}
+
+_DOCTYPE = re.compile(r"^\s*<!doctype html>", re.IGNORECASE)
+_BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+\n")
+_TRAILING = re.compile(r"[ \t]+\n")
+
+
+def _render_template(env: jinja2.Environment, name: str, digest: Digest) -> str:
+    try:
+        template = env.get_template(name)
+        return template.render(digest=digest, colors=PALETTE)
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template not found: {exc.name}", where=name) from None
+    except jinja2.TemplateSyntaxError as exc:
+        place = f"{exc.filename or exc.name or name}:{exc.lineno}"
+        raise TemplateError(f"template syntax error: {exc.message}", where=place) from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"template error: {exc}", where=name) from None
+
+
+def mjml_to_html(mjml: str, *, template: str = HTML_TEMPLATE) -> str:
+    """MJML → HTML with class-based CSS inlined; keeps the media queries working.
+
+    Premailer's defaults break MJML output (they strip ``!important`` from
+    media queries, drop style blocks and may fetch stylesheets), hence the
+    settings; it also drops the doctype, which is put back.
+    """
+    try:
+        html = mjml2html(mjml, disable_comments=True)
+    except ValueError as exc:
+        raise RenderError(f"MJML could not be rendered: {exc}", where=template) from None
+    try:
+        inlined = Premailer(
+            html,
+            keep_style_tags=True,
+            strip_important=False,
+            allow_network=False,
+            remove_classes=False,
+            disable_validation=True,
+            cssutils_logging_level=logging.CRITICAL,
+        ).transform()
+    except Exception as exc:  # premailer raises many unrelated types on bad CSS
+        raise RenderError(f"CSS inlining failed: {exc}", where=template) from None
+    if not _DOCTYPE.match(inlined):
+        inlined = "<!doctype html>\n" + inlined
+    return inlined if inlined.endswith("\n") else inlined + "\n"
+
+
+def tidy_text(text: str) -> str:
+    """At most one blank line in a row, no trailing spaces, one final newline."""
+    text = _TRAILING.sub("\n", text.replace("\r\n", "\n"))
+    text = _BLANKS.sub("\n\n", text)
+    return text.strip("\n") + "\n"
+
+
+def render(digest: Digest, templates_dir: Path | None = None) -> Rendered:
+    """Render both parts of the email for ``digest``."""
+    env = make_environment(templates_dir)
+    mjml = _render_template(env, HTML_TEMPLATE, digest)
+    html = mjml_to_html(mjml)
+    text = tidy_text(_render_template(env, TEXT_TEMPLATE, digest))
+    return Rendered(
+        html=html, text=text, mjml=mjml, subject=digest.subject, preheader=digest.preheader
+    )

@@ -1,0 +1,71 @@
+"""Choosing the posts for one digest: pure functions over loaded posts.
+
+Nothing here reads files or the clock: the window's end day is passed in, so
+the same inputs and ``--until`` always give the same selection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from .config import Config
+from .dates import window_start
+from .errors import UsageError
+from .models import DateWindow, Post, Problem, Selection
+from .posts import category_key
+
+
+def resolve_window(config: Config, today: date) -> DateWindow:
+    """The inclusive window: ``--until`` (default today) and ``--since`` or N days back."""
+    until = config.until or today
+    since = config.since or window_start(until, config.window_days)
+    if since > until:
+        raise UsageError(
+            f"the window is empty: --since {since.isoformat()} is after --until {until.isoformat()}"
+        )
+    return DateWindow(since=since, until=until)
+
+
+def digest_order(post: Post) -> tuple[bool, float, str]:
+    """Featured posts first, then newest first; the source path breaks ties stably."""
+    return (not post.featured, -post.date.timestamp(), post.source)
+
+
+def _keys(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(category_key(n) for n in names)
+
+
+def select(posts: Iterable[Post], config: Config, window: DateWindow) -> Selection:
+    """Posts in ``window`` that pass the category filters, once each, in digest order."""
+    include = _keys(config.categories)
+    exclude = _keys(config.exclude_categories)
+    chosen: list[Post] = []
+    for post in posts:
+        if post.day not in window:
+            continue
+        keys = _keys(post.categories)
+        if include and not keys & include:
+            continue
+        if keys & exclude:
+            continue
+        chosen.append(post)
+    chosen.sort(key=digest_order)
+
+    unique: list[Post] = []
+    problems: list[Problem] = []
+    first_with_url: dict[str, Post] = {}
+    for post in chosen:
+        kept = first_with_url.setdefault(post.url, post)
+        if kept is post:
+            unique.append(post)
+        else:
+            problems.append(
+                Problem(
+                    where=post.source,
+                    message=f"same URL as {kept.source} ({post.url}); listed once",
+                )
+            )
+    if config.limit is not None:
+        unique = unique[: config.limit]
+    return Selection(window=window, posts=tuple(unique), problems=tuple(problems))
