@@ -15,6 +15,7 @@ The body stays raw until a post is selected (see :mod:`digest.excerpts`).
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import tomllib
@@ -36,6 +37,8 @@ POST_SUFFIXES = frozenset({".md", ".markdown", ".mdx"})
 NOT_POSTS = frozenset({"_index.md", "_index.markdown"})
 SKIP_DIRS = frozenset({"_drafts", "node_modules"})
 
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//")
+_PAGE_SUFFIXES = (".html", ".htm", ".xml", ".txt")
 _TRUE = frozenset({"true", "yes", "on", "1", "y"})
 _FALSE = frozenset({"false", "no", "off", "0", "n"})
 
@@ -282,8 +285,10 @@ def _post_url(
     for key in ("url", "permalink", "path"):
         value = meta.get(key)
         if isinstance(value, str) and value.strip():
-            link = expand_permalink(value.strip(), when=when, slug=slug, categories=cats)
-            if key == "path" and not link.endswith("/") and "." not in link.rsplit("/", 1)[-1]:
+            link = value.strip()
+            if not _SCHEME.match(link):  # a pattern or a path, not an address
+                link = expand_permalink(link, when=when, slug=slug, categories=cats)
+            if key == "path" and not link.endswith("/") and not link.endswith(_PAGE_SUFFIXES):
                 link += "/"  # Zola serves a path as a folder
             url = absolute_url(link, config.base_url)
             if url is None:
@@ -302,7 +307,7 @@ def parse_post(text: str, path: Path, rel: str, config: Config) -> Post | None:
     meta, body = split_frontmatter(text)
     if is_draft(meta):
         return None
-    title = _clean_text(meta.get("title"))
+    title = html.unescape(_clean_text(meta.get("title")))
     if not title:
         raise _Skip("no title: add a 'title' field")
     when, slug = _date_and_slug(meta, path, config.tz)

@@ -1,0 +1,82 @@
+"""Shared fixtures: the repository's sample project, the real corpora, and small posts."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.config import Config, load_config
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("DIGEST_SHARED", REPO.parent / "shared"))
+CORPORA = SHARED / "corpora"
+SAMPLE_UNTIL = "2026-11-26"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite tests/golden/ from the current output instead of comparing.",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def sample_config() -> Config:
+    return load_config(REPO / "digest.toml")
+
+
+@pytest.fixture
+def corpora() -> Path:
+    if not CORPORA.is_dir():
+        pytest.skip(f"real-post corpora not found at {CORPORA} (../shared is absent)")
+    return CORPORA
+
+
+WritePost = Callable[..., Path]
+
+
+@pytest.fixture
+def write_post(tmp_path: Path) -> WritePost:
+    """Write a post below tmp_path/posts; text is dedented so tests read naturally."""
+
+    def write(name: str, text: str, *, raw: bool = False) -> Path:
+        path = tmp_path / "posts" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text if raw else textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    (tmp_path / "posts").mkdir(exist_ok=True)
+    return write
+
+
+@pytest.fixture
+def tmp_config(tmp_path: Path) -> Callable[..., Config]:
+    """A Config for tmp_path/posts with a base URL, plus any overrides."""
+
+    def make(**overrides: object) -> Config:
+        values: dict[str, object] = {
+            "posts_dir": tmp_path / "posts",
+            "base_url": "https://blog.example.org/",
+            "timezone": "UTC",
+            "out_dir": tmp_path / "out",
+        }
+        values.update(overrides)
+        return load_config(None, overrides=values, cwd=tmp_path)
+
+    return make
