@@ -38,10 +38,11 @@ _TEMPLATE = r"""
       | \{\{.*?\}\}              # Liquid / Nunjucks output
       | \{\#.*?\#\}              # Nunjucks comment
       | \{:[^}\n]*\}             # kramdown attribute list
-      | ^[ \t]*[!?]{3}\+?[ \t].*$   # MkDocs admonition header
+      | ^[ \t]*[!?]{3}\+?[ \t][^\n]*$   # MkDocs admonition header
+      | ^\[\^[^\]\n]+\]:[^\n]*$      # footnote definition
+      | \[\^[^\]\s]+\]               # footnote reference
     )"""
 _STRIP = re.compile(_CODE + "|" + _TEMPLATE, re.VERBOSE | re.DOTALL | re.MULTILINE)
-_FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]+\]")
 _ATTR_LIST = re.compile(r"\{\s*[.#][\w-][^{}]*\}")
 # A reference link whose definition is missing stays literal in Markdown: keep its text.
 _UNRESOLVED_REF = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
@@ -83,7 +84,6 @@ def markdown_text(source: str) -> str:
         elif token.type == "html_block":
             parts.append(_html_text(token.content))
     text = " ".join(p for p in parts if p)
-    text = _FOOTNOTE_REF.sub("", text)
     text = _ATTR_LIST.sub("", text)
     text = _UNRESOLVED_REF.sub(r"\1", text)
     return _SPACE.sub(" ", text).strip()

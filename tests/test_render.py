@@ -1,0 +1,136 @@
+"""Rendering: escaping, both parts, template overrides, errors, determinism, golden files."""
+
+import re
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from digest.config import Config
+from digest.errors import RenderError, TemplateError
+from digest.pipeline import build, plan
+from digest.render import mjml_to_html, render
+
+from .conftest import REPO, WritePost
+
+GOLDEN = Path(__file__).parent / "golden"
+UNTIL = date(2026, 11, 26)
+
+
+@pytest.fixture
+def hostile(write_post: WritePost, tmp_config) -> Config:
+    write_post(
+        "2026-11-25-evil.md",
+        """
+        ---
+        title: "<script>alert('x')</script> & <b>bold</b> {{ 7*7 }}"
+        author: "<img src=x onerror=alert(1)>"
+        categories: ["<i>Cat</i>"]
+        excerpt: '<a href="javascript:alert(1)">click</a> &amp; more'
+        ---
+        Body.
+        """,
+    )
+    write_post("2026-11-24-plain.md", "---\ntitle: Plain & simple\n---\nJust text.\n", raw=True)
+    return tmp_config(until=UNTIL)
+
+
+def test_post_content_is_escaped_in_html(hostile: Config) -> None:
+    result = build(hostile, write=False)
+    html = result.rendered.html
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html or "&lt;script&gt;alert('x')&lt;/script&gt;" in html
+    assert "onerror=alert" not in html.replace("&lt;img src=x onerror=alert(1)&gt;", "")
+    assert "javascript:" not in html
+    assert "{{ 7*7 }}" in html  # literal text, not evaluated
+    assert "Plain &amp; simple" in html
+
+
+def test_text_part_is_plain_wrapped_and_complete(hostile: Config) -> None:
+    text = build(hostile, write=False).rendered.text
+    assert "Plain & simple" in text and "&amp;" not in text
+    assert "<script>alert('x')</script> & <b>bold</b> {{ 7*7 }}" in text  # plain text: shown as written
+    assert "click & more" in text  # the excerpt is prose; the unsafe link is gone
+    for line in text.splitlines():
+        assert len(line) <= 72 or line.startswith(("Read more: http", "Unsubscribe: ", "View in your browser: ")), line
+    assert "Read more: https://blog.example.org/2026/11/25/evil/" in text
+    assert text.endswith("\n") and "\n\n\n" not in text
+
+
+def test_read_more_links_have_unique_accessible_names(sample_config: Config) -> None:
+    html = build(replace(sample_config, until=UNTIL), write=False).rendered.html
+    labels = re.findall(r'aria-label="(Read more: [^"]+)"', html)
+    assert len(labels) == 5
+    assert len(set(labels)) == len(labels)
+    assert '<html lang="en-GB"' in html
+    assert html.startswith("<!doctype html>")
+
+
+def test_media_queries_keep_important_and_css_is_inlined(sample_config: Config) -> None:
+    html = build(replace(sample_config, until=UNTIL), write=False).rendered.html
+    assert re.search(r"@media only screen and \(min-width:480px\)\s*\{[^}]*!important", html)
+    assert "prefers-color-scheme: dark" in html
+    assert re.search(r'<a href="[^"]+" aria-label="Read more: [^"]+" style="[^"]*font-weight:\s*600', html)
+
+
+def test_user_templates_override_and_extend_the_builtin(sample_config: Config, tmp_path: Path) -> None:
+    (tmp_path / "digest.txt.j2").write_text(
+        '{% extends "builtin/digest.txt.j2" %}{% block footer %}CUSTOM FOOTER{% endblock %}'
+    )
+    (tmp_path / "digest.mjml.j2").write_text(
+        '{% extends "builtin/digest.mjml.j2" %}'
+        "{% block intro %}<mj-section><mj-column><mj-text>Hello {{ digest.site_name }}</mj-text>"
+        "</mj-column></mj-section>{% endblock %}"
+    )
+    result = build(replace(sample_config, until=UNTIL, templates_dir=tmp_path), write=False)
+    assert result.rendered.text.rstrip().endswith("CUSTOM FOOTER")
+    assert "Hello Leading Well" in result.rendered.html
+    assert "Welcome to this week" not in result.rendered.html
+    assert "Saying no without closing the door" in result.rendered.html
+
+
+def test_template_errors_name_file_and_line(sample_config: Config, tmp_path: Path) -> None:
+    (tmp_path / "digest.txt.j2").write_text("line one\n{% if %}\n")
+    digest = plan(replace(sample_config, until=UNTIL)).digest
+    with pytest.raises(TemplateError) as caught:
+        render(digest, tmp_path)
+    assert "digest.txt.j2:2" in str(caught.value)
+    (tmp_path / "digest.txt.j2").write_text("{{ digest.no_such_field }}\n")
+    with pytest.raises(TemplateError, match="no_such_field"):
+        render(digest, tmp_path)
+
+
+def test_broken_mjml_is_a_render_error_naming_the_template() -> None:
+    with pytest.raises(RenderError, match="digest.mjml.j2: MJML could not be rendered"):
+        mjml_to_html("<mjml><mj-body><mj-section>")
+
+
+def test_rendering_is_deterministic(sample_config: Config) -> None:
+    config = replace(sample_config, until=UNTIL)
+    first = build(config, write=False).rendered
+    second = build(config, write=False).rendered
+    assert first == second
+
+
+def test_golden_sample_digest(sample_config: Config, update_golden: bool) -> None:
+    """The whole sample digest, byte for byte. Regenerate with: pytest --update-golden"""
+    rendered = build(replace(sample_config, until=UNTIL), write=False).rendered
+    for name, content in (("sample.html", rendered.html), ("sample.txt", rendered.text)):
+        path = GOLDEN / name
+        if update_golden:
+            path.write_text(content, encoding="utf-8")
+            continue
+        assert path.exists(), f"{path} is missing: run pytest --update-golden"
+        assert content == path.read_text(encoding="utf-8"), (
+            f"{name} differs from the golden file; if the change is intended, run pytest --update-golden"
+        )
+
+
+def test_builtin_templates_are_found_from_a_checkout() -> None:
+    from digest.templates import builtin_templates_dir
+
+    found = builtin_templates_dir()
+    assert (found / "digest.mjml.j2").is_file() and (found / "digest.txt.j2").is_file()
+    # Installed: the packaged copy; from a checkout: templates/ at the top of the repo.
+    assert found.parent.name == "digest" or found == REPO / "templates"

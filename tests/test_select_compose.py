@@ -1,0 +1,135 @@
+"""Selection and composition are pure: tested on in-memory posts."""
+
+from dataclasses import replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from digest.compose import compose, derive_preheader, group
+from digest.config import Config, SectionSpec
+from digest.errors import ConfigError, UsageError
+from digest.models import DateWindow, Entry, Post
+from digest.select import resolve_window, select
+
+TZ = ZoneInfo("Europe/London")
+WEEK = DateWindow(since=date(2026, 11, 20), until=date(2026, 11, 26))
+
+
+def post(name: str, day: str, *cats: str, featured: bool = False, url: str | None = None, hour: int = 9) -> Post:
+    y, m, d = map(int, day.split("-"))
+    return Post(
+        source=f"{name}.md", title=name.title(), date=datetime(y, m, d, hour, tzinfo=TZ),
+        url=url or f"https://x.example/{name}/", categories=cats, featured=featured,
+        author="Ann", body=f"Body of {name}.",
+    )
+
+
+def config(**kw: object) -> Config:
+    return replace(Config(timezone="Europe/London"), **kw)
+
+
+def titles(posts) -> list[str]:
+    return [p.title for p in posts]
+
+
+def test_window_is_inclusive_and_excludes_the_future() -> None:
+    posts = [
+        post("before", "2026-11-19", hour=23),
+        post("first", "2026-11-20", hour=0),
+        post("last", "2026-11-26", hour=23),
+        post("future", "2026-11-27", hour=0),
+    ]
+    assert titles(select(posts, config(), WEEK).posts) == ["Last", "First"]
+
+
+def test_resolve_window_from_until_span_and_since() -> None:
+    assert resolve_window(config(), date(2026, 11, 26)) == WEEK
+    assert resolve_window(config(window_days=14, until=date(2026, 11, 26)), date(2030, 1, 1)).since == date(2026, 11, 13)
+    assert resolve_window(config(since=date(2026, 11, 1)), date(2026, 11, 26)).since == date(2026, 11, 1)
+    with pytest.raises(UsageError, match="the window is empty"):
+        resolve_window(config(since=date(2026, 12, 1), until=date(2026, 11, 26)), date(2026, 11, 26))
+
+
+def test_category_filters_match_normalised_names() -> None:
+    posts = [post("a", "2026-11-21", "Book Review"), post("b", "2026-11-22", "leadership"), post("c", "2026-11-23")]
+    assert titles(select(posts, config(categories=("book-review",)), WEEK).posts) == ["A"]
+    assert titles(select(posts, config(exclude_categories=("LEADERSHIP",)), WEEK).posts) == ["C", "A"]
+    both = config(categories=("Book Review", "Leadership"), exclude_categories=("leadership",))
+    assert titles(select(posts, both, WEEK).posts) == ["A"]
+
+
+def test_featured_first_then_newest_then_source_and_limit() -> None:
+    posts = [
+        post("old-featured", "2026-11-20", featured=True),
+        post("new", "2026-11-25"),
+        post("same-b", "2026-11-23"),
+        post("same-a", "2026-11-23"),
+    ]
+    assert titles(select(posts, config(), WEEK).posts) == ["Old-Featured", "New", "Same-A", "Same-B"]
+    assert titles(select(posts, config(limit=2), WEEK).posts) == ["Old-Featured", "New"]
+
+
+def test_duplicate_urls_are_listed_once_with_a_warning() -> None:
+    posts = [post("a", "2026-11-21", url="https://x.example/same/"), post("b", "2026-11-22", url="https://x.example/same/")]
+    selection = select(posts, config(), WEEK)
+    assert titles(selection.posts) == ["B"]
+    [problem] = selection.problems
+    assert problem.where == "a.md" and "same URL as b.md" in problem.message
+
+
+def test_sections_in_configured_order_with_other_last_and_limits() -> None:
+    specs = (
+        SectionSpec(title="Reviews", categories=("Book Review",), limit=1),
+        SectionSpec(title="Leaders", categories=("Leadership", "Blog")),
+    )
+    posts = [
+        post("r1", "2026-11-25", "book review"),
+        post("r2", "2026-11-24", "Book Review"),
+        post("l1", "2026-11-23", "Blog"),
+        post("x", "2026-11-22", "Misc"),
+        post("both", "2026-11-21", "Leadership", "Book Review"),
+    ]
+    digest = compose(select(posts, config(sections=specs, other_section="Also"), WEEK), config(sections=specs, other_section="Also"))
+    assert [(s.title, [e.post.title for e in s.entries]) for s in digest.sections] == [
+        ("Reviews", ["R1"]),
+        ("Leaders", ["L1"]),
+        ("Also", ["X"]),
+    ]
+
+
+def test_without_configured_sections_one_per_first_category() -> None:
+    entries = [
+        Entry(post=post("a", "2026-11-25", "News"), excerpt="", byline=""),
+        Entry(post=post("b", "2026-11-24", "Views", "News"), excerpt="", byline=""),
+        Entry(post=post("c", "2026-11-23", "news"), excerpt="", byline=""),
+        Entry(post=post("d", "2026-11-22"), excerpt="", byline=""),
+    ]
+    sections = group(entries, config())
+    assert [(s.title, [e.post.title for e in s.entries]) for s in sections] == [
+        ("News", ["A", "C"]), ("Views", ["B"]), ("Other", ["D"]),
+    ]
+
+
+def test_subject_byline_and_preheader() -> None:
+    posts = [post("a", "2026-11-25", "News"), post("b", "2026-11-24", "News")]
+    cfg = config(site_name="Site", subject="{{ site_name }}: {{ first_title }} +{{ count - 1 }} ({{ until | longdate }})")
+    digest = compose(select(posts, cfg, WEEK), cfg)
+    assert digest.subject == "Site: A +1 (26 November 2026)"
+    assert digest.entries[0].byline == "Ann · 25 November 2026 · News"
+    assert digest.preheader == "Body of a. Body of b."
+    assert digest.issue_date == date(2026, 11, 26)
+    fixed = config(preheader="This week: {{ titles | join(', ') }}")
+    assert compose(select(posts, fixed, WEEK), fixed).preheader == "This week: A, B"
+
+
+def test_bad_subject_template_is_a_config_error() -> None:
+    cfg = config(subject="{{ nope }}")
+    with pytest.raises(ConfigError, match=r"\[digest\] subject: cannot render"):
+        compose(select([], cfg, WEEK), cfg)
+
+
+def test_long_preheader_is_cut_at_a_word() -> None:
+    long = Entry(post=post("a", "2026-11-25"), excerpt="word " * 60, byline="")
+    text = derive_preheader((long,))
+    assert len(text) <= 141 and text.endswith("word…")
