@@ -190,7 +190,7 @@ def build(**opts: Any) -> None:
         )
         return
     count = len(result.digest.entries)
-    if log.isEnabledFor(logging.ERROR):
+    if log.isEnabledFor(logging.WARNING):  # -q leaves only errors
         click.echo(
             f"{count} post{'s' if count != 1 else ''} from {window.since} to {window.until} "
             f"→ {config.out_dir}  ({len(result.rendered.html.encode()) / 1024:.1f} KB HTML)",
