@@ -173,7 +173,7 @@ def test_quiet_and_verbose(runner: CliRunner, project: Path) -> None:
     quiet = build(runner, project, "-q")
     assert quiet.exit_code == 0 and quiet.output == ""
     verbose = build(runner, project, "-v")
-    assert "loaded 29 posts (1 drafts left out); 5 selected" in verbose.output
+    assert "loaded 30 posts (drafts left out: 1); 5 selected" in verbose.output
 
 
 def test_python_dash_m_and_version(runner: CliRunner) -> None:

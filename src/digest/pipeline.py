@@ -55,7 +55,7 @@ def plan(config: Config, *, today: date | None = None) -> Plan:
     for problem in warnings:
         log.warning("%s", problem)
     log.info(
-        "loaded %d posts (%d drafts left out); %d selected for %s to %s",
+        "loaded %d posts (drafts left out: %d); %d selected for %s to %s",
         len(loaded.posts), len(loaded.drafts), len(digest.entries),
         window.since.isoformat(), window.until.isoformat(),
     )
