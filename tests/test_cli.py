@@ -50,7 +50,20 @@ def test_build_writes_html_text_and_manifest(runner: CliRunner, project: Path) -
 
 def test_flags_override_config(runner: CliRunner, project: Path) -> None:
     out = project / "elsewhere"
-    result = build(runner, project, "--since", "14d", "-c", "book review", "-c", "Interview", "--limit", "3", "--out", str(out))
+    result = build(
+        runner,
+        project,
+        "--since",
+        "14d",
+        "-c",
+        "book review",
+        "-c",
+        "Interview",
+        "--limit",
+        "3",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((out / "digest.json").read_text())
     assert data["window"]["since"] == "2026-11-13"
@@ -90,7 +103,9 @@ def test_output_is_byte_identical_across_runs(runner: CliRunner, project: Path) 
         (["--no-such-flag"], "No such option"),
     ],
 )
-def test_usage_errors_exit_2(runner: CliRunner, project: Path, args: list[str], message: str) -> None:
+def test_usage_errors_exit_2(
+    runner: CliRunner, project: Path, args: list[str], message: str
+) -> None:
     result = build(runner, project, *args)
     assert result.exit_code == 2
     assert message in result.output
@@ -100,7 +115,10 @@ def test_usage_errors_exit_2(runner: CliRunner, project: Path, args: list[str], 
 def test_empty_window_is_a_usage_error(runner: CliRunner, project: Path) -> None:
     result = build(runner, project, "--since", "2026-12-01")
     assert result.exit_code == 2
-    assert "error: the window is empty: --since 2026-12-01 is after --until 2026-11-26" in result.output
+    assert (
+        "error: the window is empty: --since 2026-12-01 is after --until 2026-11-26"
+        in result.output
+    )
 
 
 def test_config_and_content_errors_exit_1(runner: CliRunner, project: Path) -> None:
@@ -114,7 +132,9 @@ def test_config_and_content_errors_exit_1(runner: CliRunner, project: Path) -> N
     assert "Traceback" not in result.output
 
 
-def test_malformed_post_warns_and_build_goes_on_unless_strict(runner: CliRunner, project: Path) -> None:
+def test_malformed_post_warns_and_build_goes_on_unless_strict(
+    runner: CliRunner, project: Path
+) -> None:
     (project / "posts" / "2026-11-25-broken.md").write_text("---\ntitle: [unclosed\n---\nBody\n")
     result = build(runner, project)
     assert result.exit_code == 0, result.output
@@ -148,10 +168,14 @@ def test_nothing_selected_writes_nothing(runner: CliRunner, project: Path) -> No
     assert not (project / "dist").exists()
 
 
-def test_runs_on_defaults_without_a_config_file(runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_runs_on_defaults_without_a_config_file(
+    runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (project / "digest.toml").unlink()
     monkeypatch.chdir(project)
-    result = runner.invoke(main, ["build", "--until", SAMPLE_UNTIL, "--base-url", "https://b.example/"])
+    result = runner.invoke(
+        main, ["build", "--until", SAMPLE_UNTIL, "--base-url", "https://b.example/"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((project / "dist" / "digest.json").read_text())
     assert data["sections"][0]["posts"][0]["url"].startswith("https://b.example/2026/11/")
@@ -180,5 +204,7 @@ def test_python_dash_m_and_version(runner: CliRunner) -> None:
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "digest", "--version"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "digest", "--version"], capture_output=True, text=True, check=True
+    )
     assert done.stdout.startswith("digest, version ")

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,12 +23,24 @@ LONDON = ZoneInfo("Europe/London")
         ("2014-1-5", datetime(2014, 1, 5)),
         ("2026-11-19 09:30", datetime(2026, 11, 19, 9, 30)),
         ("2026-11-19T09:30:15.250", datetime(2026, 11, 19, 9, 30, 15, 250000)),
-        ("2019-07-02 11:21:02 -0400", datetime(2019, 7, 2, 11, 21, 2, tzinfo=timezone(timedelta(hours=-4)))),
-        ("2026-11-19 09:30 -5", datetime(2026, 11, 19, 9, 30, tzinfo=timezone(timedelta(hours=-5)))),
-        ("2026-11-19T09:30:00Z", datetime(2026, 11, 19, 9, 30, tzinfo=timezone.utc)),
-        ("2026-11-19T09:30:00+05:30", datetime(2026, 11, 19, 9, 30, tzinfo=timezone(timedelta(hours=5, minutes=30)))),
+        (
+            "2019-07-02 11:21:02 -0400",
+            datetime(2019, 7, 2, 11, 21, 2, tzinfo=timezone(timedelta(hours=-4))),
+        ),
+        (
+            "2026-11-19 09:30 -5",
+            datetime(2026, 11, 19, 9, 30, tzinfo=timezone(timedelta(hours=-5))),
+        ),
+        ("2026-11-19T09:30:00Z", datetime(2026, 11, 19, 9, 30, tzinfo=UTC)),
+        (
+            "2026-11-19T09:30:00+05:30",
+            datetime(2026, 11, 19, 9, 30, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+        ),
         # Jekyll's own corpus has this; Ruby's Time.parse accepts it.
-        ("2023-01-29 18:30:22 2023 -0800", datetime(2023, 1, 29, 18, 30, 22, tzinfo=timezone(timedelta(hours=-8)))),
+        (
+            "2023-01-29 18:30:22 2023 -0800",
+            datetime(2023, 1, 29, 18, 30, 22, tzinfo=timezone(timedelta(hours=-8))),
+        ),
     ],
 )
 def test_parse_date_string_accepts_real_world_shapes(text: str, expected: datetime) -> None:
@@ -36,7 +48,9 @@ def test_parse_date_string_accepts_real_world_shapes(text: str, expected: dateti
     assert parse_date_string(text).tzinfo == expected.tzinfo
 
 
-@pytest.mark.parametrize("text", ["next tuesday", "2026-13-01", "2026-02-30", "19/11/2026", "2026-11-19 25:00"])
+@pytest.mark.parametrize(
+    "text", ["next tuesday", "2026-13-01", "2026-02-30", "19/11/2026", "2026-11-19 25:00"]
+)
 def test_parse_date_string_rejects_nonsense_with_the_value_in_the_message(text: str) -> None:
     with pytest.raises(ValueError, match="date"):
         parse_date_string(text)

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -8,8 +8,12 @@ from digest.models import Post
 
 def post(body: str = "", excerpt: str | None = None) -> Post:
     return Post(
-        source="a.md", title="T", date=datetime(2026, 1, 1, tzinfo=timezone.utc),
-        url="https://x.example/a/", body=body, excerpt=excerpt,
+        source="a.md",
+        title="T",
+        date=datetime(2026, 1, 1, tzinfo=UTC),
+        url="https://x.example/a/",
+        body=body,
+        excerpt=excerpt,
     )
 
 
@@ -18,18 +22,27 @@ def post(body: str = "", excerpt: str | None = None) -> Post:
     [
         ("Some **bold** and _em_ and [a link](https://x.example).", "Some bold and em and a link."),
         ("Liquid {% include note.html text='x' %}gone, {{ page.title }} too.", "Liquid gone, too."),
-        ("Hugo {{< youtube id=\"abc\" >}} and {{% notice %}}inner{{% /notice %}} text.", "Hugo and inner text."),
-        ("Keep `{{closure}}` and ``{% raw %}`` literal.", "Keep {{closure}} and {% raw %} literal."),
+        (
+            'Hugo {{< youtube id="abc" >}} and {{% notice %}}inner{{% /notice %}} text.',
+            "Hugo and inner text.",
+        ),
+        (
+            "Keep `{{closure}}` and ``{% raw %}`` literal.",
+            "Keep {{closure}} and {% raw %} literal.",
+        ),
         ("{% highlight ruby %}\nputs 1\n{% endhighlight %}\nAfter.", "After."),
         ("{{< highlight go >}}\nfmt.Println()\n{{< /highlight >}}\nAfter.", "After."),
         ("```\n{{ code }}\n```\n\nAfter code.", "After code."),
-        ("<p>Raw <b>HTML</b> &amp; entities</p>\n\n<script>alert(1)</script>", "Raw HTML & entities"),
+        (
+            "<p>Raw <b>HTML</b> &amp; entities</p>\n\n<script>alert(1)</script>",
+            "Raw HTML & entities",
+        ),
         ("Inline <span class=x>html</span> here.", "Inline html here."),
         ("# Heading\n\nParagraph one.\n\n## Sub\n\nTwo.", "Paragraph one. Two."),
         ("![alt text](/img.png) Caption.", "Caption."),
         ("Footnote[^1] here.\n\n[^1]: note", "Footnote here."),
         ("Kramdown{: .class} and material { .md-button } attrs.", "Kramdown and material attrs."),
-        ("!!! note \"Heads up\"\n\nBody.", "Body."),
+        ('!!! note "Heads up"\n\nBody.', "Body."),
         ("The [`where_exp`][missing-ref] filter.", "The where_exp filter."),
         ("> Quoted\n> text.", "Quoted text."),
         ("- one\n- two", "one two"),

@@ -79,7 +79,11 @@ def test_toml_datetime_with_offset(write_post: WritePost, tmp_config: MakeConfig
 
 
 def test_json_frontmatter(write_post: WritePost, tmp_config: MakeConfig) -> None:
-    write_post("a.md", '{\n  "title": "J",\n  "date": "2026-11-20",\n  "category": "News"\n}\nBody\n', raw=True)
+    write_post(
+        "a.md",
+        '{\n  "title": "J",\n  "date": "2026-11-20",\n  "category": "News"\n}\nBody\n',
+        raw=True,
+    )
     post = only(tmp_config())
     assert (post.title, post.categories) == ("J", ("News",))
 
@@ -91,7 +95,9 @@ def test_post_suffixes(write_post: WritePost, tmp_config: MakeConfig, suffix: st
     assert only(tmp_config()).day.isoformat() == "2026-11-20"
 
 
-def test_nested_folders_page_bundles_and_section_pages(write_post: WritePost, tmp_config: MakeConfig) -> None:
+def test_nested_folders_page_bundles_and_section_pages(
+    write_post: WritePost, tmp_config: MakeConfig
+) -> None:
     write_post("2026/11/2026-11-20-nested.md", "---\ntitle: Nested\n---\nx\n", raw=True)
     write_post("my-bundle/index.md", "---\ntitle: Bundle\ndate: 2026-11-21\n---\nx\n", raw=True)
     write_post("_index.md", "+++\ntitle = 'Section'\n+++\n", raw=True)
@@ -122,7 +128,9 @@ def test_unpadded_file_name_dates(write_post: WritePost, tmp_config: MakeConfig)
         ("published: true", False),
     ],
 )
-def test_drafts_are_left_out(write_post: WritePost, tmp_config: MakeConfig, front: str, drafted: bool) -> None:
+def test_drafts_are_left_out(
+    write_post: WritePost, tmp_config: MakeConfig, front: str, drafted: bool
+) -> None:
     write_post("2026-11-20-d.md", f"---\ntitle: D\n{front}\n---\nx\n", raw=True)
     result = read_posts(tmp_config())
     assert (result.drafts == ("2026-11-20-d.md",)) is drafted
@@ -131,7 +139,11 @@ def test_drafts_are_left_out(write_post: WritePost, tmp_config: MakeConfig, fron
 
 def test_category_shapes_and_normalisation(write_post: WritePost, tmp_config: MakeConfig) -> None:
     write_post("2026-11-20-a.md", "---\ntitle: A\ncategory: Book Review\n---\n", raw=True)
-    write_post("2026-11-20-b.md", "---\ntitle: B\ncategories: ['book-review', '  Book   Review ', News]\n---\n", raw=True)
+    write_post(
+        "2026-11-20-b.md",
+        "---\ntitle: B\ncategories: ['book-review', '  Book   Review ', News]\n---\n",
+        raw=True,
+    )
     write_post("2026-11-20-c.md", "---\ntitle: C\ntags: [Greener Leader]\n---\n", raw=True)
     posts = {p.title: p for p in read_posts(tmp_config(tags_as_categories=True)).posts}
     assert posts["A"].categories == ("Book Review",)
@@ -141,11 +153,17 @@ def test_category_shapes_and_normalisation(write_post: WritePost, tmp_config: Ma
 
 
 def test_url_fields_and_base_url_sub_paths(write_post: WritePost, tmp_config: MakeConfig) -> None:
-    write_post("2026-11-20-a.md", "---\ntitle: A\nurl: https://elsewhere.example/a\n---\n", raw=True)
-    write_post("2026-11-20-b.md", "---\ntitle: B\npermalink: /blog/:year/:title.html\n---\n", raw=True)
+    write_post(
+        "2026-11-20-a.md", "---\ntitle: A\nurl: https://elsewhere.example/a\n---\n", raw=True
+    )
+    write_post(
+        "2026-11-20-b.md", "---\ntitle: B\npermalink: /blog/:year/:title.html\n---\n", raw=True
+    )
     write_post("2026-11-20-c.md", "---\ntitle: C\nslug: Custom Slug\n---\n", raw=True)
     write_post("2026-11-20-d.md", "---\ntitle: D\npermalink: /datascience/d/\n---\n", raw=True)
-    config = tmp_config(base_url="https://x.example/datascience/", permalink="articles/:year/:month/:day/:slug/")
+    config = tmp_config(
+        base_url="https://x.example/datascience/", permalink="articles/:year/:month/:day/:slug/"
+    )
     urls = {p.title: p.url for p in read_posts(config).posts}
     assert urls == {
         "A": "https://elsewhere.example/a",
@@ -162,7 +180,9 @@ def test_unsafe_url_fields_are_refused(write_post: WritePost, tmp_config: MakeCo
     assert "not an http(s) address" in result.problems[0].message
 
 
-def test_no_base_url_and_no_url_field_is_a_clear_problem(write_post: WritePost, tmp_config: MakeConfig) -> None:
+def test_no_base_url_and_no_url_field_is_a_clear_problem(
+    write_post: WritePost, tmp_config: MakeConfig
+) -> None:
     write_post("2026-11-20-a.md", "---\ntitle: A\n---\n", raw=True)
     result = read_posts(tmp_config(base_url=None).__class__(posts_dir=tmp_config().posts_dir))
     assert "set [site] url" in result.problems[0].message
@@ -173,9 +193,19 @@ def test_no_base_url_and_no_url_field_is_a_clear_problem(write_post: WritePost, 
     [
         ("bad-yaml.md", "---\ntitle: A\ndate: [2026\n---\nx\n", "invalid YAML frontmatter", 4),
         ("bad-yaml2.md", "---\ntitle: ok\ntitle2: 'a' b\n---\n", "invalid YAML frontmatter", 3),
-        ("bad-toml.md", '+++\ntitle = "A"\ndate = 2026-13-45\n+++\n', "invalid TOML frontmatter", 3),
+        (
+            "bad-toml.md",
+            '+++\ntitle = "A"\ndate = 2026-13-45\n+++\n',
+            "invalid TOML frontmatter",
+            3,
+        ),
         ("bad-json.md", '{\n  "title": "A",\n  "date": \n}\n', "invalid JSON frontmatter", 4),
-        ("unclosed.md", "---\ntitle: A\ndate: 2026-11-20\n\nBody without a closing line\n", "never closed", 1),
+        (
+            "unclosed.md",
+            "---\ntitle: A\ndate: 2026-11-20\n\nBody without a closing line\n",
+            "never closed",
+            1,
+        ),
         ("no-front.md", "# Just a heading\n\nText\n", "no frontmatter", 1),
         ("list.md", "---\n- a\n- b\n---\n", "must be a mapping", 1),
         ("2026-11-20-notitle.md", "---\nauthor: x\n---\n", "no title", None),
@@ -185,7 +215,12 @@ def test_no_base_url_and_no_url_field_is_a_clear_problem(write_post: WritePost, 
     ],
 )
 def test_malformed_posts_are_reported_with_file_and_line(
-    write_post: WritePost, tmp_config: MakeConfig, name: str, text: str, message: str, line: int | None
+    write_post: WritePost,
+    tmp_config: MakeConfig,
+    name: str,
+    text: str,
+    message: str,
+    line: int | None,
 ) -> None:
     write_post(name, text, raw=True)
     write_post("2026-11-20-good.md", "---\ntitle: Good\n---\nx\n", raw=True)
@@ -198,7 +233,9 @@ def test_malformed_posts_are_reported_with_file_and_line(
     assert str(problem).startswith(f"{name}:{line}: " if line else f"{name}: ")
 
 
-def test_silent_traps_bom_content_key_body_rule(write_post: WritePost, tmp_config: MakeConfig) -> None:
+def test_silent_traps_bom_content_key_body_rule(
+    write_post: WritePost, tmp_config: MakeConfig
+) -> None:
     write_post("2026-11-20-bom.md", "\ufeff---\ntitle: BOM\n---\nx\n", raw=True)
     write_post("2026-11-20-keys.md", "---\ntitle: Keys\ncontent: c\nhandler: h\n---\nx\n", raw=True)
     write_post("2026-11-20-rule.md", "---\ntitle: Rule\n---\n---\n\nAfter a rule.\n", raw=True)
@@ -210,7 +247,9 @@ def test_silent_traps_bom_content_key_body_rule(write_post: WritePost, tmp_confi
     assert problem.where == "2026-11-20-bytes.md" and "not UTF-8" in problem.message
 
 
-def test_problem_line_counts_leading_blank_lines(write_post: WritePost, tmp_config: MakeConfig) -> None:
+def test_problem_line_counts_leading_blank_lines(
+    write_post: WritePost, tmp_config: MakeConfig
+) -> None:
     write_post("x.md", "\n\n---\ntitle: ok\ntitle2: 'a' b\n---\n", raw=True)
     [problem] = read_posts(tmp_config()).problems
     assert problem.line == 5
@@ -219,6 +258,11 @@ def test_problem_line_counts_leading_blank_lines(write_post: WritePost, tmp_conf
 def test_expand_permalink_tokens() -> None:
     when = datetime(2026, 3, 5, 7, 8, 9, tzinfo=timezone(timedelta(0)))
     assert (
-        expand_permalink(":year/:short_year/:month/:i_month/:day/:i_day/:hour:minute:second/:categories/:title", when=when, slug="s", categories=("Book Review", "News"))
+        expand_permalink(
+            ":year/:short_year/:month/:i_month/:day/:i_day/:hour:minute:second/:categories/:title",
+            when=when,
+            slug="s",
+            categories=("Book Review", "News"),
+        )
         == "2026/26/03/3/05/5/070809/book-review/news/s"
     )

@@ -40,7 +40,10 @@ def test_post_content_is_escaped_in_html(hostile: Config) -> None:
     result = build(hostile, write=False)
     html = result.rendered.html
     assert "<script>alert" not in html
-    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html or "&lt;script&gt;alert('x')&lt;/script&gt;" in html
+    assert (
+        "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+        or "&lt;script&gt;alert('x')&lt;/script&gt;" in html
+    )
     assert "onerror=alert" not in html.replace("&lt;img src=x onerror=alert(1)&gt;", "")
     assert "javascript:" not in html
     assert "{{ 7*7 }}" in html  # literal text, not evaluated
@@ -50,10 +53,14 @@ def test_post_content_is_escaped_in_html(hostile: Config) -> None:
 def test_text_part_is_plain_wrapped_and_complete(hostile: Config) -> None:
     text = build(hostile, write=False).rendered.text
     assert "Plain & simple" in text and "&amp;" not in text
-    assert "<script>alert('x')</script> & <b>bold</b> {{ 7*7 }}" in text  # plain text: shown as written
+    assert (
+        "<script>alert('x')</script> & <b>bold</b> {{ 7*7 }}" in text
+    )  # plain text: shown as written
     assert "click & more" in text  # the excerpt is prose; the unsafe link is gone
     for line in text.splitlines():
-        assert len(line) <= 72 or line.startswith(("Read more: http", "Unsubscribe: ", "View in your browser: ")), line
+        assert len(line) <= 72 or line.startswith(
+            ("Read more: http", "Unsubscribe: ", "View in your browser: ")
+        ), line
     assert "Read more: https://blog.example.org/2026/11/25/evil/" in text
     assert text.endswith("\n") and "\n\n\n" not in text
 
@@ -71,10 +78,14 @@ def test_media_queries_keep_important_and_css_is_inlined(sample_config: Config) 
     html = build(replace(sample_config, until=UNTIL), write=False).rendered.html
     assert re.search(r"@media only screen and \(min-width:480px\)\s*\{[^}]*!important", html)
     assert "prefers-color-scheme: dark" in html
-    assert re.search(r'<a href="[^"]+" aria-label="Read more: [^"]+" style="[^"]*font-weight:\s*600', html)
+    assert re.search(
+        r'<a href="[^"]+" aria-label="Read more: [^"]+" style="[^"]*font-weight:\s*600', html
+    )
 
 
-def test_user_templates_override_and_extend_the_builtin(sample_config: Config, tmp_path: Path) -> None:
+def test_user_templates_override_and_extend_the_builtin(
+    sample_config: Config, tmp_path: Path
+) -> None:
     (tmp_path / "digest.txt.j2").write_text(
         '{% extends "builtin/digest.txt.j2" %}{% block footer %}CUSTOM FOOTER{% endblock %}'
     )
@@ -102,7 +113,7 @@ def test_template_errors_name_file_and_line(sample_config: Config, tmp_path: Pat
 
 
 def test_broken_mjml_is_a_render_error_naming_the_template() -> None:
-    with pytest.raises(RenderError, match="digest.mjml.j2: MJML could not be rendered"):
+    with pytest.raises(RenderError, match=r"digest\.mjml\.j2: MJML could not be rendered"):
         mjml_to_html("<mjml><mj-body><mj-section>")
 
 
@@ -123,7 +134,8 @@ def test_golden_sample_digest(sample_config: Config, update_golden: bool) -> Non
             continue
         assert path.exists(), f"{path} is missing: run pytest --update-golden"
         assert content == path.read_text(encoding="utf-8"), (
-            f"{name} differs from the golden file; if the change is intended, run pytest --update-golden"
+            f"{name} differs from the golden file; "
+            "if the change is intended, run pytest --update-golden"
         )
 
 

@@ -16,12 +16,19 @@ TZ = ZoneInfo("Europe/London")
 WEEK = DateWindow(since=date(2026, 11, 20), until=date(2026, 11, 26))
 
 
-def post(name: str, day: str, *cats: str, featured: bool = False, url: str | None = None, hour: int = 9) -> Post:
+def post(
+    name: str, day: str, *cats: str, featured: bool = False, url: str | None = None, hour: int = 9
+) -> Post:
     y, m, d = map(int, day.split("-"))
     return Post(
-        source=f"{name}.md", title=name.title(), date=datetime(y, m, d, hour, tzinfo=TZ),
-        url=url or f"https://x.example/{name}/", categories=cats, featured=featured,
-        author="Ann", body=f"Body of {name}.",
+        source=f"{name}.md",
+        title=name.title(),
+        date=datetime(y, m, d, hour, tzinfo=TZ),
+        url=url or f"https://x.example/{name}/",
+        categories=cats,
+        featured=featured,
+        author="Ann",
+        body=f"Body of {name}.",
     )
 
 
@@ -45,16 +52,29 @@ def test_window_is_inclusive_and_excludes_the_future() -> None:
 
 def test_resolve_window_from_until_span_and_since() -> None:
     assert resolve_window(config(), date(2026, 11, 26)) == WEEK
-    assert resolve_window(config(window_days=14, until=date(2026, 11, 26)), date(2030, 1, 1)).since == date(2026, 11, 13)
-    assert resolve_window(config(since=date(2026, 11, 1)), date(2026, 11, 26)).since == date(2026, 11, 1)
+    assert resolve_window(
+        config(window_days=14, until=date(2026, 11, 26)), date(2030, 1, 1)
+    ).since == date(2026, 11, 13)
+    assert resolve_window(config(since=date(2026, 11, 1)), date(2026, 11, 26)).since == date(
+        2026, 11, 1
+    )
     with pytest.raises(UsageError, match="the window is empty"):
-        resolve_window(config(since=date(2026, 12, 1), until=date(2026, 11, 26)), date(2026, 11, 26))
+        resolve_window(
+            config(since=date(2026, 12, 1), until=date(2026, 11, 26)), date(2026, 11, 26)
+        )
 
 
 def test_category_filters_match_normalised_names() -> None:
-    posts = [post("a", "2026-11-21", "Book Review"), post("b", "2026-11-22", "leadership"), post("c", "2026-11-23")]
+    posts = [
+        post("a", "2026-11-21", "Book Review"),
+        post("b", "2026-11-22", "leadership"),
+        post("c", "2026-11-23"),
+    ]
     assert titles(select(posts, config(categories=("book-review",)), WEEK).posts) == ["A"]
-    assert titles(select(posts, config(exclude_categories=("LEADERSHIP",)), WEEK).posts) == ["C", "A"]
+    assert titles(select(posts, config(exclude_categories=("LEADERSHIP",)), WEEK).posts) == [
+        "C",
+        "A",
+    ]
     both = config(categories=("Book Review", "Leadership"), exclude_categories=("leadership",))
     assert titles(select(posts, both, WEEK).posts) == ["A"]
 
@@ -66,12 +86,20 @@ def test_featured_first_then_newest_then_source_and_limit() -> None:
         post("same-b", "2026-11-23"),
         post("same-a", "2026-11-23"),
     ]
-    assert titles(select(posts, config(), WEEK).posts) == ["Old-Featured", "New", "Same-A", "Same-B"]
+    assert titles(select(posts, config(), WEEK).posts) == [
+        "Old-Featured",
+        "New",
+        "Same-A",
+        "Same-B",
+    ]
     assert titles(select(posts, config(limit=2), WEEK).posts) == ["Old-Featured", "New"]
 
 
 def test_duplicate_urls_are_listed_once_with_a_warning() -> None:
-    posts = [post("a", "2026-11-21", url="https://x.example/same/"), post("b", "2026-11-22", url="https://x.example/same/")]
+    posts = [
+        post("a", "2026-11-21", url="https://x.example/same/"),
+        post("b", "2026-11-22", url="https://x.example/same/"),
+    ]
     selection = select(posts, config(), WEEK)
     assert titles(selection.posts) == ["B"]
     [problem] = selection.problems
@@ -90,7 +118,10 @@ def test_sections_in_configured_order_with_other_last_and_limits() -> None:
         post("x", "2026-11-22", "Misc"),
         post("both", "2026-11-21", "Leadership", "Book Review"),
     ]
-    digest = compose(select(posts, config(sections=specs, other_section="Also"), WEEK), config(sections=specs, other_section="Also"))
+    digest = compose(
+        select(posts, config(sections=specs, other_section="Also"), WEEK),
+        config(sections=specs, other_section="Also"),
+    )
     assert [(s.title, [e.post.title for e in s.entries]) for s in digest.sections] == [
         ("Reviews", ["R1"]),
         ("Leaders", ["L1"]),
@@ -107,13 +138,18 @@ def test_without_configured_sections_one_per_first_category() -> None:
     ]
     sections = group(entries, config())
     assert [(s.title, [e.post.title for e in s.entries]) for s in sections] == [
-        ("News", ["A", "C"]), ("Views", ["B"]), ("Other", ["D"]),
+        ("News", ["A", "C"]),
+        ("Views", ["B"]),
+        ("Other", ["D"]),
     ]
 
 
 def test_subject_byline_and_preheader() -> None:
     posts = [post("a", "2026-11-25", "News"), post("b", "2026-11-24", "News")]
-    cfg = config(site_name="Site", subject="{{ site_name }}: {{ first_title }} +{{ count - 1 }} ({{ until | longdate }})")
+    cfg = config(
+        site_name="Site",
+        subject="{{ site_name }}: {{ first_title }} +{{ count - 1 }} ({{ until | longdate }})",
+    )
     digest = compose(select(posts, cfg, WEEK), cfg)
     assert digest.subject == "Site: A +1 (26 November 2026)"
     assert digest.entries[0].byline == "Ann · 25 November 2026 · News"

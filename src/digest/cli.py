@@ -32,7 +32,7 @@ log = logging.getLogger("digest")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Since(click.ParamType):
+class _Since(click.ParamType[date | int]):
     """``2026-11-19`` (a day) or ``7d``/``2w`` (a window length ending with --until)."""
 
     name = "DATE|Nd"
@@ -47,7 +47,7 @@ class _Since(click.ParamType):
             self.fail(f"{exc}; use a date like 2026-11-19 or a span like 7d", param, ctx)
 
 
-class _Day(click.ParamType):
+class _Day(click.ParamType[date]):
     name = "DATE"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> date:
@@ -79,7 +79,9 @@ class _Formatter(logging.Formatter):
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    level = (
+        logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter())
     log.handlers[:] = [handler]
@@ -117,22 +119,45 @@ def _handle_errors(func: F) -> F:
 def _selection_options(func: F) -> F:
     """Options shared by every command that loads and selects posts."""
     options = [
-        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Configuration file [default: ./digest.toml if present]."),
-        click.option("--posts", "posts_dir", type=click.Path(file_okay=False, path_type=Path),
-                     help="Folder of Markdown posts."),
-        click.option("--templates", "templates_dir",
-                     type=click.Path(file_okay=False, path_type=Path),
-                     help="Folder whose templates override the built-in ones."),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Configuration file [default: ./digest.toml if present].",
+        ),
+        click.option(
+            "--posts",
+            "posts_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Folder of Markdown posts.",
+        ),
+        click.option(
+            "--templates",
+            "templates_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Folder whose templates override the built-in ones.",
+        ),
         click.option("--base-url", help="Site address that relative links are resolved against."),
         click.option("--timezone", help="IANA time zone of the site, e.g. Europe/London."),
-        click.option("--since", type=_Since(),
-                     help="First day of the window (2026-11-19) or its length (7d, 2w)."),
+        click.option(
+            "--since",
+            type=_Since(),
+            help="First day of the window (2026-11-19) or its length (7d, 2w).",
+        ),
         click.option("--until", type=_Day(), help="Last day of the window [default: today]."),
-        click.option("-c", "--category", "categories", multiple=True,
-                     help="Only posts in this category (repeatable)."),
-        click.option("--exclude-category", "exclude_categories", multiple=True,
-                     help="Leave out posts in this category (repeatable)."),
+        click.option(
+            "-c",
+            "--category",
+            "categories",
+            multiple=True,
+            help="Only posts in this category (repeatable).",
+        ),
+        click.option(
+            "--exclude-category",
+            "exclude_categories",
+            multiple=True,
+            help="Leave out posts in this category (repeatable).",
+        ),
         click.option("--limit", type=click.IntRange(min=1), help="At most this many posts."),
         click.option("--strict", is_flag=True, default=None, help="Fail on any warning."),
         click.option("-v", "--verbose", count=True, help="Say more (-vv: debug)."),
@@ -174,8 +199,12 @@ def main() -> None:
 
 @main.command()
 @_selection_options
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Output folder [default: dist/ beside digest.toml].")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder [default: dist/ beside digest.toml].",
+)
 @_handle_errors
 def build(**opts: Any) -> None:
     """Build digest.html, digest.txt and digest.json for the selected window."""
@@ -186,7 +215,8 @@ def build(**opts: Any) -> None:
     if not result.digest.entries:
         log.error(
             "nothing to send: no posts dated %s to %s; nothing was written",
-            window.since.isoformat(), window.until.isoformat(),
+            window.since.isoformat(),
+            window.until.isoformat(),
         )
         return
     count = len(result.digest.entries)

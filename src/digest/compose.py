@@ -71,7 +71,9 @@ def group(entries: list[Entry], config: Config) -> tuple[Section, ...]:
     return tuple(sections)
 
 
-_ENV = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
+_ENV = SandboxedEnvironment(
+    autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False
+)
 _ENV.filters["longdate"] = long_date
 
 
@@ -89,7 +91,7 @@ def derive_preheader(entries: tuple[Entry, ...]) -> str:
     text = " ".join(e.excerpt.removesuffix(" […]") for e in entries[:2]) if entries else ""
     if len(text) <= PREHEADER_CHARS:
         return text
-    cut = text[:PREHEADER_CHARS].rsplit(" ", 1)[0].rstrip(",;:.-–—")
+    cut = text[:PREHEADER_CHARS].rsplit(" ", 1)[0].rstrip(",;:.-\u2013\u2014")
     return cut + "…"
 
 

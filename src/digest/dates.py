@@ -10,7 +10,7 @@ and aware values.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 _DATE_TIME = re.compile(
     r"""^\s*
@@ -32,7 +32,7 @@ PATH_DATE = re.compile(r"(?:^|/)(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})(?:/|$)")
 
 def _offset(text: str) -> tzinfo:
     if text.upper() in {"Z", "UTC", "GMT"}:
-        return timezone.utc
+        return UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
     if len(digits) <= 2:  # "-5", "+05"
@@ -56,8 +56,13 @@ def parse_date_string(text: str) -> datetime:
     fraction = (g["f"] or "0")[:6].ljust(6, "0")
     try:
         value = datetime(
-            int(g["y"]), int(g["m"]), int(g["d"]),
-            int(g["H"] or 0), int(g["M"] or 0), int(g["S"] or 0), int(fraction),
+            int(g["y"]),
+            int(g["m"]),
+            int(g["d"]),
+            int(g["H"] or 0),
+            int(g["M"] or 0),
+            int(g["S"] or 0),
+            int(fraction),
         )
     except ValueError as exc:
         raise ValueError(f"date {text!r} does not exist ({exc})") from None

@@ -31,7 +31,8 @@ _CODE = r"""
     )"""
 _TEMPLATE = r"""
     (?P<tpl>
-        \{%-?\s*(?P<lblock>highlight|comment)\b.*?%\}.*?\{%-?\s*end(?P=lblock)\s*-?%\}  # Liquid block
+        \{%-?\s*(?P<lblock>highlight|comment)\b.*?%\}  # Liquid block: dropped whole
+          .*?\{%-?\s*end(?P=lblock)\s*-?%\}
       | \{\{[<%]\s*(?P<sblock>highlight|code)\b.*?[>%]\}\}.*?\{\{[<%]\s*/(?P=sblock)\s*[>%]\}\}
       | \{\{[<%].*?[>%]\}\}      # Hugo shortcode
       | \{%.*?%\}                # Liquid / Nunjucks tag
@@ -107,7 +108,7 @@ def trim_words(text: str, words: int, more: str) -> str:
     pieces = text.split()
     if len(pieces) <= words:
         return " ".join(pieces)
-    kept = " ".join(pieces[:words]).rstrip(",;:-–—")
+    kept = " ".join(pieces[:words]).rstrip(",;:-\u2013\u2014")
     return kept + more
 
 

@@ -26,9 +26,12 @@ def absolute_url(link: str, base_url: str) -> str | None:
         link = "https:" + link
     parts = urlsplit(link)
     if parts.scheme:
-        return link if parts.scheme.lower() in SAFE_SCHEMES and (
-            parts.netloc or parts.scheme.lower() == "mailto"
-        ) else None
+        return (
+            link
+            if parts.scheme.lower() in SAFE_SCHEMES
+            and (parts.netloc or parts.scheme.lower() == "mailto")
+            else None
+        )
     if not base_url:
         return None
     if link.startswith("#"):

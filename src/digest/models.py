@@ -7,6 +7,7 @@ nothing from the package: every other module may import it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -47,7 +48,7 @@ class Post:
     body: str = field(default="", repr=False)
 
     @property
-    def day(self) -> date:
+    def day(self) -> dt.date:
         return self.date.date()
 
 

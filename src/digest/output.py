@@ -42,7 +42,9 @@ def write_files(folder: Path, contents: Mapping[str, str]) -> tuple[Path, ...]:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ExportError(f"cannot create the output folder: {exc.strerror}", where=str(folder)) from None
+        raise ExportError(
+            f"cannot create the output folder: {exc.strerror}", where=str(folder)
+        ) from None
     staged: list[tuple[str, Path]] = []
     try:
         for name, text in contents.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from .compose import compose
 from .config import Config
@@ -56,8 +57,11 @@ def plan(config: Config, *, today: date | None = None) -> Plan:
         log.warning("%s", problem)
     log.info(
         "loaded %d posts (drafts left out: %d); %d selected for %s to %s",
-        len(loaded.posts), len(loaded.drafts), len(digest.entries),
-        window.since.isoformat(), window.until.isoformat(),
+        len(loaded.posts),
+        len(loaded.drafts),
+        len(digest.entries),
+        window.since.isoformat(),
+        window.until.isoformat(),
     )
     return Plan(loaded=loaded, selection=selection, digest=digest, warnings=warnings)
 
@@ -71,7 +75,7 @@ def build(config: Config, *, today: date | None = None, write: bool = True) -> B
     if config.strict and planned.warnings:
         raise StrictModeError([str(w) for w in planned.warnings])
     rendered = render(planned.digest, config.templates_dir)
-    files = ()
+    files: tuple[Path, ...] = ()
     if write and planned.digest.entries:
         files = write_build(config.out_dir, planned.digest, rendered)
     return BuildResult(

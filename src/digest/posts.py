@@ -43,7 +43,7 @@ _TRUE = frozenset({"true", "yes", "on", "1", "y"})
 _FALSE = frozenset({"false", "no", "off", "0", "n"})
 
 
-class TomlHandler(BaseHandler):  # type: ignore[misc]
+class TomlHandler(BaseHandler):
     """``+++`` frontmatter with the standard library's ``tomllib``.
 
     python-frontmatter's own TOML handler needs the old ``toml`` package and,
@@ -230,7 +230,9 @@ def slugify(text: str) -> str:
     return _SLUG_SPACE.sub("-", _SLUG_STRIP.sub("", text.casefold())).strip("-")
 
 
-def expand_permalink(pattern: str, *, when: datetime, slug: str, categories: tuple[str, ...]) -> str:
+def expand_permalink(
+    pattern: str, *, when: datetime, slug: str, categories: tuple[str, ...]
+) -> str:
     """Jekyll/Hugo permalink tokens (``:year/:month/:day/:slug/``) for one post."""
     tokens = {
         "year": f"{when.year:04d}",

@@ -80,6 +80,7 @@ def mjml_to_html(mjml: str, *, template: str = HTML_TEMPLATE) -> str:
         ).transform()
     except Exception as exc:  # premailer raises many unrelated types on bad CSS
         raise RenderError(f"CSS inlining failed: {exc}", where=template) from None
+    inlined = str(inlined)
     if not _DOCTYPE.match(inlined):
         inlined = "<!doctype html>\n" + inlined
     return inlined if inlined.endswith("\n") else inlined + "\n"

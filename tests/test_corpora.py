@@ -1,0 +1,235 @@
+"""The real public blog posts in ../shared/corpora, used exactly as they are.
+
+Each corpus is configured the way its site is (base URL with sub-path,
+permalink pattern, time zone). Expected selections are derived here
+independently of digest's loader: from file names, or by parsing the
+frontmatter with yaml/tomllib directly.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+
+from digest.config import Config, load_config
+from digest.excerpts import make_excerpt
+from digest.pipeline import build
+from digest.posts import read_posts
+
+pytestmark = pytest.mark.corpus
+
+
+@dataclass(frozen=True)
+class Corpus:
+    name: str
+    base_url: str
+    permalink: str
+    timezone: str
+    window: tuple[date, date]
+    tags_as_categories: bool = False
+
+
+CORPORA = [
+    Corpus(
+        "18f",
+        "https://18f.gsa.gov/",
+        ":year/:month/:day/:slug/",
+        "America/New_York",
+        (date(2024, 1, 1), date(2024, 6, 30)),
+        tags_as_categories=True,
+    ),
+    Corpus(
+        "jekyll",
+        "https://jekyllrb.com/news/",
+        ":year/:month/:day/:title/",
+        "America/Los_Angeles",
+        (date(2016, 1, 1), date(2016, 12, 31)),
+    ),
+    Corpus(
+        "nhs-datascience",
+        "https://nhsengland.github.io/datascience/",
+        "articles/:year/:month/:day/:slug/",
+        "Europe/London",
+        (date(2025, 1, 1), date(2025, 12, 31)),
+    ),
+    Corpus(
+        "rust-blog",
+        "https://blog.rust-lang.org/",
+        ":slug/",
+        "UTC",
+        (date(2025, 1, 1), date(2025, 6, 30)),
+    ),
+]
+IDS = [c.name for c in CORPORA]
+# Files in the corpora that are genuinely unusable as posts, with the reason we expect.
+KNOWN_BROKEN: dict[str, dict[str, str]] = {c.name: {} for c in CORPORA}
+
+RESIDUE = re.compile(
+    r"\{\{|\{%|%\}|\}\}|\{<|>\}|<[a-zA-Z/!]|\]\(|\]\[|\*\*|__|&[a-z]+;|&#\d+;|!\[|\[\^|\{:|^#+ "
+)
+# libyaml, as python-frontmatter uses: it reads trailing tabs that pure-Python PyYAML rejects.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
+
+
+def config_for(corpus: Corpus, root: Path, tmp_path: Path) -> Config:
+    return load_config(
+        None,
+        cwd=tmp_path,
+        overrides={
+            "posts_dir": root / corpus.name / "posts",
+            "base_url": corpus.base_url,
+            "permalink": corpus.permalink,
+            "timezone": corpus.timezone,
+            "tags_as_categories": corpus.tags_as_categories,
+            "since": corpus.window[0],
+            "until": corpus.window[1],
+            "out_dir": tmp_path / "out",
+        },
+    )
+
+
+def _front_day(value: object, tz: ZoneInfo) -> date:
+    """A YAML date value → the local day, with plain strptime (not digest.dates)."""
+    if isinstance(value, datetime):
+        return (value.astimezone(tz) if value.tzinfo else value).date()
+    if isinstance(value, date):
+        return value
+    text = " ".join(str(value).split())
+    text = re.sub(r"(\d\d:\d\d:\d\d) \d{4} ", r"\1 ", text)  # "18:30:22 2023 -0800"
+    for fmt in (
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%d %H:%M:%S %z",
+        "%Y-%m-%d %H:%M %z",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d",
+    ):
+        try:
+            parsed = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return (parsed.astimezone(tz) if parsed.tzinfo else parsed).date()
+    raise AssertionError(f"test cannot read date {value!r}")
+
+
+def expected_days(corpus: Corpus, folder: Path) -> dict[str, date]:
+    """Each post's publication day, derived without digest's loader.
+
+    Front matter ``date`` wins over the file name, as in Jekyll and Eleventy;
+    Zola keeps the day in its ``path`` field.
+    """
+    tz = ZoneInfo(corpus.timezone)
+    days: dict[str, date] = {}
+    for path in sorted(folder.rglob("*")):
+        if path.suffix not in {".md", ".markdown"} or path.name.startswith("_"):
+            continue
+        rel = path.relative_to(folder).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if text.startswith("+++"):
+            front = tomllib.loads(text.split("+++", 2)[1])
+            y, m, d = front["path"].split("/")[:3]
+            days[rel] = date(int(y), int(m), int(d))
+            continue
+        front = yaml.load(text.split("---", 2)[1], Loader=YAML_LOADER)
+        if "date" in front:
+            days[rel] = _front_day(front["date"], tz)
+        else:
+            y, m, d = re.match(r"(\d{4})-(\d{1,2})-(\d{1,2})-", path.name).groups()
+            days[rel] = date(int(y), int(m), int(d))
+    return days
+
+
+@pytest.mark.parametrize("corpus", CORPORA, ids=IDS)
+def test_loads_with_only_genuinely_broken_files_reported(
+    corpus: Corpus, corpora: Path, tmp_path: Path
+) -> None:
+    result = read_posts(config_for(corpus, corpora, tmp_path))
+    reported = {p.where: p.message for p in result.problems}
+    assert set(reported) == set(KNOWN_BROKEN[corpus.name]), reported
+    files = expected_days(corpus, corpora / corpus.name / "posts")
+    assert len(result.posts) + len(result.drafts) + len(reported) == len(files)
+    assert all(p.title and p.date.tzinfo is not None for p in result.posts)
+
+
+@pytest.mark.parametrize("corpus", CORPORA, ids=IDS)
+def test_window_selects_exactly_the_expected_posts(
+    corpus: Corpus, corpora: Path, tmp_path: Path
+) -> None:
+    config = config_for(corpus, corpora, tmp_path)
+    days = expected_days(corpus, corpora / corpus.name / "posts")
+    since, until = corpus.window
+    expected = {rel for rel, day in days.items() if since <= day <= until}
+    assert len(expected) >= 3, "pick a window with several posts"
+    result = build(config, write=False)
+    selected = {e.post.source for e in result.digest.entries}
+    assert selected == expected
+
+
+@pytest.mark.parametrize("corpus", CORPORA, ids=IDS)
+def test_excerpts_carry_no_template_or_markup_residue(
+    corpus: Corpus, corpora: Path, tmp_path: Path
+) -> None:
+    posts = read_posts(config_for(corpus, corpora, tmp_path)).posts
+    failures = []
+    for post in posts:
+        excerpt = make_excerpt(post, 55, " […]")
+        assert excerpt, post.source
+        residue = RESIDUE.search(excerpt)
+        if not residue:
+            continue
+        # Allowed only where the author wrote it as a code literal in backticks.
+        source = (post.excerpt or "") + post.body
+        literals = [m.group(2).strip() for m in CODE_SPAN.finditer(source)]
+        if not any(residue.group(0) in lit and lit in excerpt for lit in literals):
+            failures.append(f"{post.source}: {residue.group(0)!r} in {excerpt!r}")
+    assert failures == []
+
+
+@pytest.mark.parametrize("corpus", CORPORA, ids=IDS)
+def test_every_link_is_absolute(corpus: Corpus, corpora: Path, tmp_path: Path) -> None:
+    config = config_for(corpus, corpora, tmp_path)
+    base = urlsplit(corpus.base_url)
+    for post in read_posts(config).posts:
+        for link in filter(None, (post.url, post.image)):
+            parts = urlsplit(link)
+            assert parts.scheme in {"http", "https"} and parts.netloc, (post.source, link)
+        assert (
+            post.url.startswith(f"{base.scheme}://{base.netloc}{base.path}")
+            or base.netloc not in post.url
+        )
+    html = build(config, write=False).rendered.html
+    for link in re.findall(r'(?:href|src)="([^"]*)"', html):
+        assert urlsplit(link).scheme in {"http", "https", "mailto"}, link
+
+
+def test_known_public_urls(corpora: Path, tmp_path: Path) -> None:
+    """Spot checks against each SOURCE.txt's public URL pattern."""
+    by_name = {c.name: c for c in CORPORA}
+    checks = {
+        "jekyll": (
+            "2019-07-02-jekyll-3-8-6-released.markdown",
+            "https://jekyllrb.com/news/2019/07/02/jekyll-3-8-6-released/",
+        ),
+        "18f": (
+            "2024-04-03-18f-practices-in-action.md",
+            "https://18f.gsa.gov/2024/04/03/18f-practices-in-action/",
+        ),
+        "rust-blog": ("Rust-1.88.0.md", "https://blog.rust-lang.org/2025/06/26/Rust-1.88.0/"),
+        "nhs-datascience": (
+            "data-linkage-is-sexy.md",
+            "https://nhsengland.github.io/datascience/articles/2026/04/24/data-linkage-is-sexy/",
+        ),
+    }
+    for name, (source, url) in checks.items():
+        posts = {
+            p.source: p for p in read_posts(config_for(by_name[name], corpora, tmp_path)).posts
+        }
+        assert posts[source].url == url
