@@ -22,7 +22,7 @@ import yaml
 from digest.config import Config, load_config
 from digest.excerpts import make_excerpt
 from digest.pipeline import build
-from digest.posts import read_posts
+from digest.posts import read_posts, with_bodies
 
 pytestmark = pytest.mark.corpus
 
@@ -177,7 +177,8 @@ def test_window_selects_exactly_the_expected_posts(
 def test_excerpts_carry_no_template_or_markup_residue(
     corpus: Corpus, corpora: Path, tmp_path: Path
 ) -> None:
-    posts = read_posts(config_for(corpus, corpora, tmp_path)).posts
+    config = config_for(corpus, corpora, tmp_path)
+    posts = with_bodies(read_posts(config).posts, config)
     failures = []
     for post in posts:
         excerpt = make_excerpt(post, 55, " […]")
@@ -233,3 +234,12 @@ def test_known_public_urls(corpora: Path, tmp_path: Path) -> None:
             p.source: p for p in read_posts(config_for(by_name[name], corpora, tmp_path)).posts
         }
         assert posts[source].url == url
+
+
+def test_parallel_load_equals_sequential(corpora: Path, tmp_path: Path) -> None:
+    """Worker processes split the folder in contiguous chunks: same posts, same order."""
+    config = config_for(CORPORA[0], corpora, tmp_path)
+    sequential = read_posts(config, workers=1)
+    parallel = read_posts(config, workers=3)
+    assert parallel == sequential
+    assert len(parallel.posts) == 400

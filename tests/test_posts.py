@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from digest.config import Config
-from digest.posts import category_key, expand_permalink, read_posts
+from digest.posts import category_key, expand_permalink, read_posts, with_bodies
 
 from .conftest import WritePost
 
@@ -49,7 +49,9 @@ def test_yaml_post_with_everything(write_post: WritePost, tmp_config: MakeConfig
     assert post.featured is True
     assert post.url == "https://blog.example.org/2026/11/19/hello/"
     assert post.source == "2026-11-19-hello.md"
-    assert post.body.strip() == "Body text."
+    assert post.body == ""  # bodies stay on disk until a post is selected
+    [with_body] = with_bodies((post,), tmp_config())
+    assert with_body.body.strip() == "Body text."
 
 
 def test_toml_frontmatter_uses_tomllib(write_post: WritePost, tmp_config: MakeConfig) -> None:

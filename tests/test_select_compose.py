@@ -169,3 +169,25 @@ def test_long_preheader_is_cut_at_a_word() -> None:
     long = Entry(post=post("a", "2026-11-25"), excerpt="word " * 60, byline="")
     text = derive_preheader((long,))
     assert len(text) <= 141 and text.endswith("word…")
+
+
+def test_only_selected_posts_get_their_bodies_processed(
+    write_post, tmp_config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest import compose as compose_module
+    from digest.pipeline import build
+
+    for day in range(1, 29):
+        write_post(f"2026-02-{day:02d}-p.md", f"---\ntitle: P{day}\n---\nBody {day}.\n", raw=True)
+    seen: list[str] = []
+    real = compose_module.make_excerpt
+
+    def counting(post: Post, words: int, more: str) -> str:
+        seen.append(post.source)
+        assert post.body.strip().startswith("Body")  # bodies were read for these
+        return real(post, words, more)
+
+    monkeypatch.setattr(compose_module, "make_excerpt", counting)
+    result = build(tmp_config(until=date(2026, 2, 28)), write=False)
+    assert len(result.digest.entries) == 7
+    assert sorted(seen) == sorted(e.post.source for e in result.digest.entries)

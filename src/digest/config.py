@@ -137,6 +137,8 @@ def _http_url(value: Any) -> str:
 
 def _base_url(value: Any) -> str:
     text = _http_url(value)
+    if "?" in text or "#" in text:
+        raise ValueError("expected a site address without ?query or #fragment")
     if text and not text.endswith("/"):
         text += "/"  # so that urljoin keeps a sub-path like /datascience/
     return text

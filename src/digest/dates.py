@@ -9,6 +9,7 @@ and aware values.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
@@ -30,6 +31,7 @@ FILENAME_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?:[-_](
 PATH_DATE = re.compile(r"(?:^|/)(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})(?:/|$)")
 
 
+@functools.lru_cache(maxsize=256)
 def _offset(text: str) -> tzinfo:
     if text.upper() in {"Z", "UTC", "GMT"}:
         return UTC

@@ -6,9 +6,17 @@ Post content is untrusted: only ``http``, ``https`` and ``mailto`` survive.
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urljoin, urlsplit
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+@functools.lru_cache(maxsize=16)
+def _base_parts(base_url: str) -> tuple[str, str]:
+    """(origin, path) of a base URL, e.g. ("https://example.org", "/datascience/")."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}", parts.path or "/"
 
 
 def absolute_url(link: str, base_url: str) -> str | None:
@@ -17,31 +25,30 @@ def absolute_url(link: str, base_url: str) -> str | None:
     Root-relative links keep the base URL's sub-path (``/img/a.png`` on a site
     at ``https://example.org/datascience/`` becomes
     ``https://example.org/datascience/img/a.png``) unless they already start
-    with it; protocol-relative links get ``https:``.
+    with it; protocol-relative links get ``https:``. ``base_url`` ends in ``/``
+    (the config guarantees it).
     """
     link = link.strip()
-    if not link:
-        return None
+    if not link or link.startswith("#"):
+        return None  # an in-page anchor means nothing outside the page
     if link.startswith("//"):
         link = "https:" + link
-    parts = urlsplit(link)
-    if parts.scheme:
-        return (
-            link
-            if parts.scheme.lower() in SAFE_SCHEMES
-            and (parts.netloc or parts.scheme.lower() == "mailto")
-            else None
-        )
+    if ":" in link.split("/", 1)[0]:
+        parts = urlsplit(link)
+        scheme = parts.scheme.lower()
+        if scheme in {"http", "https"} and parts.netloc:
+            return link
+        return link if scheme == "mailto" and "@" in parts.path else None
     if not base_url:
         return None
-    if link.startswith("#"):
-        return None  # an in-page anchor means nothing outside the page
-    base = urlsplit(base_url)
+    origin, base_path = _base_parts(base_url)
     if link.startswith("/"):
-        if base.path and base.path != "/" and link.startswith(base.path):
-            return f"{base.scheme}://{base.netloc}{link}"
-        return urljoin(base_url, link.lstrip("/"))
-    return urljoin(base_url, link)
+        if base_path != "/" and link.startswith(base_path):
+            return origin + link
+        link = link.lstrip("/")
+    if "./" in link or link.startswith("."):
+        return urljoin(base_url, link)  # dot segments: let the standard library resolve them
+    return base_url + link
 
 
 def is_safe_link(url: str) -> bool:

@@ -8,7 +8,7 @@ before anything is written.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,8 +17,8 @@ from .config import Config
 from .errors import ConfigError, StrictModeError
 from .models import BuildResult, Digest, LoadResult, Problem, Selection
 from .output import write_build
-from .posts import read_posts
-from .render import render
+from .posts import PendingLoad, with_bodies
+from .render import render, warm_up
 from .select import resolve_window, select
 
 log = logging.getLogger("digest")
@@ -43,7 +43,9 @@ def load(config: Config) -> LoadResult:
         raise ConfigError(
             [f"posts folder not found: {config.posts_dir} (set [paths] posts or --posts)"]
         )
-    return read_posts(config)
+    pending = PendingLoad(config)
+    warm_up()  # overlaps with the workers' parsing on a large folder
+    return pending.result()
 
 
 def plan(config: Config, *, today: date | None = None) -> Plan:
@@ -51,6 +53,8 @@ def plan(config: Config, *, today: date | None = None) -> Plan:
     loaded = load(config)
     window = resolve_window(config, today or today_in(config))
     selection = select(loaded.posts, config, window)
+    # Bodies are read for the selected posts only: excerpts are the costly part.
+    selection = replace(selection, posts=with_bodies(selection.posts, config))
     digest = compose(selection, config)
     warnings = (*config.warnings, *loaded.problems, *selection.problems)
     for problem in warnings:

@@ -12,8 +12,6 @@ import re
 from pathlib import Path
 
 import jinja2
-from mjml import mjml2html
-from premailer import Premailer
 
 from .errors import RenderError, TemplateError
 from .models import Digest, Rendered
@@ -57,6 +55,16 @@ def _render_template(env: jinja2.Environment, name: str, digest: Digest) -> str:
         raise TemplateError(f"template error: {exc}", where=name) from None
 
 
+def warm_up() -> None:
+    """Import the MJML and CSS-inlining engines now rather than at first use.
+
+    They take ~0.1 s to import; the pipeline calls this while worker
+    processes are loading posts, so the import costs no wall time.
+    """
+    import mjml  # noqa: F401
+    import premailer  # noqa: F401
+
+
 def mjml_to_html(mjml: str, *, template: str = HTML_TEMPLATE) -> str:
     """MJML → HTML with class-based CSS inlined; keeps the media queries working.
 
@@ -64,6 +72,9 @@ def mjml_to_html(mjml: str, *, template: str = HTML_TEMPLATE) -> str:
     media queries, drop style blocks and may fetch stylesheets), hence the
     settings; it also drops the doctype, which is put back.
     """
+    from mjml import mjml2html
+    from premailer import Premailer
+
     try:
         html = mjml2html(mjml, disable_comments=True)
     except ValueError as exc:
