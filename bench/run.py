@@ -45,11 +45,43 @@ AUTHORS = [
     "Sam Whitfield",
     "Amara Nwosu",
 ]
-WORDS = (
-    "care team ward patient staff rota handover board data outcome service clinic nurse "
-    "doctor leader plan change budget winter flow discharge audit quality safety culture "
-    "listening decision meeting carbon travel waste energy theatre pharmacy community"
-).split()
+WORDS = [
+    "care",
+    "team",
+    "ward",
+    "patient",
+    "staff",
+    "rota",
+    "handover",
+    "board",
+    "data",
+    "outcome",
+    "service",
+    "clinic",
+    "nurse",
+    "doctor",
+    "leader",
+    "plan",
+    "change",
+    "budget",
+    "winter",
+    "flow",
+    "discharge",
+    "audit",
+    "quality",
+    "safety",
+    "culture",
+    "listening",
+    "decision",
+    "meeting",
+    "carbon",
+    "travel",
+    "waste",
+    "energy",
+    "theatre",
+    "pharmacy",
+    "community",
+]
 
 
 def sentence(rng: random.Random) -> str:
