@@ -146,3 +146,54 @@ def test_builtin_templates_are_found_from_a_checkout() -> None:
     assert (found / "digest.mjml.j2").is_file() and (found / "digest.txt.j2").is_file()
     # Installed: the packaged copy; from a checkout: templates/ at the top of the repo.
     assert found.parent.name == "digest" or found == REPO / "templates"
+
+
+def test_over_budget_digest_collapses_later_posts_and_says_so(
+    write_post: WritePost, tmp_config, caplog: pytest.LogCaptureFixture
+) -> None:
+    long_excerpt = " ".join(["word"] * 50)
+    for day in range(1, 29):
+        write_post(
+            f"2026-02-{day:02d}-post.md",
+            f"---\ntitle: Post {day}\nexcerpt: {long_excerpt}\n---\n",
+            raw=True,
+        )
+    roomy = build(
+        tmp_config(until=date(2026, 2, 28), since=date(2026, 2, 1), size_budget_kb=500), write=False
+    )
+    assert not roomy.digest.more
+    full_size = len(roomy.rendered.html.encode())
+    budget_kb = 40
+    assert full_size > budget_kb * 1024
+    with caplog.at_level("WARNING", logger="digest"):
+        tight = build(
+            tmp_config(until=date(2026, 2, 28), since=date(2026, 2, 1), size_budget_kb=budget_kb),
+            write=False,
+        )
+    size = len(tight.rendered.html.encode())
+    assert size <= budget_kb * 1024
+    assert tight.digest.more, "some posts were collapsed"
+    full_titles = [e.post.title for s in tight.digest.sections for e in s.entries]
+    more_titles = [e.post.title for e in tight.digest.more]
+    assert full_titles + more_titles == [
+        e.post.title for s in roomy.digest.sections for e in s.entries
+    ]
+    # the fewest posts were collapsed: one fewer would not fit
+    from digest.render import collapse, render, size_of
+
+    one_fewer = collapse(roomy.digest, len(more_titles) - 1)
+    assert size_of(render(one_fewer, None)) > budget_kb * 1024
+    assert "More this week" in tight.rendered.html and "MORE THIS WEEK" in tight.rendered.text
+    for title in more_titles:
+        assert title in tight.rendered.text
+    assert any("size budget" in r.getMessage() for r in caplog.records)
+
+
+def test_preheader_is_hidden_and_padded(sample_config: Config) -> None:
+    html = build(replace(sample_config, until=UNTIL), write=False).rendered.html
+    match = re.search(r'<div style="display:none;[^"]*">([^<]*)</div>', html)
+    assert match, "hidden preheader block"
+    assert match.group(1).startswith("Every &quot;yes&quot;") or match.group(1).startswith(
+        'Every "yes"'
+    )
+    assert match.group(1).count("\u200c") >= 50  # premailer writes the entities as characters

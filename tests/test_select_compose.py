@@ -191,3 +191,70 @@ def test_only_selected_posts_get_their_bodies_processed(
     result = build(tmp_config(until=date(2026, 2, 28)), write=False)
     assert len(result.digest.entries) == 7
     assert sorted(seen) == sorted(e.post.source for e in result.digest.entries)
+
+
+def test_links_get_utm_parameters_without_overwriting(write_post, tmp_config) -> None:
+    from digest.pipeline import build
+
+    write_post("2026-11-25-a.md", "---\ntitle: A\n---\nx\n", raw=True)
+    write_post(
+        "2026-11-24-b.md",
+        "---\ntitle: B\nurl: https://blog.example.org/b/?utm_source=keep&x=1\n---\n",
+        raw=True,
+    )
+    write_post(
+        "2026-11-23-c.md", "---\ntitle: C\nurl: https://partner.example.com/c/\n---\n", raw=True
+    )
+    config = tmp_config(
+        until=date(2026, 11, 26),
+        utm_source="newsletter",
+        utm_medium="email",
+        utm_campaign="digest-{{ issue_date }}",
+        utm_skip_domains=["example.com"],
+    )
+    result = build(config, write=False)
+    links = {e.post.title: e.href for e in result.digest.entries}
+    assert links == {
+        "A": "https://blog.example.org/2026/11/25/a/?utm_source=newsletter&utm_medium=email&utm_campaign=digest-2026-11-26",
+        "B": "https://blog.example.org/b/?utm_source=keep&x=1&utm_medium=email&utm_campaign=digest-2026-11-26",
+        "C": "https://partner.example.com/c/",
+    }
+    html, text = result.rendered.html, result.rendered.text
+    assert (
+        'href="https://blog.example.org/2026/11/25/a/?utm_source=newsletter&amp;utm_medium=email'
+        in html
+    )
+    assert f"Read more: {links['A']}" in text
+    # the manifest keeps the canonical URL
+    assert result.digest.entries[0].post.url == "https://blog.example.org/2026/11/25/a/"
+
+
+def test_thumbnails_from_frontmatter_or_first_body_image(write_post, tmp_config) -> None:
+    from digest.compose import thumbnail
+    from digest.posts import read_posts, with_bodies
+
+    write_post(
+        "2026-11-25-a.md",
+        "---\ntitle: A\nimage: {src: /img/a.jpg, alt: A chart}\n---\n![b](b.png)\n",
+        raw=True,
+    )
+    write_post(
+        "2026-11-24-b/index.md", "---\ntitle: B\n---\nText\n\n![Team photo](team.jpg)\n", raw=True
+    )
+    write_post(
+        "2026-11-23-c.md", "---\ntitle: C\n---\n<p><img src='/up/c.png' alt=\"\"></p>\n", raw=True
+    )
+    write_post(
+        "2026-11-22-d.md", "---\ntitle: D\nimage: http://insecure.example/d.png\n---\n", raw=True
+    )
+    write_post("2026-11-21-e.md", "---\ntitle: E\n---\nNo images; `![x](code.png)`\n", raw=True)
+    config = tmp_config()
+    posts = {p.title: p for p in with_bodies(read_posts(config).posts, config)}
+    assert thumbnail(posts["A"]) == ("https://blog.example.org/img/a.jpg", "A chart")
+    assert thumbnail(posts["B"]) == (
+        "https://blog.example.org/2026/11/24/b/team.jpg",
+        "Team photo",
+    )
+    assert thumbnail(posts["C"]) == ("https://blog.example.org/up/c.png", "")
+    assert thumbnail(posts["D"]) == (None, "")
+    assert thumbnail(posts["E"]) == (None, "")

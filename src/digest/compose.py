@@ -7,13 +7,15 @@ also where bodies are turned into excerpts, so only selected posts pay for it.
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from .config import Config, SectionSpec
 from .errors import ConfigError
-from .excerpts import make_excerpt, trim_words
+from .excerpts import first_image, make_excerpt, trim_words
+from .links import absolute_url, add_utm
 from .models import Digest, Entry, Post, Section, Selection
 from .posts import category_key
 
@@ -95,18 +97,36 @@ def derive_preheader(entries: tuple[Entry, ...]) -> str:
     return cut + "…"
 
 
-def compose(selection: Selection, config: Config) -> Digest:
-    entries = [
-        Entry(
-            post=post,
-            excerpt=make_excerpt(post, config.excerpt_words, config.excerpt_more),
-            byline=byline(post),
-        )
-        for post in selection.posts
-    ]
-    sections = group(entries, config)
-    shown = tuple(e for s in sections for e in s.entries)
-    context: dict[str, object] = {
+def thumbnail(post: Post) -> tuple[str | None, str]:
+    """An https thumbnail for ``post``: its frontmatter image, else the first in its body.
+
+    Relative body images are resolved against the post's own URL (page
+    bundles keep images beside the post); plain http images are not used, as
+    mail clients block or warn about them.
+    """
+    src, alt = post.image, post.image_alt
+    if not src:
+        found = first_image(post.body)
+        if found:
+            raw, alt = found
+            base = post.url if not raw.startswith("/") else ""
+            src = absolute_url(raw, base) if base else None
+            if src is None and raw.startswith("/"):
+                src = absolute_url(raw, _site_of(post.url))
+    if not src or not src.lower().startswith("https://"):
+        return None, ""
+    return src, alt
+
+
+def _site_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def _context(
+    selection: Selection, config: Config, shown: tuple[Entry, ...], sections: tuple[Section, ...]
+) -> dict[str, object]:
+    return {
         "site_name": config.site_name,
         "count": len(shown),
         "since": selection.window.since,
@@ -116,6 +136,33 @@ def compose(selection: Selection, config: Config) -> Digest:
         "first_title": shown[0].post.title if shown else "",
         "sections": [s.title for s in sections],
     }
+
+
+def compose(selection: Selection, config: Config) -> Digest:
+    base_context = _context(selection, config, (), ())
+    utm = {
+        "utm_source": config.utm_source,
+        "utm_medium": config.utm_medium,
+        "utm_campaign": render_line(config.utm_campaign, "[links] utm_campaign", base_context)
+        if config.utm_campaign
+        else "",
+    }
+    entries = []
+    for post in selection.posts:
+        image, image_alt = thumbnail(post) if config.thumbnails else (None, "")
+        entries.append(
+            Entry(
+                post=post,
+                excerpt=make_excerpt(post, config.excerpt_words, config.excerpt_more),
+                byline=byline(post),
+                link=add_utm(post.url, utm, config.utm_skip_domains),
+                image=image,
+                image_alt=image_alt,
+            )
+        )
+    sections = group(entries, config)
+    shown = tuple(e for s in sections for e in s.entries)
+    context = _context(selection, config, shown, sections)
     subject = render_line(config.subject, "[digest] subject", context)
     preheader = (
         render_line(config.preheader, "[digest] preheader", context)
@@ -136,4 +183,5 @@ def compose(selection: Selection, config: Config) -> Digest:
         unsubscribe_mailto=config.unsubscribe_mailto,
         view_online_url=config.view_online_url,
         sender=config.sender,
+        more_title=config.more_title,
     )

@@ -70,6 +70,13 @@ class Config:
     unsubscribe_url: str = ""
     unsubscribe_mailto: str = ""
     view_online_url: str = ""
+    thumbnails: bool = True
+    more_title: str = "More this week"
+    size_budget_kb: int = 90
+    utm_source: str = ""
+    utm_medium: str = ""
+    utm_campaign: str = ""
+    utm_skip_domains: tuple[str, ...] = ()
     strict: bool = False
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
@@ -233,6 +240,13 @@ FIELDS: tuple[_Field, ...] = (
     _Field("digest", "excerpt_words", "excerpt_words", _int_at_least(5)),
     _Field("digest", "excerpt_more", "excerpt_more", _str),
     _Field("digest", "other_section", "other_section", _nonempty),
+    _Field("digest", "thumbnails", "thumbnails", _bool),
+    _Field("digest", "more_title", "more_title", _nonempty),
+    _Field("digest", "size_budget_kb", "size_budget_kb", _int_at_least(10)),
+    _Field("links", "utm_source", "utm_source", _str),
+    _Field("links", "utm_medium", "utm_medium", _str),
+    _Field("links", "utm_campaign", "utm_campaign", _str),
+    _Field("links", "skip_domains", "utm_skip_domains", _str_list),
     _Field("email", "from", "sender", _str),
     _Field("email", "reply_to", "reply_to", _str),
     _Field("email", "unsubscribe_url", "unsubscribe_url", _http_url),

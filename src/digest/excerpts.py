@@ -124,3 +124,42 @@ def make_excerpt(post: Post, words: int, more: str) -> str:
             return trim_words(text, words, more)
     before_more = MORE.split(post.body, maxsplit=1)[0]
     return trim_words(markdown_text(before_more), words, more)
+
+
+def first_image(source: str) -> tuple[str, str] | None:
+    """(src, alt) of the first image in a Markdown body (Markdown or HTML ``<img>``)."""
+    for token in _MD.parse(strip_template_syntax(source)):
+        if token.type == "html_block":
+            found = _html_img(token.content)
+            if found:
+                return found
+        for child in token.children or ():
+            if child.type == "image":
+                alt = "".join(c.content for c in child.children or ())
+                return str(child.attrs.get("src", "")), alt
+            if child.type == "html_inline":
+                found = _html_img(child.content)
+                if found:
+                    return found
+    return None
+
+
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTR = r"""\s{name}\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))"""
+_SRC_ATTR = re.compile(_ATTR.format(name="src"), re.IGNORECASE)
+_ALT_ATTR = re.compile(_ATTR.format(name="alt"), re.IGNORECASE)
+
+
+def _attr(pattern: re.Pattern[str], tag: str) -> str | None:
+    found = pattern.search(tag)
+    if not found:
+        return None
+    return html.unescape(next(g for g in found.groups() if g is not None))
+
+
+def _html_img(fragment: str) -> tuple[str, str] | None:
+    tag = _IMG_TAG.search(fragment)
+    if not tag:
+        return None
+    src = _attr(_SRC_ATTR, tag.group(0))
+    return (src, _attr(_ALT_ATTR, tag.group(0)) or "") if src else None

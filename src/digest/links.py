@@ -7,7 +7,7 @@ Post content is untrusted: only ``http``, ``https`` and ``mailto`` survive.
 from __future__ import annotations
 
 import functools
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -58,3 +58,31 @@ def is_safe_link(url: str) -> bool:
     if scheme == "mailto":
         return "@" in parts.path
     return scheme in {"http", "https"} and bool(parts.netloc)
+
+
+def _domain_matches(host: str, domains: tuple[str, ...]) -> bool:
+    host = host.lower().rstrip(".")
+    return any(
+        host == d or host.endswith("." + d) for d in (x.lower().lstrip(".") for x in domains)
+    )
+
+
+def add_utm(url: str, params: dict[str, str], skip_domains: tuple[str, ...] = ()) -> str:
+    """``url`` with ``utm_*`` parameters added, never replacing ones it already has.
+
+    Links to ``skip_domains`` (and their subdomains) and non-http links are
+    returned unchanged; so are all links when ``params`` is empty.
+    """
+    wanted = {k: v for k, v in params.items() if v}
+    parts = urlsplit(url)
+    if not wanted or parts.scheme not in {"http", "https"}:
+        return url
+    if _domain_matches(parts.hostname or "", skip_domains):
+        return url
+    existing = parse_qsl(parts.query, keep_blank_values=True)
+    present = {key for key, _ in existing}
+    added = [(k, v) for k, v in wanted.items() if k not in present]
+    if not added:
+        return url
+    query = urlencode(existing + added, quote_via=quote)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))

@@ -44,6 +44,7 @@ class Post:
     tags: tuple[str, ...] = ()
     excerpt: str | None = None  # from frontmatter, not yet cleaned
     image: str | None = None
+    image_alt: str = ""
     featured: bool = False
     body: str = field(default="", repr=False)
 
@@ -83,11 +84,23 @@ class Selection:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Entry:
-    """A post as it appears in the email: the excerpt is final plain text."""
+    """A post as it appears in the email: the excerpt is final plain text.
+
+    ``link`` is the post's URL as the email links it (with any tracking
+    parameters); ``image`` an absolute https thumbnail, ``image_alt`` its
+    alternative text ("" when it only decorates the title beside it).
+    """
 
     post: Post
     excerpt: str
     byline: str
+    link: str = ""
+    image: str | None = None
+    image_alt: str = ""
+
+    @property
+    def href(self) -> str:
+        return self.link or self.post.url
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,10 +126,14 @@ class Digest:
     unsubscribe_mailto: str
     view_online_url: str
     sender: str
+    # Posts collapsed to title-and-link to keep the email under its size budget.
+    more: tuple[Entry, ...] = ()
+    more_title: str = "More this week"
 
     @property
     def entries(self) -> tuple[Entry, ...]:
-        return tuple(entry for section in self.sections for entry in section.entries)
+        """Every post in the email, full entries first, then the collapsed ones."""
+        return tuple(entry for section in self.sections for entry in section.entries) + self.more
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

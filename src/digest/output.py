@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ExportError
-from .models import Digest, Rendered
+from .models import Digest, Rendered, Section
 
 HTML_NAME = "digest.html"
 TEXT_NAME = "digest.txt"
@@ -69,7 +69,14 @@ def write_files(folder: Path, contents: Mapping[str, str]) -> tuple[Path, ...]:
 
 
 def manifest(digest: Digest) -> dict[str, Any]:
-    """The machine-readable description of a digest (the ``digest.json`` contract)."""
+    """The machine-readable description of a digest (the ``digest.json`` contract).
+
+    Posts collapsed to fit the size budget appear as a last section titled
+    like the email's list (``more_title``).
+    """
+    sections = list(digest.sections)
+    if digest.more:
+        sections.append(Section(title=digest.more_title, entries=digest.more))
     return {
         "subject": digest.subject,
         "preheader": digest.preheader,
@@ -93,7 +100,7 @@ def manifest(digest: Digest) -> dict[str, Any]:
                     for entry in section.entries
                 ],
             }
-            for section in digest.sections
+            for section in sections
         ],
     }
 

@@ -18,7 +18,7 @@ from .errors import ConfigError, StrictModeError
 from .models import BuildResult, Digest, LoadResult, Problem, Selection
 from .output import write_build
 from .posts import PendingLoad, with_bodies
-from .render import render, warm_up
+from .render import render_within_budget, size_of, warm_up
 from .select import resolve_window, select
 
 log = logging.getLogger("digest")
@@ -78,10 +78,23 @@ def build(config: Config, *, today: date | None = None, write: bool = True) -> B
     planned = plan(config, today=today)
     if config.strict and planned.warnings:
         raise StrictModeError([str(w) for w in planned.warnings])
-    rendered = render(planned.digest, config.templates_dir)
+    budget = config.size_budget_kb * 1024
+    digest, rendered = render_within_budget(planned.digest, config.templates_dir, budget)
+    if digest.more and not planned.digest.more:
+        log.warning(
+            "the HTML would be over the %d KB size budget (Gmail clips at about 102 KB): "
+            "the last %d posts are listed under %r as titles and links",
+            config.size_budget_kb,
+            len(digest.more),
+            digest.more_title,
+        )
+    if size_of(rendered) > budget:
+        log.warning(
+            "the HTML is %.1f KB, over the %d KB size budget even with every post collapsed",
+            size_of(rendered) / 1024,
+            config.size_budget_kb,
+        )
     files: tuple[Path, ...] = ()
-    if write and planned.digest.entries:
-        files = write_build(config.out_dir, planned.digest, rendered)
-    return BuildResult(
-        digest=planned.digest, rendered=rendered, files=files, warnings=planned.warnings
-    )
+    if write and digest.entries:
+        files = write_build(config.out_dir, digest, rendered)
+    return BuildResult(digest=digest, rendered=rendered, files=files, warnings=planned.warnings)

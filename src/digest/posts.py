@@ -228,14 +228,17 @@ def authors(meta: dict[str, Any]) -> str:
     return ", ".join(people[:-1]) + " and " + people[-1]
 
 
-def _image(meta: dict[str, Any]) -> str | None:
+def _image(meta: dict[str, Any]) -> tuple[str | None, str]:
+    """(image, alt) from ``image``/``thumbnail``/``cover``, a string or a mapping."""
     for key in ("image", "thumbnail", "cover", "featured_image"):
         value = meta.get(key)
+        alt = meta.get("image_alt") or meta.get("alt") or ""
         if isinstance(value, dict):
+            alt = value.get("alt") or alt
             value = value.get("image") or value.get("src") or value.get("url") or value.get("path")
         if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
+            return value.strip(), _clean_text(alt)
+    return None, ""
 
 
 _SLUG_STRIP = re.compile(r"[^\w\s-]", re.UNICODE)
@@ -363,7 +366,7 @@ def parse_post(text: str, rel: str, config: Config, *, keep_body: bool = True) -
         if isinstance(meta.get(key), str) and meta[key].strip():
             excerpt = meta[key]
             break
-    image = _image(meta)
+    image, image_alt = _image(meta)
     return Post(
         source=rel,
         title=title,
@@ -374,6 +377,7 @@ def parse_post(text: str, rel: str, config: Config, *, keep_body: bool = True) -
         tags=_unique(tags),
         excerpt=excerpt,
         image=absolute_url(image, config.base_url) if image else None,
+        image_alt=image_alt,
         featured=_flag(meta.get("featured")) is True,
         body=body if keep_body else "",
     )

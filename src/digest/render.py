@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from .errors import RenderError, TemplateError
-from .models import Digest, Rendered
+from .models import Digest, Rendered, Section
 from .templates import make_environment
 
 HTML_TEMPLATE = "digest.mjml.j2"
@@ -37,6 +39,10 @@ PALETTE = {
     "dark_link": "#7cc4fa",
 }
 
+# Invisible filler after the preheader, so that inbox previews do not run on
+# into the body text (zero-width non-joiners and no-break spaces).
+PREHEADER_PADDING = Markup("&#847;&zwnj;&nbsp;" * 90)
+
 _DOCTYPE = re.compile(r"^\s*<!doctype html>", re.IGNORECASE)
 _BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+\n")
 _TRAILING = re.compile(r"[ \t]+\n")
@@ -45,7 +51,7 @@ _TRAILING = re.compile(r"[ \t]+\n")
 def _render_template(env: jinja2.Environment, name: str, digest: Digest) -> str:
     try:
         template = env.get_template(name)
-        return template.render(digest=digest, colors=PALETTE)
+        return template.render(digest=digest, colors=PALETTE, preheader_padding=PREHEADER_PADDING)
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"template not found: {exc.name}", where=name) from None
     except jinja2.TemplateSyntaxError as exc:
@@ -113,3 +119,50 @@ def render(digest: Digest, templates_dir: Path | None = None) -> Rendered:
     return Rendered(
         html=html, text=text, mjml=mjml, subject=digest.subject, preheader=digest.preheader
     )
+
+
+def collapse(digest: Digest, count: int) -> Digest:
+    """``digest`` with its last ``count`` full entries moved to the title-and-link list."""
+    full = [e for section in digest.sections for e in section.entries]
+    keep = set(map(id, full[: max(0, len(full) - count)]))
+    sections = tuple(
+        Section(title=s.title, entries=kept)
+        for s in digest.sections
+        if (kept := tuple(e for e in s.entries if id(e) in keep))
+    )
+    moved = tuple(e for e in full if id(e) not in keep)
+    return replace(digest, sections=sections, more=moved + digest.more)
+
+
+def render_within_budget(
+    digest: Digest, templates_dir: Path | None, budget_bytes: int
+) -> tuple[Digest, Rendered]:
+    """Render; if the HTML is over budget, collapse the fewest later posts that fit it.
+
+    Gmail clips messages over about 102 KB and hides the rest, unsubscribe
+    link included, behind "[Message clipped]". The size only grows with the
+    number of full entries, so a binary search finds the smallest number of
+    posts to collapse in a few renders. Returns the digest actually rendered.
+    """
+    rendered = render(digest, templates_dir)
+    if size_of(rendered) <= budget_bytes:
+        return digest, rendered
+    full = sum(len(s.entries) for s in digest.sections)
+    low, high = 1, full
+    best: tuple[Digest, Rendered | None] = (collapse(digest, full), None)
+    while low <= high:
+        middle = (low + high) // 2
+        candidate = collapse(digest, middle)
+        attempt = render(candidate, templates_dir)
+        if size_of(attempt) <= budget_bytes:
+            best = (candidate, attempt)
+            high = middle - 1
+        else:
+            low = middle + 1
+    fitted, fitted_rendered = best
+    return fitted, fitted_rendered or render(fitted, templates_dir)
+
+
+def size_of(rendered: Rendered) -> int:
+    """Size of the HTML part in bytes, as Gmail counts it for clipping."""
+    return len(rendered.html.encode("utf-8"))
