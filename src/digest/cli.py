@@ -21,10 +21,11 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .check import CheckOptions, as_junit, check, parts_from_manifest, summary_line
 from .config import Config, load_config
 from .dates import parse_day, parse_span
 from .errors import DigestError, StrictModeError
-from .output import manifest, to_json
+from .output import manifest, read_build, to_json, write_files
 from .pipeline import build as run_build
 from .pipeline import plan as run_plan
 
@@ -268,3 +269,81 @@ def list_posts(**opts: Any) -> None:
     for row in rows:
         click.echo(line(row))
     click.echo(f"\n{len(rows)} posts from {window.since} to {window.until}")
+
+
+@main.command(name="check")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Fail on warnings as well as errors.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "junit"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of standard output.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the size budget and unsubscribe URL from this digest.toml "
+    "[default: ./digest.toml if present].",
+)
+@click.option("--budget-kb", type=click.IntRange(min=10), help="Size budget in KB [default: 90].")
+@click.option(
+    "--allow",
+    multiple=True,
+    metavar="FEATURE",
+    help="A caniemail feature (e.g. css-display-flex) to accept (repeatable).",
+)
+@click.option("-v", "--verbose", count=True, help="Also list the notes.")
+@click.option("-q", "--quiet", is_flag=True, help="Only the summary line.")
+@_handle_errors
+def check_command(
+    path: Path,
+    strict: bool,
+    fmt: str,
+    output: Path | None,
+    config_file: Path | None,
+    budget_kb: int | None,
+    allow: tuple[str, ...],
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Inspect a built digest (a folder, or an .html file beside its .txt) as an inbox would.
+
+    Exit status 1 when there are errors, or warnings with --strict.
+    """
+    _setup_logging(verbose, quiet)
+    config = load_config(config_file)
+    options = CheckOptions(
+        budget_bytes=(budget_kb or config.size_budget_kb) * 1024,
+        unsubscribe_url=config.unsubscribe_url,
+        allow_features=allow,
+    )
+    html, text, data, name = read_build(path)
+    report = check(parts_from_manifest(html, text, data, name), options)
+    if fmt == "json":
+        rendered = to_json(
+            {**report.as_dict(), "strict": strict, "passed": not report.failed(strict=strict)}
+        )
+    elif fmt == "junit":
+        rendered = as_junit(report, strict=strict)
+    else:
+        shown = [f for f in report.findings if verbose or f.severity != "info"]
+        lines = [] if quiet else [str(f) for f in shown]
+        verdict = "FAILED" if report.failed(strict=strict) else "passed"
+        lines.append(f"{verdict}: {summary_line(report)}" + (" (strict)" if strict else ""))
+        rendered = "\n".join(lines) + "\n"
+    if output is not None:
+        write_files(output.parent, {output.name: rendered})
+    else:
+        click.echo(rendered, nl=False)
+    if report.failed(strict=strict):
+        raise click.exceptions.Exit(1)

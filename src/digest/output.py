@@ -118,3 +118,29 @@ def write_build(folder: Path, digest: Digest, rendered: Rendered) -> tuple[Path,
             MANIFEST_NAME: to_json(manifest(digest)),
         },
     )
+
+
+def read_build(path: Path) -> tuple[str, str, dict[str, Any] | None, str]:
+    """(html, text, manifest or None, name) of a built digest: a folder or an HTML file.
+
+    For a file ``x.html`` the text part is its sibling ``x.txt`` and the
+    manifest ``x.json`` when present (a folder holds ``digest.*``).
+    """
+    html_path = path / HTML_NAME if path.is_dir() else path
+    if not html_path.is_file():
+        raise ExportError(
+            "no digest found: expected a folder with digest.html or an .html file", where=str(path)
+        )
+    text_path = html_path.with_suffix(".txt")
+    json_path = html_path.with_suffix(".json")
+    if not text_path.is_file():
+        raise ExportError(
+            f"the text part {text_path.name} is missing beside {html_path.name}", where=str(path)
+        )
+    try:
+        html = html_path.read_text(encoding="utf-8")
+        text = text_path.read_text(encoding="utf-8")
+        data = json.loads(json_path.read_text(encoding="utf-8")) if json_path.is_file() else None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExportError(f"cannot read the digest: {exc}", where=str(path)) from None
+    return html, text, data if isinstance(data, dict) else None, html_path.name

@@ -82,7 +82,8 @@ def mjml_to_html(mjml: str, *, template: str = HTML_TEMPLATE) -> str:
     from premailer import Premailer
 
     try:
-        html = mjml2html(mjml, disable_comments=True)
+        # fonts={}: no web-font <link>/@import (Gmail and Yahoo drop them; they track readers)
+        html = mjml2html(mjml, disable_comments=True, fonts={})
     except ValueError as exc:
         raise RenderError(f"MJML could not be rendered: {exc}", where=template) from None
     try:
