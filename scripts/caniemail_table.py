@@ -38,7 +38,15 @@ MAJOR = {
     ("yahoo", "ios"): "Yahoo! Mail (iOS)",
     ("yahoo", "android"): "Yahoo! Mail (Android)",
 }
-SKIP = {"amp", "bimi", "css-comments", "html-comments", "html-doctype", "html-semantics", "html-body"}
+SKIP = {
+    "amp",
+    "bimi",
+    "css-comments",
+    "html-comments",
+    "html-doctype",
+    "html-semantics",
+    "html-body",
+}
 
 
 def _block(front: str, key: str) -> str | None:
@@ -59,7 +67,9 @@ def _block(front: str, key: str) -> str | None:
 
 
 def _yaml(text: str) -> Any:
-    return yaml.load(text.replace("\t", "    "), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    return yaml.load(
+        text.replace("\t", "    "), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    )
 
 
 def read_feature(path: Path) -> dict[str, Any] | None:
@@ -162,7 +172,8 @@ def detection(slug: str, title: str) -> list[dict[str, str]]:
         elements = re.findall(r"<([a-z0-9]+)(?:\s+type=\"([a-z]+)\")?>", t)
         if elements:
             return [
-                {"kind": "element", "name": e, **({"type": typ} if typ else {})} for e, typ in elements
+                {"kind": "element", "name": e, **({"type": typ} if typ else {})}
+                for e, typ in elements
             ]
         if re.fullmatch(r"[a-z-]+", t):
             kind = "attribute" if title.endswith("attribute") else "element"

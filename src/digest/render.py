@@ -37,6 +37,7 @@ PALETTE = {
     "dark_heading": "#f5f7fa",
     "dark_muted": "#a3adb8",
     "dark_link": "#7cc4fa",
+    "dark_rule": "#2c3540",
 }
 
 # Invisible filler after the preheader, so that inbox previews do not run on

@@ -1,0 +1,182 @@
+"""The sample digest in a real browser: responsive layout, images, text size, dark mode.
+
+Runs Debian's Chromium through Playwright at phone, small-tablet and desktop
+widths. Screenshots land in test-artifacts/ for people to look at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest.config import Config
+from digest.output import write_build
+from digest.pipeline import build
+
+from .browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, offline
+
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is a test dependency"
+)
+
+WIDTHS = (375, 600, 1024)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    path = chromium_path()
+    if path is None:
+        pytest.fail(
+            "Chromium not found: install Debian's chromium (scripts/test does) or set DIGEST_CHROMIUM"
+        )
+    with playwright_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def digest_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from digest.config import load_config
+
+    from .conftest import REPO
+
+    out = tmp_path_factory.mktemp("dist")
+    config: Config = replace(
+        load_config(REPO / "digest.toml"), until=date(2026, 11, 26), out_dir=out
+    )
+    result = build(config, write=False)
+    write_build(out, result.digest, result.rendered)
+    return out / "digest.html"
+
+
+def open_page(browser: Any, html: Path, width: int, scheme: str = "light") -> Any:
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    page.route("**/*", offline)
+    page.goto(html.as_uri())
+    page.wait_for_load_state("load")
+    return page
+
+
+LAYOUT_JS = """() => {
+  const rect = (e) => e.getBoundingClientRect();
+  const cards = [...document.querySelectorAll('.card')].filter(e => rect(e).height > 0);
+  const titles = [...document.querySelectorAll('.post-title h3')];
+  const images = [...document.querySelectorAll('img')].map(img => {
+      const column = img.closest('.mj-column-per-100, [class*="mj-column-per-"]') || img.parentElement;
+      return {src: img.src, width: rect(img).width, column: rect(column).width, natural: img.naturalWidth};
+  });
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!node.textContent.trim() || !el || el.closest('[style*="display:none"]')) continue;
+    if (rect(el).width === 0) continue;
+    texts.push({text: node.textContent.trim().slice(0, 40), size: parseFloat(getComputedStyle(el).fontSize)});
+  }
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    cards: cards.map(c => ({left: rect(c).left, width: rect(c).width, top: rect(c).top})),
+    titles: titles.map(t => ({left: rect(t).left, top: rect(t).top, width: rect(t).width})),
+    images, texts,
+  };
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_layout_at_each_width(browser: Any, digest_html: Path, width: int) -> None:
+    page = open_page(browser, digest_html, width)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"digest-{width}-light.png"), full_page=True)
+    layout = page.evaluate(LAYOUT_JS)
+    page.close()
+
+    assert layout["scrollWidth"] <= layout["innerWidth"], "horizontal overflow"
+    assert len(layout["titles"]) == 5
+    cards = layout["cards"]
+    assert cards, "post cards rendered"
+    assert max(c["width"] for c in cards) <= 600.5, "content column wider than 600 px"
+    if width == 375:
+        # one column: every card spans the screen and titles are stacked, never side by side
+        assert all(abs(c["width"] - width) <= 1 for c in cards)
+        lefts = {round(t["left"]) for t in layout["titles"]}
+        assert len(lefts) == 1
+        tops = [t["top"] for t in layout["titles"]]
+        assert tops == sorted(tops) and len(set(tops)) == len(tops)
+        small = [t for t in layout["texts"] if t["size"] < 14]
+        assert small == [], f"text under 14 px on a phone: {small[:3]}"
+    if width == 1024:
+        centre = sum(c["left"] + c["width"] / 2 for c in cards) / len(cards)
+        assert abs(centre - width / 2) <= 2, "content column is centred"
+    images = layout["images"]
+    assert len(images) == 2, "two sample posts have thumbnails"
+    for image in images:
+        assert image["natural"] == 1200, "thumbnail loaded"
+        assert image["width"] <= image["column"] + 0.5, f"image wider than its column: {image}"
+
+
+def luminance(rgb: tuple[float, float, float]) -> float:
+    def channel(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+COLOURS_JS = """() => {
+  const parse = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c.length >= 3 && (c.length < 4 || c[3] > 0)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!node.textContent.trim() || !el || el.closest('[style*="display:none"]')) continue;
+    if (el.getBoundingClientRect().width === 0) continue;
+    out.push({text: node.textContent.trim().slice(0, 30), tag: el.tagName,
+              link: !!el.closest('a'), color: parse(getComputedStyle(el).color).slice(0, 3),
+              background: background(el)});
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_text_and_link_contrast_in_both_schemes(
+    browser: Any, digest_html: Path, scheme: str
+) -> None:
+    page = open_page(browser, digest_html, 600, scheme)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"digest-600-{scheme}.png"), full_page=True)
+    samples = page.evaluate(COLOURS_JS)
+    page.close()
+    assert len(samples) > 20
+    assert any(s["link"] for s in samples)
+    low = [
+        (s["text"], round(contrast(tuple(s["color"]), tuple(s["background"])), 2))
+        for s in samples
+        if contrast(tuple(s["color"]), tuple(s["background"])) < 4.5
+    ]
+    assert low == [], f"text below 4.5:1 contrast in {scheme} mode: {low[:5]}"
+    page_background = samples[0]["background"]
+    if scheme == "dark":
+        assert luminance(tuple(page_background)) < 0.05, "dark scheme has a dark background"
+    else:
+        assert luminance(tuple(page_background)) > 0.8
