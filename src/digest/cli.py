@@ -24,7 +24,11 @@ from . import __version__
 from .check import CheckOptions, as_junit, check, parts_from_manifest, summary_line
 from .config import Config, load_config
 from .dates import parse_day, parse_span
+from .delivery import ExportResult
+from .delivery import export as run_export
+from .delivery import send as run_send
 from .errors import DigestError, StrictModeError
+from .exporters import registry
 from .output import manifest, read_build, to_json, write_files
 from .pipeline import build as run_build
 from .pipeline import plan as run_plan
@@ -206,10 +210,21 @@ def main() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder [default: dist/ beside digest.toml].",
 )
+@click.option(
+    "--export",
+    "exports",
+    multiple=True,
+    metavar="NAME",
+    help="Also export for this service (repeatable; see `digest exporters`).",
+)
+@click.option("--push", is_flag=True, help="With --export: send to the service's API.")
 @_handle_errors
 def build(**opts: Any) -> None:
     """Build digest.html, digest.txt and digest.json for the selected window."""
     _setup_logging(opts.pop("verbose"), opts.pop("quiet"))
+    exports, do_push = opts.pop("exports"), opts.pop("push")
+    if do_push and not exports:
+        raise click.UsageError("--push needs --export NAME")
     config = _config(opts, out_dir=opts.pop("out_dir"))
     result = run_build(config)
     window = result.digest.window
@@ -228,6 +243,8 @@ def build(**opts: Any) -> None:
             err=True,
         )
         click.echo(f"subject: {result.digest.subject}", err=True)
+    if exports:
+        _report_exports(run_export(config, config.out_dir, exports, do_push=do_push))
 
 
 @main.command(name="list")
@@ -347,3 +364,118 @@ def check_command(
         click.echo(rendered, nl=False)
     if report.failed(strict=strict):
         raise click.exceptions.Exit(1)
+
+
+def _report_exports(results: list[ExportResult]) -> None:
+    if not log.isEnabledFor(logging.WARNING):  # -q
+        return
+    for result in results:
+        for path in result.files:
+            click.echo(f"{result.name}: wrote {path}", err=True)
+        for response in result.pushed:
+            click.echo(f"{response.label}: HTTP {response.status}", err=True)
+
+
+@main.command(name="export")
+@click.argument("build_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--to",
+    "names",
+    multiple=True,
+    required=True,
+    metavar="NAME",
+    help="Exporter name (repeatable): eml, mbox, mailchimp, sendgrid, … (see `digest exporters`).",
+)
+@click.option(
+    "--push",
+    is_flag=True,
+    help="Send the payload to the service's API (credentials from the environment).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="digest.toml with [email] and [export.NAME] settings [default: ./digest.toml].",
+)
+@click.option("-v", "--verbose", count=True)
+@click.option("-q", "--quiet", is_flag=True)
+@_handle_errors
+def export_command(
+    build_dir: Path,
+    names: tuple[str, ...],
+    push: bool,
+    config_file: Path | None,
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Write what a mailing service accepts for a built digest (and push it with --push)."""
+    _setup_logging(verbose, quiet)
+    config = load_config(config_file)
+    for warning in config.warnings:
+        log.warning("%s", warning)
+    _report_exports(run_export(config, build_dir, names, do_push=push))
+
+
+@main.command(name="exporters")
+@_handle_errors
+def exporters_command() -> None:
+    """List the exporters: built-in and plugins, with what --push needs."""
+    _setup_logging(0, False)
+    found, problems = registry()
+    for problem in problems:
+        log.warning("%s", problem)
+    width = max(len(name) for name in found)
+    for name, entry in sorted(found.items()):
+        exporter = entry.exporter
+        creds = exporter.credentials
+        push = (
+            "no push"
+            if creds is None
+            else "push: " + ", ".join(e for e in (creds.secret_env, creds.user_env) if e)
+        )
+        click.echo(f"{name.ljust(width)}  {exporter.description}")
+        click.echo(f"{' ' * width}  ({entry.origin}; {push})")
+
+
+@main.command(name="send")
+@click.argument("build_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--smtp", "server", required=True, metavar="HOST:PORT", help="SMTP server, e.g. 127.0.0.1:1025."
+)
+@click.option("--to", "recipients", multiple=True, required=True, help="Recipient (repeatable).")
+@click.option("--from", "sender", help="Envelope sender [default: [email] from].")
+@click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS.")
+@click.option("--user", help="Log in as this user; the password comes from DIGEST_SMTP_PASSWORD.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-v", "--verbose", count=True)
+@click.option("-q", "--quiet", is_flag=True)
+@_handle_errors
+def send_command(
+    build_dir: Path,
+    server: str,
+    recipients: tuple[str, ...],
+    sender: str | None,
+    starttls: bool,
+    user: str | None,
+    config_file: Path | None,
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Send a test copy of a built digest over SMTP (exactly the exported digest.eml)."""
+    _setup_logging(verbose, quiet)
+    host, _, port_text = server.rpartition(":")
+    if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise click.BadParameter("expected HOST:PORT, e.g. 127.0.0.1:1025", param_hint="--smtp")
+    config = load_config(config_file)
+    eml = run_send(
+        config,
+        build_dir,
+        host=host.strip("[]"),
+        port=int(port_text),
+        recipients=recipients,
+        sender=sender,
+        starttls=starttls,
+        user=user,
+    )
+    if not quiet:
+        click.echo(f"sent {eml} to {', '.join(recipients)} via {server}", err=True)

@@ -11,11 +11,13 @@ together, so an editor fixes the file in one pass; unknown keys are warnings
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -70,6 +72,10 @@ class Config:
     unsubscribe_url: str = ""
     unsubscribe_mailto: str = ""
     view_online_url: str = ""
+    recipient: str = ""
+    list_id: str = ""
+    send_time: str = "09:00"
+    exports: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     thumbnails: bool = True
     more_title: str = "More this week"
     size_budget_kb: int = 90
@@ -184,6 +190,20 @@ def _day(value: Any) -> date:
         raise ValueError("expected a date like 2026-11-19") from None
 
 
+def _clock(value: Any) -> str:
+    text = _str(value).strip()
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", text):
+        raise ValueError("expected a time of day like 09:00")
+    return text
+
+
+def _exports(value: Any) -> Mapping[str, Mapping[str, Any]]:
+    """``[export.NAME]`` tables, kept raw: each exporter validates its own options."""
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ValueError("expected tables like [export.mailchimp]")
+    return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in value.items()})
+
+
 def _sections(value: Any) -> tuple[SectionSpec, ...]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ValueError('expected an array of tables ([[sections]] with title = "…")')
@@ -252,6 +272,10 @@ FIELDS: tuple[_Field, ...] = (
     _Field("email", "unsubscribe_url", "unsubscribe_url", _http_url),
     _Field("email", "unsubscribe_mailto", "unsubscribe_mailto", _mailto),
     _Field("email", "view_online_url", "view_online_url", _http_url),
+    _Field("email", "to", "recipient", _str),
+    _Field("email", "list_id", "list_id", _str),
+    _Field("email", "send_time", "send_time", _clock),
+    _Field(None, "export", "exports", _exports),
     _Field(None, "sections", "sections", _sections),
 )
 _BY_ATTR = {f.attr: f for f in FIELDS}
@@ -372,3 +396,14 @@ def load_config(
         values["templates_dir"] = (root / "templates").resolve()
     warnings = _unknown_keys(raw, where) if source else []
     return Config(source=source, warnings=tuple(warnings), **values)
+
+
+# The validators, for exporters that check their own [export.NAME] options the same way.
+as_str, as_nonempty, as_bool, as_str_list, as_http_url = (
+    _str,
+    _nonempty,
+    _bool,
+    _str_list,
+    _http_url,
+)
+int_at_least = _int_at_least

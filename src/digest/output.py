@@ -39,6 +39,14 @@ def safe_join(folder: Path, name: str) -> Path:
 
 def write_files(folder: Path, contents: Mapping[str, str]) -> tuple[Path, ...]:
     """Write ``{name: text}`` into ``folder`` all-or-nothing (as far as a file system allows)."""
+    return write_binary(folder, {name: text.encode("utf-8") for name, text in contents.items()})
+
+
+def write_binary(folder: Path, contents: Mapping[str, bytes]) -> tuple[Path, ...]:
+    """Write ``{name: bytes}`` into ``folder``: each to a temporary file, then all moved in place.
+
+    Names may contain "/" (``export/listmonk.json``) but never leave ``folder``.
+    """
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -47,14 +55,14 @@ def write_files(folder: Path, contents: Mapping[str, str]) -> tuple[Path, ...]:
         ) from None
     staged: list[tuple[str, Path]] = []
     try:
-        for name, text in contents.items():
+        for name, data in contents.items():
             target = safe_join(folder, name)
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             staged.append((tmp, target))
             os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
         for tmp, target in staged:

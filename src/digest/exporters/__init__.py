@@ -1,0 +1,113 @@
+"""The exporter registry: built-ins plus plugins from the ``digest.exporters`` entry points.
+
+A plugin is a class implementing :class:`~digest.exporters.base.Exporter`,
+registered by its package as::
+
+    [project.entry-points."digest.exporters"]
+    myservice = "my_package.exporter:MyServiceExporter"
+
+A plugin can add a name but never replace a built-in one (Lektor's publisher
+registry refuses duplicates the same way): such a plugin is ignored with a
+warning, as is one that fails to load.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+from dataclasses import dataclass
+
+from ..errors import UsageError
+from ..models import Problem
+from .base import Credentials, Email, Export, Exporter, HttpRequest, Option
+from .buttondown import ButtondownExporter
+from .eml import EmlExporter, MboxExporter
+from .listmonk import ListmonkExporter
+from .mailchimp import MailchimpExporter
+from .mailgun import MailgunExporter
+from .postmark import PostmarkExporter
+from .sendgrid import SendGridExporter, SendGridSingleSendExporter
+from .ses import SesExporter
+
+ENTRY_POINT_GROUP = "digest.exporters"
+BUILTINS: dict[str, type[Exporter]] = {
+    cls.name: cls
+    for cls in (
+        EmlExporter,
+        MboxExporter,
+        MailchimpExporter,
+        SendGridExporter,
+        SendGridSingleSendExporter,
+        PostmarkExporter,
+        SesExporter,
+        MailgunExporter,
+        ListmonkExporter,
+        ButtondownExporter,
+    )
+}
+log = logging.getLogger("digest")
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    exporter: Exporter
+    origin: str  # "built-in" or "plugin <distribution>"
+
+
+def _entry_points() -> list[importlib.metadata.EntryPoint]:
+    return list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+
+
+def registry() -> tuple[dict[str, Registered], list[Problem]]:
+    """Every available exporter by name, and the plugins that were refused."""
+    found = {name: Registered(cls(), "built-in") for name, cls in BUILTINS.items()}
+    problems: list[Problem] = []
+    for entry in _entry_points():
+        dist = entry.dist.name if entry.dist else "unknown package"
+        where = f"plugin {entry.name!r} ({dist})"
+        if entry.name in found:
+            owner = found[entry.name].origin
+            problems.append(
+                Problem(where=where, message=f"refused: the name is taken by the {owner} exporter")
+            )
+            continue
+        try:
+            loaded = entry.load()
+            exporter = loaded() if isinstance(loaded, type) else loaded
+        except Exception as exc:  # a broken plugin must not break digest
+            problems.append(
+                Problem(where=where, message=f"failed to load: {type(exc).__name__}: {exc}")
+            )
+            continue
+        if not isinstance(exporter, Exporter):
+            problems.append(
+                Problem(where=where, message="refused: not a digest.exporters.base.Exporter")
+            )
+            continue
+        found[entry.name] = Registered(exporter, f"plugin {dist}")
+    return found, problems
+
+
+def get_exporter(name: str) -> Exporter:
+    """The exporter called ``name``; an unknown name is answered with the choices."""
+    found, problems = registry()
+    for problem in problems:
+        log.warning("%s", problem)
+    if name not in found:
+        choices = ", ".join(sorted(found))
+        raise UsageError(f"unknown exporter {name!r}; choose from: {choices}")
+    return found[name].exporter
+
+
+__all__ = [
+    "BUILTINS",
+    "Credentials",
+    "Email",
+    "Export",
+    "Exporter",
+    "HttpRequest",
+    "Option",
+    "Registered",
+    "get_exporter",
+    "registry",
+]

@@ -1,0 +1,84 @@
+"""Mailgun ``POST /v3/{domain}/messages``: form fields, at most 3 tags, ``%unsubscribe_url%``.
+
+The file holds the form fields (lists for repeated fields); ``--push`` sends
+them as ``multipart/form-data``, as the API expects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from ..config import as_nonempty, as_str_list
+from ..errors import ExportError
+from ._json import payload_bytes
+from .base import (
+    DEFUSE_BRACES,
+    DEFUSE_PERCENT,
+    Credentials,
+    Email,
+    Export,
+    Exporter,
+    HttpRequest,
+    Option,
+    categories,
+    list_unsubscribe,
+    service_parts,
+)
+
+
+class MailgunExporter(Exporter):
+    name = "mailgun"
+    description = "Mailgun messages (form fields), %unsubscribe_url% placeholder"
+    placeholder = "%unsubscribe_url%"
+    options: ClassVar[Mapping[str, Option]] = {
+        "domain": Option(
+            as_nonempty, required=True, help="your sending domain, e.g. mg.example.org"
+        ),
+        "to": Option(
+            as_str_list,
+            default=(),
+            help="recipients or a mailing list address; default: [email] to",
+        ),
+        "tags": Option(as_str_list, default=("digest",), help="up to 3"),
+    }
+    credentials = Credentials(
+        scheme="basic", secret_env="MAILGUN_API_KEY", user="api", base_url_env="MAILGUN_API_URL"
+    )
+    default_base_url = "https://api.mailgun.net"
+
+    def neutralise(self, html: str, text: str) -> tuple[str, str]:
+        return DEFUSE_PERCENT(*DEFUSE_BRACES(html, text))
+
+    def export(self, email: Email, options: Mapping[str, Any]) -> Export:
+        html, text = service_parts(self, email)
+        to = list(options["to"]) or ([email.recipient] if email.recipient else [])
+        if not to:
+            raise ExportError(
+                "Mailgun needs recipients", hint="set [export.mailgun] to or [email] to"
+            )
+        fields: dict[str, Any] = {
+            "from": email.sender,
+            "to": to,
+            "subject": email.subject,
+            "text": text,
+            "html": html,
+            "o:tag": categories(email, 3, tuple(options["tags"])),
+        }
+        if email.reply_to:
+            fields["h:Reply-To"] = email.reply_to
+        if list_unsubscribe(email):
+            fields["h:List-Unsubscribe"] = list_unsubscribe(email)
+        if email.unsubscribe_url:
+            fields["h:List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        return Export(
+            files={"export/mailgun.json": payload_bytes(fields)},
+            requests=(
+                HttpRequest(
+                    method="POST",
+                    path=f"/v3/{options['domain']}/messages",
+                    form=fields,
+                    label="send message",
+                ),
+            ),
+        )

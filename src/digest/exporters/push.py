@@ -1,0 +1,170 @@
+"""Sending an export's requests to a service's API: the only user of httpx.
+
+Credentials come from environment variables named by the exporter and are
+never written, logged or shown: any message from a service is scrubbed of
+them before it reaches an error. Rate limits (429) and server errors (5xx)
+are retried with exponential backoff, honouring ``Retry-After``; any other
+4xx stops at once with the service's own explanation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ..errors import ExportError
+from .base import Export, Exporter, HttpRequest
+
+log = logging.getLogger("digest")
+
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+ATTEMPTS = 4
+BACKOFF_SECONDS = 1.0
+MAX_RETRY_AFTER = 60.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PushResponse:
+    label: str
+    status: int
+    body: Any
+
+
+def _auth(
+    exporter: Exporter, env: Mapping[str, str]
+) -> tuple[dict[str, str], httpx.Auth | None, list[str]]:
+    creds = exporter.credentials
+    if creds is None:
+        raise ExportError(
+            f"{exporter.name} cannot be pushed from digest",
+            hint=f"use the file it writes; see the {exporter.name} exporter's description",
+        )
+    secret = env.get(creds.secret_env, "")
+    missing = [creds.secret_env] if not secret else []
+    user = creds.user
+    if creds.user_env:
+        user = env.get(creds.user_env, "")
+        if not user:
+            missing.append(creds.user_env)
+    if missing:
+        raise ExportError(
+            f"{exporter.name}: {' and '.join(missing)} not set",
+            hint=f"credentials are read from the environment only, e.g. export {missing[0]}=…",
+        )
+    if creds.scheme == "basic":
+        return {}, httpx.BasicAuth(user, secret), [secret]
+    if creds.scheme == "bearer":
+        return {"Authorization": f"Bearer {secret}"}, None, [secret]
+    return {creds.header: f"{creds.prefix}{secret}"}, None, [secret]
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "****")
+    return text
+
+
+def _message(response: httpx.Response) -> str:
+    """The service's own explanation, from the usual JSON error shapes."""
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return response.text.strip()[:300]
+    if isinstance(data, dict):
+        for key in ("detail", "message", "Message", "error", "title"):
+            if isinstance(data.get(key), str):
+                return str(data[key])
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors:
+            first = errors[0]
+            return str(first.get("message", first)) if isinstance(first, dict) else str(first)
+    return json.dumps(data)[:300]
+
+
+def _retry_after(response: httpx.Response, attempt: int) -> float:
+    header = str(response.headers.get("Retry-After", ""))
+    if header.isdigit():
+        return min(float(header), MAX_RETRY_AFTER)
+    return float(BACKOFF_SECONDS * 2 ** (attempt - 1))
+
+
+def _send(client: httpx.Client, request: HttpRequest, url: str) -> httpx.Response:
+    if request.form is not None:
+        # multipart/form-data without files: (name, (None, value)) parts, repeated for lists
+        parts = [
+            (key, (None, str(item)))
+            for key, value in request.form.items()
+            for item in (value if isinstance(value, (list, tuple)) else [value])
+        ]
+        return client.request(request.method, url, files=parts)
+    return client.request(request.method, url, json=request.json)
+
+
+def push(
+    exporter: Exporter,
+    export: Export,
+    env: Mapping[str, str],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    transport: httpx.BaseTransport | None = None,
+) -> list[PushResponse]:
+    """Send ``export.requests`` in order; a later path's ``{id}`` is the previous response's id."""
+    headers, auth, secrets = _auth(exporter, env)
+    base = exporter.base_url(env)
+    responses: list[PushResponse] = []
+    previous_id = ""
+    with httpx.Client(
+        timeout=TIMEOUT,
+        headers={**headers, "User-Agent": "digest"},
+        auth=auth,
+        transport=transport,
+        follow_redirects=False,
+    ) as client:
+        for request in export.requests:
+            path = request.path.replace("{id}", previous_id)
+            url = base + path
+            label = f"{exporter.name}: {request.label or request.method + ' ' + request.path}"
+            for attempt in range(1, ATTEMPTS + 1):
+                try:
+                    response = _send(client, request, url)
+                except httpx.TimeoutException:
+                    problem = "timed out"
+                except httpx.TransportError as exc:
+                    problem = _scrub(f"cannot connect ({type(exc).__name__}: {exc})", secrets)
+                else:
+                    if response.status_code == 429 or response.status_code >= 500:
+                        problem = (
+                            f"HTTP {response.status_code}: {_scrub(_message(response), secrets)}"
+                        )
+                        if attempt < ATTEMPTS:
+                            delay = _retry_after(response, attempt)
+                            log.warning("%s: %s; retrying in %.0f s", label, problem, delay)
+                            sleep(delay)
+                            continue
+                        raise ExportError(f"{label} failed after {ATTEMPTS} attempts: {problem}")
+                    if response.status_code >= 400:
+                        raise ExportError(
+                            f"{label} was refused: HTTP {response.status_code}: "
+                            f"{_scrub(_message(response), secrets)}"
+                        )
+                    break
+                if attempt == ATTEMPTS:
+                    raise ExportError(f"{label} failed after {ATTEMPTS} attempts: {problem}")
+                log.warning("%s: %s; retrying", label, problem)
+                sleep(float(BACKOFF_SECONDS * 2 ** (attempt - 1)))
+            try:
+                body: Any = response.json()
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                body = response.text
+            if isinstance(body, dict):
+                previous_id = str(body.get("id", body.get("ID", previous_id)))
+            log.info("%s: HTTP %d", label, response.status_code)
+            responses.append(PushResponse(label=label, status=response.status_code, body=body))
+    return responses

@@ -1,0 +1,75 @@
+"""Amazon SES v2 ``SendEmail`` with simple content and the list-unsubscribe headers.
+
+The file is the exact request (and ``aws sesv2 send-email --cli-input-json``
+input). With an SES contact list, SES manages unsubscribes and fills in
+``{{amazonSESUnsubscribeUrl}}``; without one, the digest's own unsubscribe
+URL stays and the headers point at it. There is no ``--push``: SES needs AWS
+Signature V4, which the AWS CLI or SDK already do well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from ..config import as_str, as_str_list
+from ..errors import ExportError
+from ._json import payload_bytes
+from .base import DEFUSE_BRACES, Email, Export, Exporter, Option, list_unsubscribe, with_placeholder
+
+SES_PLACEHOLDER = "{{amazonSESUnsubscribeUrl}}"
+
+
+class SesExporter(Exporter):
+    name = "ses"
+    description = "Amazon SES v2 SendEmail request (for aws sesv2 send-email --cli-input-json)"
+    options: ClassVar[Mapping[str, Option]] = {
+        "to": Option(as_str_list, default=(), help="recipients; default: [email] to"),
+        "contact_list": Option(as_str, default="", help="SES contact list managing unsubscribes"),
+        "topic": Option(as_str, default=""),
+        "configuration_set": Option(as_str, default=""),
+    }
+
+    def neutralise(self, html: str, text: str) -> tuple[str, str]:
+        return DEFUSE_BRACES(html, text)
+
+    def export(self, email: Email, options: Mapping[str, Any]) -> Export:
+        html, text = self.neutralise(email.html, email.text)
+        if options["contact_list"]:
+            html, text = with_placeholder(email, html, text, SES_PLACEHOLDER)
+        to = list(options["to"]) or ([email.recipient] if email.recipient else [])
+        if not to:
+            raise ExportError(
+                "SES needs recipients", hint='set [export.ses] to = ["…"] or [email] to'
+            )
+        headers = (
+            [{"Name": "List-Unsubscribe", "Value": list_unsubscribe(email)}]
+            if list_unsubscribe(email)
+            else []
+        )
+        if email.unsubscribe_url:
+            headers.append({"Name": "List-Unsubscribe-Post", "Value": "List-Unsubscribe=One-Click"})
+        simple: dict[str, Any] = {
+            "Subject": {"Data": email.subject, "Charset": "UTF-8"},
+            "Body": {
+                "Text": {"Data": text, "Charset": "UTF-8"},
+                "Html": {"Data": html, "Charset": "UTF-8"},
+            },
+        }
+        if headers and not options["contact_list"]:
+            simple["Headers"] = headers  # with a contact list, SES writes them itself
+        body: dict[str, Any] = {
+            "FromEmailAddress": email.sender,
+            "Destination": {"ToAddresses": to},
+            "Content": {"Simple": simple},
+        }
+        if email.reply_to:
+            body["ReplyToAddresses"] = [email.reply_to]
+        if options["contact_list"]:
+            management = {"ContactListName": options["contact_list"]}
+            if options["topic"]:
+                management["TopicName"] = options["topic"]
+            body["ListManagementOptions"] = management
+        if options["configuration_set"]:
+            body["ConfigurationSetName"] = options["configuration_set"]
+        return Export(files={"export/ses.json": payload_bytes(body)})
