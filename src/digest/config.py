@@ -13,11 +13,10 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +28,27 @@ CONFIG_NAME = "digest.toml"
 
 DEFAULT_SUBJECT = "{{ site_name }}: {{ count }} new post{{ 's' if count != 1 }} this week"
 DEFAULT_PERMALINK = ":year/:month/:day/:slug/"
+
+
+class ReadOnlyDict(Mapping[str, Any]):
+    """A read-only mapping that, unlike ``MappingProxyType``, can be pickled to workers."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any] | None = None):
+        self._data = dict(data or {})
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"ReadOnlyDict({self._data!r})"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,7 +95,7 @@ class Config:
     recipient: str = ""
     list_id: str = ""
     send_time: str = "09:00"
-    exports: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
+    exports: Mapping[str, Mapping[str, Any]] = field(default_factory=ReadOnlyDict)
     thumbnails: bool = True
     more_title: str = "More this week"
     size_budget_kb: int = 90
@@ -201,7 +221,7 @@ def _exports(value: Any) -> Mapping[str, Mapping[str, Any]]:
     """``[export.NAME]`` tables, kept raw: each exporter validates its own options."""
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
         raise ValueError("expected tables like [export.mailchimp]")
-    return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in value.items()})
+    return ReadOnlyDict({k: ReadOnlyDict(v) for k, v in value.items()})
 
 
 def _sections(value: Any) -> tuple[SectionSpec, ...]:
