@@ -57,6 +57,7 @@ UNSUBSCRIBE_PLACEHOLDERS = (
     "{{{unsubscribe}}}",
     "{{ UnsubscribeURL . }}",
     "{{ unsubscribe_url }}",
+    "{{amazonSESUnsubscribeUrl}}",
     "[unsubscribe]",
 )
 
@@ -169,11 +170,11 @@ def check(parts: EmailParts, options: CheckOptions | None = None) -> Report:
     findings += _size(size, options)
     findings += _subject(parts, options)
     findings += _preheader(parts, doc)
-    findings += _links(doc)
+    findings += _links(doc, UNSUBSCRIBE_PLACEHOLDERS + options.extra_placeholders)
     findings += _images(doc)
     findings += _parity(parts, doc)
     findings += _unsubscribe(parts, doc, options)
-    findings += _residue(parts, doc)
+    findings += _residue(parts, doc, UNSUBSCRIBE_PLACEHOLDERS + options.extra_placeholders)
     findings += _css_support(parts.html, doc, options)
     findings += _accessibility(doc)
     findings += _dark_mode(doc, parts.html)
@@ -276,13 +277,13 @@ def _where(element: _Element) -> str:
     return f"<{element.tag}> {label[:60]!r}" if label else f"<{element.tag}>"
 
 
-def _link_problem(href: str | None) -> str | None:
+def _link_problem(href: str | None, placeholders: tuple[str, ...]) -> str | None:
     if href is None:
         return "has no href"
     href = href.strip()
     if not href:
         return "has an empty href"
-    if any(p in href for p in UNSUBSCRIBE_PLACEHOLDERS):
+    if any(p in href for p in placeholders):
         return None  # a mailing service fills it in
     if href.startswith("//"):
         return f"is protocol-relative ({href}); mail clients need https:"
@@ -296,9 +297,9 @@ def _link_problem(href: str | None) -> str | None:
     return None
 
 
-def _links(doc: _Element) -> Iterator[Finding]:
+def _links(doc: _Element, placeholders: tuple[str, ...]) -> Iterator[Finding]:
     for anchor in doc.iter("a"):
-        problem = _link_problem(anchor.get("href"))
+        problem = _link_problem(anchor.get("href"), placeholders)
         if problem:
             yield Finding(
                 rule="links", severity="error", message=f"link {problem}", where=_where(anchor)
@@ -467,8 +468,7 @@ def _visible_text(doc: _Element) -> str:
     return " ".join(" ".join(chunks).split())
 
 
-def _residue(parts: EmailParts, doc: _Element) -> Iterator[Finding]:
-    placeholders = UNSUBSCRIBE_PLACEHOLDERS
+def _residue(parts: EmailParts, doc: _Element, placeholders: tuple[str, ...]) -> Iterator[Finding]:
     for name, text in (
         ("HTML", _visible_text(doc)),
         ("text", parts.text),
