@@ -96,9 +96,8 @@ def ses_errors(shape_name: str, value: Any, path: str = "") -> list[str]:
     elif kind in {"integer", "long"}:
         if not isinstance(value, int) or isinstance(value, bool):
             errors.append(f"{where}: expected an integer")
-    elif kind == "boolean":
-        if not isinstance(value, bool):
-            errors.append(f"{where}: expected a boolean")
+    elif kind == "boolean" and not isinstance(value, bool):
+        errors.append(f"{where}: expected a boolean")
     return errors
 
 
