@@ -1,0 +1,93 @@
+"""A stand-in for a mailing service's API on 127.0.0.1, for push tests.
+
+It validates every request body against the service's published schema
+(answering 400 with the schema's complaint, as the real API would), records
+what it received, and answers from a script: a list of (status, body,
+headers) tuples, so tests can make it rate-limit, fail or refuse.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Validator = Callable[[str, str, Any], list[str]]
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class FakeApi:
+    validate: Validator
+    script: list[tuple[int, Any, dict[str, str]]] = field(default_factory=list)
+    received: list[Received] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    url: str = ""
+
+
+def _parse(content_type: str, raw: bytes) -> Any:
+    if content_type.startswith("application/json"):
+        return json.loads(raw)
+    if content_type.startswith("multipart/form-data"):
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+        )
+        fields: dict[str, Any] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            fields.setdefault(name, []).append(part.get_content())
+        return fields
+    return raw.decode()
+
+
+def start(validate: Validator) -> tuple[FakeApi, ThreadingHTTPServer]:
+    api = FakeApi(validate=validate)
+
+    class Handler(BaseHTTPRequestHandler):
+        def _handle(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            body = _parse(self.headers.get("Content-Type", ""), self.rfile.read(length))
+            api.received.append(Received(self.command, self.path, dict(self.headers.items()), body))
+            problems = api.validate(self.command, self.path, body)
+            if problems:
+                api.invalid.extend(problems)
+                self._answer(400, {"detail": "invalid request: " + "; ".join(problems[:3])}, {})
+                return
+            status, answer, headers = (
+                api.script.pop(0) if api.script else (200, {"id": "cmp-1"}, {})
+            )
+            self._answer(status, answer, headers)
+
+        def _answer(self, status: int, body: Any, headers: dict[str, str]) -> None:
+            data = json.dumps(body).encode() if not isinstance(body, bytes) else body
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_POST = do_PUT = do_PATCH = _handle
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    api.url = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
+    return api, server

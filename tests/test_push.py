@@ -1,0 +1,261 @@
+"""--push against a local stand-in of each API on 127.0.0.1, validated against the spec."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import main
+from digest.delivery import export
+from digest.errors import ExportError
+from digest.exporters import push as push_module
+
+from .exporthelp import build_project
+from .fakeapi import FakeApi, start
+from .specs import POSTMARK_EMAIL, request_schema, schema_errors
+
+SECRET = "sk-test-0123456789abcdef-us21"
+
+
+def spec_validator(service: str):
+    def validate(method: str, path: str, body: Any) -> list[str]:
+        if service == "mailchimp":
+            template = "/campaigns" if path == "/campaigns" else "/campaigns/{campaign_id}/content"
+            return schema_errors(*request_schema("mailchimp", method, template), body)
+        if service == "mailgun":
+            fields = {k: (v if k in {"to", "o:tag"} else v[0]) for k, v in body.items()}
+            return schema_errors(
+                *request_schema("mailgun", method, "/v3/{domain_name}/messages"), fields
+            )
+        if service == "postmark":
+            from jsonschema import Draft202012Validator
+
+            return [e.message for e in Draft202012Validator(POSTMARK_EMAIL).iter_errors(body)]
+        if service == "listmonk":
+            return schema_errors(
+                "listmonk/collections.yaml", "/components/schemas/CampaignUpdate", body
+            )
+        paths = {
+            "sendgrid": "/v3/mail/send",
+            "sendgrid-singlesend": "/v3/marketing/singlesends",
+            "buttondown": "/emails",
+        }
+        return schema_errors(*request_schema(service, method, paths[service]), body)
+
+    return validate
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory):
+    return build_project(tmp_path_factory.mktemp("push"))
+
+
+@pytest.fixture
+def api_for() -> Iterator[Any]:
+    servers = []
+
+    def make(service: str) -> FakeApi:
+        api, server = start(spec_validator(service))
+        servers.append(server)
+        return api
+
+    yield make
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(push_module, "BACKOFF_SECONDS", 0.01)
+
+
+ENV = {
+    "mailchimp": ("MAILCHIMP_API_URL", {"MAILCHIMP_API_KEY": SECRET}),
+    "sendgrid": ("SENDGRID_API_URL", {"SENDGRID_API_KEY": SECRET}),
+    "sendgrid-singlesend": ("SENDGRID_API_URL", {"SENDGRID_API_KEY": SECRET}),
+    "postmark": ("POSTMARK_API_URL", {"POSTMARK_SERVER_TOKEN": SECRET}),
+    "mailgun": ("MAILGUN_API_URL", {"MAILGUN_API_KEY": SECRET}),
+    "listmonk": ("LISTMONK_URL", {"LISTMONK_API_TOKEN": SECRET, "LISTMONK_USERNAME": "digest-bot"}),
+    "buttondown": ("BUTTONDOWN_API_URL", {"BUTTONDOWN_API_KEY": SECRET}),
+}
+EXPECTED_PATHS = {
+    "mailchimp": ["/campaigns", "/campaigns/cmp-1/content"],
+    "sendgrid": ["/v3/mail/send"],
+    "sendgrid-singlesend": ["/v3/marketing/singlesends"],
+    "postmark": ["/email"],
+    "mailgun": ["/v3/mg.leadingwell.example.org/messages"],
+    "listmonk": ["/api/campaigns"],
+    "buttondown": ["/v1/emails"],
+}
+
+
+def env_for(service: str, api: FakeApi) -> dict[str, str]:
+    url_var, secrets = ENV[service]
+    return {url_var: api.url, **secrets}
+
+
+def auth_carries_secret(headers: dict[str, str]) -> bool:
+    values = [
+        v for k, v in headers.items() if k.lower() in {"authorization", "x-postmark-server-token"}
+    ]
+    for value in values:
+        if SECRET in value:
+            return True
+        if value.startswith("Basic ") and SECRET in base64.b64decode(value[6:]).decode():
+            return True
+    return False
+
+
+@pytest.mark.parametrize("service", list(EXPECTED_PATHS))
+def test_push_sends_spec_valid_requests(
+    project, api_for, service: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    config, dist = project
+    api = api_for(service)
+    with caplog.at_level(logging.DEBUG, logger="digest"):
+        [result] = export(config, dist, [service], do_push=True, env=env_for(service, api))
+    assert api.invalid == []
+    assert [r.path for r in api.received] == EXPECTED_PATHS[service]
+    assert all(auth_carries_secret(r.headers) for r in api.received)
+    assert [p.status for p in result.pushed] == [200] * len(EXPECTED_PATHS[service])
+    assert SECRET not in caplog.text
+    for path in result.files:
+        assert SECRET not in path.read_text()
+    if service == "mailgun":
+        assert api.received[0].headers["Content-Type"].startswith("multipart/form-data")
+    if service == "buttondown":
+        assert api.received[0].body["status"] == "draft"
+        assert api.received[0].headers["Authorization"] == f"Token {SECRET}"
+
+
+def test_rate_limit_and_server_errors_are_retried_with_backoff(project, api_for, caplog) -> None:
+    config, dist = project
+    api = api_for("postmark")
+    api.script = [
+        (429, {"Message": "slow down"}, {"Retry-After": "0"}),
+        (503, {"Message": "busy"}, {}),
+        (200, {"MessageID": "m-1"}, {}),
+    ]
+    with caplog.at_level(logging.WARNING, logger="digest"):
+        [result] = export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
+    assert len(api.received) == 3
+    assert result.pushed[0].status == 200
+    assert (
+        "HTTP 429: slow down; retrying" in caplog.text and "HTTP 503: busy; retrying" in caplog.text
+    )
+
+
+def test_persistent_server_errors_give_up_after_four_attempts(project, api_for) -> None:
+    config, dist = project
+    api = api_for("listmonk")
+    api.script = [(500, {"message": "database is down"}, {})] * 4
+    with pytest.raises(
+        ExportError,
+        match=r"listmonk: create campaign failed after 4 attempts: HTTP 500: database is down",
+    ):
+        export(config, dist, ["listmonk"], do_push=True, env=env_for("listmonk", api))
+    assert len(api.received) == 4
+
+
+def test_client_errors_stop_at_once_with_the_services_message(project, api_for) -> None:
+    config, dist = project
+    api = api_for("mailchimp")
+    api.script = [
+        (
+            400,
+            {
+                "title": "Invalid Resource",
+                "detail": f"The resource submitted could not be validated (key {SECRET}).",
+            },
+            {},
+        )
+    ]
+    with pytest.raises(ExportError) as caught:
+        export(config, dist, ["mailchimp"], do_push=True, env=env_for("mailchimp", api))
+    message = str(caught.value)
+    assert (
+        "mailchimp: create campaign was refused: HTTP 400: The resource submitted could not be validated"
+        in message
+    )
+    assert SECRET not in message and "(key ****)" in message
+    assert len(api.received) == 1
+
+
+def test_missing_credentials_name_the_variable(project) -> None:
+    config, dist = project
+    with pytest.raises(ExportError, match=r"mailchimp: MAILCHIMP_API_KEY not set") as caught:
+        export(config, dist, ["mailchimp"], do_push=True, env={})
+    assert "environment" in str(caught.value)
+    with pytest.raises(ExportError, match=r"LISTMONK_USERNAME not set"):
+        export(
+            config,
+            dist,
+            ["listmonk"],
+            do_push=True,
+            env={"LISTMONK_API_TOKEN": "x", "LISTMONK_URL": "http://127.0.0.1:9"},
+        )
+    with pytest.raises(ExportError, match="ses cannot be pushed from digest"):
+        export(config, dist, ["ses"], do_push=True, env={})
+
+
+def test_unreachable_service_is_a_clear_error(project) -> None:
+    config, dist = project
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"POSTMARK_SERVER_TOKEN": SECRET, "POSTMARK_API_URL": f"http://127.0.0.1:{port}"}
+    with pytest.raises(
+        ExportError, match=r"postmark: send email failed after 4 attempts: cannot connect"
+    ) as caught:
+        export(config, dist, ["postmark"], do_push=True, env=env)
+    assert SECRET not in str(caught.value)
+
+
+def test_cli_push_reads_credentials_from_the_environment(
+    project, api_for, runner: CliRunner, monkeypatch
+) -> None:
+    config, dist = project
+    api = api_for("buttondown")
+    for key, value in env_for("buttondown", api).items():
+        monkeypatch.setenv(key, value)
+    result = runner.invoke(
+        main, ["export", "--config", str(config.source), "--to", "buttondown", "--push", str(dist)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "buttondown: create email: HTTP 200" in result.output
+    assert SECRET not in result.output
+    api.script = [(401, {"detail": "Invalid token."}, {})]
+    result = runner.invoke(
+        main, ["export", "--config", str(config.source), "--to", "buttondown", "--push", str(dist)]
+    )
+    assert result.exit_code == 1
+    assert "error: buttondown: create email was refused: HTTP 401: Invalid token." in result.output
+    assert "Traceback" not in result.output
+
+
+def test_push_files_are_written_even_when_the_push_fails(project, api_for) -> None:
+    config, dist = project
+    api = api_for("sendgrid")
+    (dist / "export" / "sendgrid.json").unlink(missing_ok=True)
+    api.script = [
+        (
+            400,
+            {
+                "errors": [
+                    {"message": "The from address does not match a verified Sender Identity."}
+                ]
+            },
+            {},
+        )
+    ]
+    with pytest.raises(ExportError, match="does not match a verified Sender Identity"):
+        export(config, dist, ["sendgrid"], do_push=True, env=env_for("sendgrid", api))
+    assert Path(dist / "export" / "sendgrid.json").is_file()

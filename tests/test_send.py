@@ -1,0 +1,232 @@
+"""digest send against a real SMTP server (aiosmtpd) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections.abc import Iterator
+from email import policy
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from click.testing import CliRunner
+
+from digest.cli import main
+from digest.delivery import send
+from digest.errors import ExportError
+
+from .exporthelp import build_project
+
+PASSWORD = "correct horse battery staple"
+# The test server allows AUTH without TLS on loopback; aiosmtpd rightly warns about that.
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def authenticator(
+    server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+) -> AuthResult:
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and auth_data.login == b"editor"
+        and auth_data.password == PASSWORD.encode()
+    )
+    return AuthResult(success=ok, handled=False)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_auth() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory):
+    return build_project(tmp_path_factory.mktemp("send"))
+
+
+def test_received_message_is_byte_for_byte_the_export(project, smtp) -> None:
+    config, dist = project
+    inbox, port = smtp
+    eml = send(config, dist, host="127.0.0.1", port=port, recipients=["reader@example.org"], env={})
+    [envelope] = inbox.messages
+    assert envelope.mail_from == "digest@leadingwell.example.org"
+    assert envelope.rcpt_tos == ["reader@example.org"]
+    exported = eml.read_bytes()
+    assert envelope.original_content == exported
+    received = email.message_from_bytes(envelope.original_content, policy=policy.default)
+    text_part, html_part = received.iter_parts()
+    assert text_part.get_content().replace("\r\n", "\n") == (dist / "digest.txt").read_text(
+        encoding="utf-8"
+    )
+    assert html_part.get_content().replace("\r\n", "\n") == (dist / "digest.html").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_login_with_password_from_the_environment(project, smtp_auth) -> None:
+    config, dist = project
+    inbox, port = smtp_auth
+    send(
+        config,
+        dist,
+        host="127.0.0.1",
+        port=port,
+        recipients=["a@example.org"],
+        user="editor",
+        env={"DIGEST_SMTP_PASSWORD": PASSWORD},
+    )
+    assert len(inbox.messages) == 1
+
+
+def test_auth_failure_is_a_clear_error(project, smtp_auth) -> None:
+    config, dist = project
+    inbox, port = smtp_auth
+    with pytest.raises(ExportError) as caught:
+        send(
+            config,
+            dist,
+            host="127.0.0.1",
+            port=port,
+            recipients=["a@example.org"],
+            user="editor",
+            env={"DIGEST_SMTP_PASSWORD": "wrong"},
+        )
+    message = str(caught.value)
+    assert message.startswith(
+        f"127.0.0.1:{port}: the SMTP server refused the login for editor: 535"
+    )
+    assert "wrong" not in message
+    assert inbox.messages == []
+
+
+def test_user_without_password_is_refused_before_connecting(project) -> None:
+    config, dist = project
+    with pytest.raises(ExportError, match="DIGEST_SMTP_PASSWORD is not set"):
+        send(
+            config,
+            dist,
+            host="127.0.0.1",
+            port=free_port(),
+            recipients=["a@example.org"],
+            user="editor",
+            env={},
+        )
+
+
+def test_connection_refused_is_a_clear_error(project) -> None:
+    config, dist = project
+    port = free_port()
+    with pytest.raises(
+        ExportError,
+        match=rf"127.0.0.1:{port}: cannot connect to the SMTP server: connection refused",
+    ):
+        send(config, dist, host="127.0.0.1", port=port, recipients=["a@example.org"], env={})
+
+
+def test_send_command(project, smtp, runner: CliRunner) -> None:
+    config, dist = project
+    inbox, port = smtp
+    result = runner.invoke(
+        main,
+        [
+            "send",
+            "--config",
+            str(config.source),
+            "--smtp",
+            f"127.0.0.1:{port}",
+            "--to",
+            "x@example.org",
+            str(dist),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"via 127.0.0.1:{port}" in result.output
+    assert len(inbox.messages) == 1
+    bad = runner.invoke(
+        main,
+        [
+            "send",
+            "--config",
+            str(config.source),
+            "--smtp",
+            "nohostport",
+            "--to",
+            "x@example.org",
+            str(dist),
+        ],
+    )
+    assert bad.exit_code == 2 and "expected HOST:PORT" in bad.output
+    refused = runner.invoke(
+        main,
+        [
+            "send",
+            "--config",
+            str(config.source),
+            "--smtp",
+            f"127.0.0.1:{free_port()}",
+            "--to",
+            "x@example.org",
+            str(dist),
+        ],
+    )
+    assert (
+        refused.exit_code == 1
+        and "connection refused" in refused.output
+        and "Traceback" not in refused.output
+    )
+
+
+def test_starttls_refused_by_the_server_is_a_clear_error(project, smtp) -> None:
+    config, dist = project
+    inbox, port = smtp
+    with pytest.raises(
+        ExportError, match="does not support that: STARTTLS extension not supported"
+    ):
+        send(
+            config,
+            dist,
+            host="127.0.0.1",
+            port=port,
+            recipients=["a@example.org"],
+            starttls=True,
+            env={},
+        )
+    assert inbox.messages == []
