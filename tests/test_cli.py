@@ -34,7 +34,8 @@ def test_build_writes_html_text_and_manifest(runner: CliRunner, project: Path) -
     out = project / "dist"
     assert sorted(p.name for p in out.iterdir()) == ["digest.html", "digest.json", "digest.txt"]
     data = json.loads((out / "digest.json").read_text())
-    assert set(data) == {"subject", "preheader", "window", "sections"}
+    assert set(data) == {"edition", "subject", "preheader", "window", "sections"}
+    assert data["edition"] == "digest"
     assert data["window"] == {"since": "2026-11-20", "until": "2026-11-26"}
     posts = [p for s in data["sections"] for p in s["posts"]]
     assert len(posts) == 5
@@ -197,7 +198,7 @@ def test_quiet_and_verbose(runner: CliRunner, project: Path) -> None:
     quiet = build(runner, project, "-q")
     assert quiet.exit_code == 0 and quiet.output == ""
     verbose = build(runner, project, "-v")
-    assert "loaded 30 posts (drafts left out: 1); 5 selected" in verbose.output
+    assert "digest: 30 posts loaded (drafts left out: 1); 5 selected" in verbose.output
 
 
 def test_python_dash_m_and_version(runner: CliRunner) -> None:

@@ -7,6 +7,8 @@ The library API mirrors the CLI's stages::
     print(result.rendered.subject, result.files)
 """
 
+__version__ = "0.1.0"  # before the imports: submodules read it
+
 from .config import Config, load_config
 from .errors import DigestError
 from .models import BuildResult, Digest, Post, Rendered
@@ -23,4 +25,3 @@ __all__ = [
     "load_config",
     "plan",
 ]
-__version__ = "0.1.0"

@@ -135,6 +135,9 @@ def _context(
         "titles": [e.post.title for e in shown],
         "first_title": shown[0].post.title if shown else "",
         "sections": [s.title for s in sections],
+        "edition": config.edition,
+        "edition_title": config.edition_title or config.site_name,
+        "issue_id": f"{config.edition}-{selection.window.until.isoformat()}",
     }
 
 
@@ -181,7 +184,11 @@ def compose(selection: Selection, config: Config) -> Digest:
         sections=sections,
         unsubscribe_url=config.unsubscribe_url,
         unsubscribe_mailto=config.unsubscribe_mailto,
-        view_online_url=config.view_online_url,
+        view_online_url=render_line(config.view_online_url, "[email] view_online_url", context)
+        if "{" in config.view_online_url
+        else config.view_online_url,
         sender=config.sender,
         more_title=config.more_title,
+        edition=config.edition,
+        edition_title=config.edition_title,
     )

@@ -14,14 +14,15 @@ import difflib
 import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
+from .ledger import LEDGER_NAME
 from .models import Problem
 
 CONFIG_NAME = "digest.toml"
@@ -58,6 +59,24 @@ class SectionSpec:
     title: str
     categories: tuple[str, ...]
     limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EditionSpec:
+    """One edition: a digest for one audience, built from a subset of the posts.
+
+    ``None`` fields keep the site-wide setting.
+    """
+
+    name: str
+    title: str = ""
+    priority: int = 0
+    categories: tuple[str, ...] | None = None
+    exclude_categories: tuple[str, ...] | None = None
+    subject: str | None = None
+    intro: str | None = None
+    templates_dir: Path | None = None
+    exports: Mapping[str, Mapping[str, Any]] = field(default_factory=ReadOnlyDict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,12 +122,49 @@ class Config:
     utm_medium: str = ""
     utm_campaign: str = ""
     utm_skip_domains: tuple[str, ...] = ()
+    ledger_path: Path = Path(LEDGER_NAME)
+    cache_dir: Path | None = None  # None: no frontmatter cache
+    edition: str = "digest"
+    edition_title: str = ""
+    editions: tuple[EditionSpec, ...] = ()
+    exclusive_editions: bool = False
+    new_only: bool = False
+    lookback_days: int = 28
+    only_sources: tuple[str, ...] | None = None  # rebuild: exactly these posts
     strict: bool = False
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def edition_spec(self, name: str) -> EditionSpec:
+        for spec in self.editions:
+            if spec.name == name:
+                return spec
+        choices = ", ".join(s.name for s in self.editions) or "none are declared in digest.toml"
+        raise UsageError(f"unknown edition {name!r}; choose from: {choices}")
+
+    def for_edition(self, name: str) -> Config:
+        """This configuration as the edition ``name`` sees it (its output in out_dir/name)."""
+        spec = self.edition_spec(name)
+        merged = {k: dict(v) for k, v in self.exports.items()}
+        for service, options in spec.exports.items():
+            merged[service] = {**merged.get(service, {}), **options}
+        return replace(
+            self,
+            edition=spec.name,
+            edition_title=spec.title,
+            categories=self.categories if spec.categories is None else spec.categories,
+            exclude_categories=self.exclude_categories
+            if spec.exclude_categories is None
+            else spec.exclude_categories,
+            subject=self.subject if spec.subject is None else spec.subject,
+            intro=self.intro if spec.intro is None else spec.intro,
+            templates_dir=spec.templates_dir or self.templates_dir,
+            out_dir=self.out_dir / spec.name,
+            exports=ReadOnlyDict({k: ReadOnlyDict(v) for k, v in merged.items()}),
+        )
 
 
 # --- validators: each returns the cleaned value or raises ValueError("expected …") ----------
@@ -224,6 +280,49 @@ def _exports(value: Any) -> Mapping[str, Mapping[str, Any]]:
     return ReadOnlyDict({k: ReadOnlyDict(v) for k, v in value.items()})
 
 
+_EDITION_KEYS = {
+    "title",
+    "priority",
+    "categories",
+    "exclude_categories",
+    "subject",
+    "intro",
+    "templates",
+    "export",
+}
+
+
+def _editions(value: Any) -> tuple[EditionSpec, ...]:
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ValueError("expected tables like [editions.weekly]")
+    specs = []
+    for name, table in value.items():
+        if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
+            raise ValueError(f"edition {name!r}: names are lowercase letters, digits, - and _")
+        unknown = sorted(set(table) - _EDITION_KEYS)
+        if unknown:
+            raise ValueError(f"edition {name!r}: unknown key {unknown[0]!r}")
+        try:
+            specs.append(
+                EditionSpec(
+                    name=name,
+                    title=_str(table.get("title", "")),
+                    priority=_int_at_least(-1000)(table.get("priority", 0)),
+                    categories=_str_list(table["categories"]) if "categories" in table else None,
+                    exclude_categories=_str_list(table["exclude_categories"])
+                    if "exclude_categories" in table
+                    else None,
+                    subject=_nonempty(table["subject"]) if "subject" in table else None,
+                    intro=_str(table["intro"]) if "intro" in table else None,
+                    templates_dir=_path(table["templates"]) if "templates" in table else None,
+                    exports=_exports(table.get("export", {})),
+                )
+            )
+        except ValueError as exc:
+            raise ValueError(f"edition {name!r}: {exc}") from None
+    return tuple(specs)
+
+
 def _sections(value: Any) -> tuple[SectionSpec, ...]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise ValueError('expected an array of tables ([[sections]] with title = "…")')
@@ -297,10 +396,16 @@ FIELDS: tuple[_Field, ...] = (
     _Field("email", "send_time", "send_time", _clock),
     _Field(None, "export", "exports", _exports),
     _Field(None, "sections", "sections", _sections),
+    _Field(None, "editions", "editions", _editions),
+    _Field("selection", "exclusive_editions", "exclusive_editions", _bool),
+    _Field("selection", "new_only", "new_only", _bool),
+    _Field("selection", "lookback_days", "lookback_days", _int_at_least(1)),
+    _Field("paths", "ledger", "ledger_path", _path),
+    _Field("paths", "cache", "cache_dir", _path),
 )
 _BY_ATTR = {f.attr: f for f in FIELDS}
 _TABLES = {f.table for f in FIELDS if f.table} | {"export"}
-_PATH_ATTRS = {"posts_dir", "templates_dir", "out_dir"}
+_PATH_ATTRS = {"posts_dir", "templates_dir", "out_dir", "ledger_path", "cache_dir"}
 
 
 def _describe(value: Any) -> str:
@@ -391,10 +496,13 @@ def load_config(
     for attr, given in (overrides or {}).items():
         if given is None or given == ():
             continue
+        if attr == "cache_dir" and given is False:
+            values["cache_dir"] = None  # --no-cache
+            continue
         spec = _BY_ATTR.get(attr)
         if spec is None:
             if attr == "strict":
-                values["strict"] = bool(given)
+                values[attr] = bool(given)
                 continue
             raise ValueError(f"unknown configuration attribute {attr!r}")
         label = "--" + attr.replace("_dir", "").replace("_", "-")
@@ -410,7 +518,15 @@ def load_config(
     if errors:
         raise ConfigError(errors, where=where if source else None)
 
+    if "editions" in values:
+        values["editions"] = tuple(
+            replace(e, templates_dir=(root / e.templates_dir).resolve()) if e.templates_dir else e
+            for e in values["editions"]
+        )
     values.setdefault("posts_dir", (root / "posts").resolve())
+    values.setdefault("ledger_path", (root / LEDGER_NAME).resolve())
+    if "cache_dir" not in values:
+        values["cache_dir"] = (root / ".digest-cache").resolve()
     values.setdefault("out_dir", (root / "dist").resolve())
     if "templates_dir" not in values and (root / "templates").is_dir():
         values["templates_dir"] = (root / "templates").resolve()

@@ -129,6 +129,8 @@ class Digest:
     # Posts collapsed to title-and-link to keep the email under its size budget.
     more: tuple[Entry, ...] = ()
     more_title: str = "More this week"
+    edition: str = "digest"
+    edition_title: str = ""
 
     @property
     def entries(self) -> tuple[Entry, ...]:

@@ -86,6 +86,7 @@ def manifest(digest: Digest) -> dict[str, Any]:
     if digest.more:
         sections.append(Section(title=digest.more_title, entries=digest.more))
     return {
+        "edition": digest.edition,
         "subject": digest.subject,
         "preheader": digest.preheader,
         "window": {

@@ -1,17 +1,25 @@
-"""The one function that runs the stages in order: load → select → compose → render → write.
+"""The functions that run the stages in order: load → select → compose → render → write.
 
-Read it top to bottom to know what a build does. Warnings from every stage are
-logged as they are found and returned; with ``strict`` they fail the build
-before anything is written.
+Read ``build`` top to bottom to know what a build does. Warnings from every
+stage are logged as they are found and returned; with ``strict`` they fail the
+build before anything is written. ``build_editions`` does the same for several
+editions at once: posts are loaded once, selections are made in priority
+order (so exclusive editions can leave out what a higher one carries), and the
+renders run in parallel processes.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from . import ledger
+from .cache import cached_read
 from .compose import compose
 from .config import Config
 from .errors import ConfigError, StrictModeError
@@ -22,6 +30,7 @@ from .render import render_within_budget, size_of, warm_up
 from .select import resolve_window, select
 
 log = logging.getLogger("digest")
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,21 +47,36 @@ def today_in(config: Config) -> date:
     return datetime.now(config.tz).date()
 
 
-def load(config: Config) -> LoadResult:
+def load(config: Config, *, progress: Progress | None = None) -> LoadResult:
+    """Every post, from the frontmatter cache where files are unchanged."""
     if not config.posts_dir.is_dir():
         raise ConfigError(
             [f"posts folder not found: {config.posts_dir} (set [paths] posts or --posts)"]
         )
-    pending = PendingLoad(config)
+    if config.cache_dir is not None:
+        return cached_read(config, progress=progress, warm_up=warm_up)
+    pending = PendingLoad(config, progress=progress)
     warm_up()  # overlaps with the workers' parsing on a large folder
     return pending.result()
 
 
-def plan(config: Config, *, today: date | None = None) -> Plan:
-    """Load, select and compose; log every warning once."""
-    loaded = load(config)
+def _sent(config: Config) -> frozenset[str]:
+    if not config.new_only:
+        return frozenset()
+    return ledger.sent_keys(ledger.read(config.ledger_path), config.edition)
+
+
+def plan(
+    config: Config,
+    *,
+    today: date | None = None,
+    loaded: LoadResult | None = None,
+    claimed: frozenset[str] = frozenset(),
+) -> Plan:
+    """Load (unless given), select and compose; log every warning once."""
+    loaded = loaded if loaded is not None else load(config)
     window = resolve_window(config, today or today_in(config))
-    selection = select(loaded.posts, config, window)
+    selection = select(loaded.posts, config, window, sent=_sent(config), claimed=claimed)
     # Bodies are read for the selected posts only: excerpts are the costly part.
     selection = replace(selection, posts=with_bodies(selection.posts, config))
     digest = compose(selection, config)
@@ -60,7 +84,8 @@ def plan(config: Config, *, today: date | None = None) -> Plan:
     for problem in warnings:
         log.warning("%s", problem)
     log.info(
-        "loaded %d posts (drafts left out: %d); %d selected for %s to %s",
+        "%s: %d posts loaded (drafts left out: %d); %d selected for %s to %s",
+        config.edition,
         len(loaded.posts),
         len(loaded.drafts),
         len(digest.entries),
@@ -70,31 +95,98 @@ def plan(config: Config, *, today: date | None = None) -> Plan:
     return Plan(loaded=loaded, selection=selection, digest=digest, warnings=warnings)
 
 
-def build(config: Config, *, today: date | None = None, write: bool = True) -> BuildResult:
-    """Build the digest; write it to ``config.out_dir`` unless ``write`` is False.
-
-    An empty digest is rendered but never written: there is nothing to send.
-    """
-    planned = plan(config, today=today)
-    if config.strict and planned.warnings:
-        raise StrictModeError([str(w) for w in planned.warnings])
+def render_and_write(
+    config: Config, digest: Digest, *, write: bool = True, allow_empty: bool = False
+) -> BuildResult:
+    """Render within the size budget and write; an empty digest is written only if allowed."""
     budget = config.size_budget_kb * 1024
-    digest, rendered = render_within_budget(planned.digest, config.templates_dir, budget)
-    if digest.more and not planned.digest.more:
+    fitted, rendered = render_within_budget(digest, config.templates_dir, budget)
+    if fitted.more and not digest.more:
         log.warning(
-            "the HTML would be over the %d KB size budget (Gmail clips at about 102 KB): "
+            "%s: the HTML would be over the %d KB size budget (Gmail clips at about 102 KB): "
             "the last %d posts are listed under %r as titles and links",
+            config.edition,
             config.size_budget_kb,
-            len(digest.more),
-            digest.more_title,
+            len(fitted.more),
+            fitted.more_title,
         )
     if size_of(rendered) > budget:
         log.warning(
-            "the HTML is %.1f KB, over the %d KB size budget even with every post collapsed",
+            "%s: the HTML is %.1f KB, over the %d KB size budget even with every post collapsed",
+            config.edition,
             size_of(rendered) / 1024,
             config.size_budget_kb,
         )
     files: tuple[Path, ...] = ()
-    if write and digest.entries:
-        files = write_build(config.out_dir, digest, rendered)
-    return BuildResult(digest=digest, rendered=rendered, files=files, warnings=planned.warnings)
+    if write and (fitted.entries or allow_empty):
+        files = write_build(config.out_dir, fitted, rendered)
+    return BuildResult(digest=fitted, rendered=rendered, files=files, warnings=())
+
+
+def build(
+    config: Config, *, today: date | None = None, write: bool = True, allow_empty: bool = False
+) -> BuildResult:
+    """Build the digest; write it to ``config.out_dir`` unless ``write`` is False.
+
+    An empty digest is rendered but not written unless ``allow_empty``: there
+    is nothing to send.
+    """
+    planned = plan(config, today=today)
+    if config.strict and planned.warnings:
+        raise StrictModeError([str(w) for w in planned.warnings])
+    result = render_and_write(config, planned.digest, write=write, allow_empty=allow_empty)
+    return replace(result, warnings=planned.warnings)
+
+
+def _render_edition(job: tuple[Config, Digest, bool, bool]) -> BuildResult:
+    config, digest, write, allow_empty = job
+    return render_and_write(config, digest, write=write, allow_empty=allow_empty)
+
+
+def build_editions(
+    config: Config,
+    names: Sequence[str],
+    *,
+    today: date | None = None,
+    write: bool = True,
+    allow_empty: bool = False,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> dict[str, BuildResult]:
+    """Build several editions into ``out_dir/<edition>/``, rendering in parallel processes.
+
+    With ``[selection] exclusive_editions``, a post carried by a higher-priority
+    edition is left out of the lower ones.
+    """
+    loaded = load(config)
+    specs = sorted((config.edition_spec(n) for n in names), key=lambda s: (-s.priority, s.name))
+    claimed: set[str] = set()
+    jobs: list[tuple[Config, Digest, bool, bool]] = []
+    warnings: dict[str, tuple[Problem, ...]] = {}
+    for spec in specs:
+        edition = config.for_edition(spec.name)
+        planned = plan(edition, today=today, loaded=loaded, claimed=frozenset(claimed))
+        if config.exclusive_editions:
+            claimed.update(e.post.url for e in planned.digest.entries)
+        warnings[spec.name] = planned.warnings
+        jobs.append((edition, planned.digest, write, allow_empty))
+    all_warnings = {str(w) for ws in warnings.values() for w in ws}
+    if config.strict and all_warnings:
+        raise StrictModeError(sorted(all_warnings))
+    count = workers or min(len(jobs), os.cpu_count() or 1)
+    results: list[BuildResult] = []
+    if count > 1 and len(jobs) > 1 and "fork" in mp.get_all_start_methods():
+        with mp.get_context("fork").Pool(count) as pool:
+            for done, result in enumerate(pool.imap(_render_edition, jobs), 1):
+                results.append(result)
+                if progress:
+                    progress(done, len(jobs))
+    else:
+        for done, job in enumerate(jobs, 1):
+            results.append(_render_edition(job))
+            if progress:
+                progress(done, len(jobs))
+    return {
+        job[0].edition: replace(result, warnings=warnings[job[0].edition])
+        for job, result in zip(jobs, results, strict=True)
+    }

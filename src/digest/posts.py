@@ -22,6 +22,7 @@ import multiprocessing as mp
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -433,27 +434,50 @@ class PendingLoad:
 
     Lets the caller do other start-up work (importing the rendering engines)
     while the workers parse; a small folder is loaded at once instead.
+    ``rels`` limits the load to those files (the cache passes the changed
+    ones); ``progress(done, total)`` is called as chunks of files complete.
     """
 
-    def __init__(self, config: Config, workers: int | None = None):
+    CHUNK = 500
+
+    def __init__(
+        self,
+        config: Config,
+        workers: int | None = None,
+        *,
+        rels: list[str] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ):
         folder = str(config.posts_dir)
-        rels = iter_post_files(config.posts_dir)
-        count = _worker_count(len(rels), workers)
+        self._rels = iter_post_files(config.posts_dir) if rels is None else rels
+        self._progress = progress
+        count = _worker_count(len(self._rels), workers)
         self._pool: Any = None
-        self._async: Any = None
+        self._parts: Any = None
         self._done: LoadResult | None = None
         if count == 1:
-            self._done = _load_files(folder, rels, config)
+            self._done = _load_files(folder, self._rels, config)
+            if progress:
+                progress(len(self._rels), len(self._rels))
             return
-        size = -(-len(rels) // count)
-        chunks = [(folder, rels[i : i + size], config) for i in range(0, len(rels), size)]
-        self._pool = mp.get_context("fork").Pool(len(chunks))
-        self._async = self._pool.map_async(_load_chunk, chunks)
+        size = max(1, min(self.CHUNK, -(-len(self._rels) // count)))
+        chunks = [
+            (folder, self._rels[i : i + size], config) for i in range(0, len(self._rels), size)
+        ]
+        self._sizes = [len(c[1]) for c in chunks]
+        self._pool = mp.get_context("fork").Pool(count)
+        self._parts = self._pool.imap(_load_chunk, chunks)
 
     def result(self) -> LoadResult:
         if self._done is None:
+            parts: list[LoadResult] = []
             try:
-                parts: list[LoadResult] = self._async.get()
+                done = 0
+                for part, size in zip(self._parts, self._sizes, strict=True):
+                    parts.append(part)
+                    done += size
+                    if self._progress:
+                        self._progress(done, len(self._rels))
             finally:
                 self._pool.close()
                 self._pool.join()

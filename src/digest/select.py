@@ -7,7 +7,7 @@ the same inputs and ``--until`` always give the same selection.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from .config import Config
 from .dates import window_start
@@ -36,13 +36,39 @@ def _keys(names: Iterable[str]) -> frozenset[str]:
     return frozenset(category_key(n) for n in names)
 
 
-def select(posts: Iterable[Post], config: Config, window: DateWindow) -> Selection:
-    """Posts in ``window`` that pass the category filters, once each, in digest order."""
+def select(
+    posts: Iterable[Post],
+    config: Config,
+    window: DateWindow,
+    *,
+    sent: frozenset[str] = frozenset(),
+    claimed: frozenset[str] = frozenset(),
+) -> Selection:
+    """Posts in ``window`` that pass the category filters, once each, in digest order.
+
+    ``sent`` holds the URLs (and ``source:`` paths) already sent in this
+    edition: with ``config.new_only`` they are left out, and the window
+    reaches back ``lookback_days`` further so that a late or backdated post
+    still goes out once. ``claimed`` holds URLs a higher-priority edition
+    carries (exclusive editions). ``config.only_sources`` (a rebuild) takes
+    exactly those posts, whatever their date.
+    """
+    if config.only_sources is not None:
+        wanted = set(config.only_sources)
+        exact = sorted((p for p in posts if p.source in wanted), key=digest_order)
+        return Selection(window=window, posts=tuple(exact))
     include = _keys(config.categories)
     exclude = _keys(config.exclude_categories)
+    earliest = window.since
+    if config.new_only:
+        earliest = window.since - timedelta(days=config.lookback_days)
     chosen: list[Post] = []
     for post in posts:
-        if post.day not in window:
+        if not earliest <= post.day <= window.until:
+            continue
+        if config.new_only and (post.url in sent or "source:" + post.source in sent):
+            continue
+        if post.url in claimed:
             continue
         keys = _keys(post.categories)
         if include and not keys & include:

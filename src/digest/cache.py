@@ -1,0 +1,136 @@
+"""A cache of loaded posts, so that a repeat build skips every unchanged file.
+
+Keyed by each file's path, size and modification time (nanoseconds), under a
+fingerprint of the settings that shape a loaded post (time zone, base URL,
+permalink pattern, tags-as-categories) and of digest's version: change any
+of them and the whole cache is set aside. A file modified within two seconds
+of the cache being written is not trusted to it (a same-size edit in the same
+clock tick would be invisible), so it is parsed again next time.
+
+The cache lives in ``.digest-cache/`` beside ``digest.toml`` (``[paths]
+cache``); ``--no-cache`` disables it. It is written atomically and a broken
+or foreign cache file is ignored, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import Config
+from .models import LoadResult, Post, Problem
+from .posts import PendingLoad, iter_post_files
+
+log = logging.getLogger("digest")
+RACY_NS = 2_000_000_000
+Entry = tuple[int, int, str, Any]  # size, mtime_ns, kind ("post", "draft", "problem"), payload
+
+
+def fingerprint(config: Config) -> str:
+    parts = [
+        __version__,
+        str(config.posts_dir),
+        config.timezone,
+        config.base_url,
+        config.permalink,
+        str(config.tags_as_categories),
+    ]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
+
+
+def cache_file(config: Config) -> Path:
+    assert config.cache_dir is not None
+    return config.cache_dir / f"posts-{fingerprint(config)}.pickle"
+
+
+def _read(path: Path) -> dict[str, Entry]:
+    try:
+        with path.open("rb") as handle:
+            data = pickle.load(handle)
+    except FileNotFoundError:
+        return {}
+    except Exception as exc:  # a damaged or foreign file: start afresh
+        log.info("ignoring the post cache %s: %s", path, exc)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write(path: Path, entries: dict[str, Entry]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".posts.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only checkout still builds, just without the cache
+        log.info("cannot write the post cache %s: %s", path, exc)
+
+
+def cached_read(
+    config: Config,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    warm_up: Callable[[], None] | None = None,
+) -> LoadResult:
+    """Like :func:`digest.posts.read_posts`, parsing only files that changed."""
+    path = cache_file(config)
+    cached = _read(path)
+    folder = str(config.posts_dir)
+    rels = iter_post_files(config.posts_dir)
+    stats: dict[str, tuple[int, int]] = {}
+    changed: list[str] = []
+    for rel in rels:
+        try:
+            st = os.stat(os.path.join(folder, rel))
+        except OSError:
+            changed.append(rel)  # let the loader report it
+            continue
+        stats[rel] = (st.st_size, st.st_mtime_ns)
+        entry = cached.get(rel)
+        if entry is None or (entry[0], entry[1]) != stats[rel]:
+            changed.append(rel)
+    pending = PendingLoad(config, rels=changed, progress=progress)
+    if warm_up is not None:
+        warm_up()
+    fresh = pending.result()
+    log.info("post cache: %d unchanged, %d parsed", len(rels) - len(changed), len(changed))
+
+    new: dict[str, tuple[str, Any]] = {}
+    for post in fresh.posts:
+        new[post.source] = ("post", post)
+    for problem in fresh.problems:
+        new[problem.where] = ("problem", problem)
+    for draft in fresh.drafts:
+        new[draft] = ("draft", None)
+
+    racy_after = time.time_ns() - RACY_NS
+    entries: dict[str, Entry] = {}
+    posts: list[Post] = []
+    problems: list[Problem] = []
+    drafts: list[str] = []
+    for rel in rels:
+        if rel in new:
+            kind, payload = new[rel]
+        elif rel in cached:
+            kind, payload = cached[rel][2], cached[rel][3]
+        else:
+            continue
+        if kind == "post":
+            posts.append(payload)
+        elif kind == "problem":
+            problems.append(payload)
+        else:
+            drafts.append(rel)
+        if rel in stats and stats[rel][1] < racy_after:
+            entries[rel] = (*stats[rel], kind, payload)
+    if entries != cached:
+        _write(path, entries)
+    return LoadResult(posts=tuple(posts), problems=tuple(problems), drafts=tuple(drafts))

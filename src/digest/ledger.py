@@ -1,0 +1,179 @@
+"""The ledger: a record of every issue sent, so no post goes to an edition twice.
+
+One JSON object per line in ``digest-ledger.jsonl`` beside ``digest.toml``:
+small, append-only, readable in a diff, and meant to be committed with the
+posts. Each entry names the issue, its edition, window and subject, and the
+posts it carried (URL, source file and a hash of the file), plus hashes of the
+rendered parts and of the configuration and templates, so that
+``digest rebuild`` can reproduce the issue and say exactly what changed if it
+cannot.
+
+Writes take an exclusive lock and replace the file atomically (write a
+temporary file, fsync, rename): a crash mid-write leaves the previous ledger,
+and two concurrent runs are serialised, never interleaved.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import DigestError
+
+LEDGER_NAME = "digest-ledger.jsonl"
+
+
+class LedgerError(DigestError):
+    """The ledger cannot be read or written."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SentPost:
+    url: str
+    source: str
+    sha256: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Issue:
+    id: str
+    edition: str
+    recorded: str  # ISO datetime the issue was recorded as sent
+    since: str
+    until: str
+    subject: str
+    posts: tuple[SentPost, ...]
+    html_sha256: str
+    text_sha256: str
+    config_sha256: str = ""
+    templates_sha256: str = ""
+    via: str = ""  # "mark-sent", "send", "push mailchimp", …
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_line(self) -> str:
+        data = asdict(self)
+        data["posts"] = [asdict(p) for p in self.posts]
+        if not data["extra"]:
+            del data["extra"]
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Issue:
+        posts = tuple(SentPost(**p) for p in data.get("posts", []))
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "posts"}
+        return cls(posts=posts, **known)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sha256_files(paths: Iterable[Path]) -> str:
+    """One hash over several files' names and contents (for config and templates)."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def read(path: Path) -> tuple[Issue, ...]:
+    """Every issue in the ledger, oldest first; a missing ledger is empty."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LedgerError(f"cannot read the ledger: {exc}", where=str(path)) from None
+    issues = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            issues.append(Issue.from_dict(json.loads(line)))
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise LedgerError(
+                f"line {number} is not a ledger entry: {exc}", where=str(path)
+            ) from None
+    return tuple(issues)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def _unique_id(wanted: str, taken: set[str]) -> str:
+    if wanted not in taken:
+        return wanted
+    number = 2
+    while f"{wanted}-{number}" in taken:
+        number += 1
+    return f"{wanted}-{number}"
+
+
+def append(path: Path, issue: Issue) -> Issue:
+    """Record ``issue``; returns it with a unique id. The same content twice is recorded once."""
+    with _locked(path):
+        issues = read(path)
+        for existing in issues:
+            if (existing.edition, existing.html_sha256, existing.text_sha256) == (
+                issue.edition,
+                issue.html_sha256,
+                issue.text_sha256,
+            ):
+                return existing  # already recorded (e.g. pushed, then marked sent)
+        from dataclasses import replace
+
+        issue = replace(issue, id=_unique_id(issue.id, {i.id for i in issues}))
+        lines = [i.to_line() for i in issues] + [issue.to_line()]
+        _replace(path, "\n".join(lines) + "\n")
+    return issue
+
+
+def _replace(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def sent_keys(issues: Iterable[Issue], edition: str) -> frozenset[str]:
+    """URLs and source paths already sent in ``edition``."""
+    keys: set[str] = set()
+    for issue in issues:
+        if issue.edition == edition:
+            for post in issue.posts:
+                keys.add(post.url)
+                keys.add("source:" + post.source)
+    return frozenset(keys)
+
+
+def find(issues: Iterable[Issue], issue_id: str) -> Issue:
+    matches = [i for i in issues if i.id == issue_id]
+    if not matches:
+        known = ", ".join(i.id for i in issues) or "none yet"
+        raise LedgerError(f"no issue {issue_id!r} in the ledger (issues: {known})")
+    return matches[0]
