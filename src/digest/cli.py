@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from functools import wraps
@@ -21,16 +22,21 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from .archive import write_archive
 from .check import CheckOptions, as_junit, check, parts_from_manifest, summary_line
 from .config import Config, load_config
 from .dates import parse_day, parse_span
 from .delivery import ExportResult
 from .delivery import export as run_export
+from .delivery import rebuild as run_rebuild
+from .delivery import record as run_record
 from .delivery import send as run_send
 from .errors import DigestError, StrictModeError
 from .exporters import registry
+from .models import BuildResult
 from .output import manifest, read_build, to_json, write_files
 from .pipeline import build as run_build
+from .pipeline import build_editions as run_build_editions
 from .pipeline import plan as run_plan
 
 log = logging.getLogger("digest")
@@ -165,6 +171,15 @@ def _selection_options(func: F) -> F:
         ),
         click.option("--limit", type=click.IntRange(min=1), help="At most this many posts."),
         click.option("--strict", is_flag=True, default=None, help="Fail on any warning."),
+        click.option(
+            "--new-only",
+            is_flag=True,
+            default=None,
+            help="Leave out posts already sent in this edition (per the ledger).",
+        ),
+        click.option(
+            "--no-cache", is_flag=True, help="Parse every post again (ignore .digest-cache/)."
+        ),
         click.option("-v", "--verbose", count=True, help="Say more (-vv: debug)."),
         click.option("-q", "--quiet", is_flag=True, help="Only errors."),
     ]
@@ -185,6 +200,8 @@ def _config(opts: dict[str, Any], **extra: Any) -> Config:
         "exclude_categories": list(opts.pop("exclude_categories")) or None,
         "limit": opts.pop("limit"),
         "strict": opts.pop("strict"),
+        "new_only": opts.pop("new_only"),
+        "cache_dir": False if opts.pop("no_cache") else None,
         "since": since if isinstance(since, date) else None,
         "window_days": since if isinstance(since, int) else None,
         **extra,
@@ -211,6 +228,17 @@ def main() -> None:
     help="Output folder [default: dist/ beside digest.toml].",
 )
 @click.option(
+    "--edition",
+    "editions",
+    multiple=True,
+    metavar="NAME",
+    help="Build this edition into OUT/NAME/ (repeatable).",
+)
+@click.option(
+    "--all-editions", is_flag=True, help="Build every edition in digest.toml, in parallel."
+)
+@click.option("--allow-empty", is_flag=True, help="Write the digest even when no post is selected.")
+@click.option(
     "--export",
     "exports",
     multiple=True,
@@ -221,30 +249,79 @@ def main() -> None:
 @_handle_errors
 def build(**opts: Any) -> None:
     """Build digest.html, digest.txt and digest.json for the selected window."""
+    quiet = opts["quiet"]
     _setup_logging(opts.pop("verbose"), opts.pop("quiet"))
     exports, do_push = opts.pop("exports"), opts.pop("push")
+    editions, all_editions, allow_empty = (
+        opts.pop("editions"),
+        opts.pop("all_editions"),
+        opts.pop("allow_empty"),
+    )
     if do_push and not exports:
         raise click.UsageError("--push needs --export NAME")
+    if editions and all_editions:
+        raise click.UsageError("--edition and --all-editions cannot be combined")
     config = _config(opts, out_dir=opts.pop("out_dir"))
-    result = run_build(config)
+    if editions or all_editions:
+        names = [spec.name for spec in config.editions] if all_editions else list(editions)
+        if not names:
+            raise click.UsageError("--all-editions: digest.toml declares no [editions.NAME]")
+        with _progress("rendering editions", quiet) as progress:
+            results = run_build_editions(config, names, allow_empty=allow_empty, progress=progress)
+        for name, result in results.items():
+            _report_build(config.for_edition(name), result, exports, do_push, allow_empty)
+        return
+    with _progress("loading posts", quiet) as progress:
+        result = run_build(config, allow_empty=allow_empty, progress=progress)
+    _report_build(config, result, exports, do_push, allow_empty)
+
+
+def _report_build(
+    config: Config, result: BuildResult, exports: tuple[str, ...], do_push: bool, allow_empty: bool
+) -> None:
     window = result.digest.window
-    if not result.digest.entries:
-        log.error(
-            "nothing to send: no posts dated %s to %s; nothing was written",
-            window.since.isoformat(),
-            window.until.isoformat(),
-        )
+    label = "" if config.edition == "digest" else f"{config.edition}: "
+    if not result.files:
+        if log.isEnabledFor(logging.WARNING):
+            new = "new " if config.new_only else ""
+            click.echo(
+                f"{label}nothing to send: no {new}posts dated {window.since} to {window.until}; "
+                "nothing was written (--allow-empty writes it anyway)",
+                err=True,
+            )
         return
     count = len(result.digest.entries)
     if log.isEnabledFor(logging.WARNING):  # -q leaves only errors
         click.echo(
-            f"{count} post{'s' if count != 1 else ''} from {window.since} to {window.until} "
+            f"{label}{count} post{'s' if count != 1 else ''} from {window.since} to {window.until} "
             f"→ {config.out_dir}  ({len(result.rendered.html.encode()) / 1024:.1f} KB HTML)",
             err=True,
         )
-        click.echo(f"subject: {result.digest.subject}", err=True)
+        click.echo(f"{label}subject: {result.digest.subject}", err=True)
     if exports:
         _report_exports(run_export(config, config.out_dir, exports, do_push=do_push))
+
+
+@contextmanager
+def _progress(label: str, quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on a terminal (never in pipes, CI logs or with -q)."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 @main.command(name="list")
@@ -479,3 +556,73 @@ def send_command(
     )
     if not quiet:
         click.echo(f"sent {eml} to {', '.join(recipients)} via {server}", err=True)
+
+
+@main.command(name="mark-sent")
+@click.argument("build_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-v", "--verbose", count=True)
+@click.option("-q", "--quiet", is_flag=True)
+@_handle_errors
+def mark_sent_command(build_dir: Path, config_file: Path | None, verbose: int, quiet: bool) -> None:
+    """Record a built digest in the ledger as sent (for services digest does not push to)."""
+    _setup_logging(verbose, quiet)
+    config = load_config(config_file)
+    issue = run_record(config, build_dir, via="mark-sent")
+    if not quiet:
+        click.echo(
+            f"recorded {issue.id} ({len(issue.posts)} posts) in {config.ledger_path}", err=True
+        )
+
+
+@main.command(name="rebuild")
+@click.argument("issue_id")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder [default: OUT/rebuild/ISSUE].",
+)
+@click.option(
+    "--force", is_flag=True, help="Write the rebuild even if it differs from what was sent."
+)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-v", "--verbose", count=True)
+@click.option("-q", "--quiet", is_flag=True)
+@_handle_errors
+def rebuild_command(
+    issue_id: str,
+    out_dir: Path | None,
+    force: bool,
+    config_file: Path | None,
+    verbose: int,
+    quiet: bool,
+) -> None:
+    """Reproduce a past issue from the ledger, byte for byte."""
+    _setup_logging(verbose, quiet)
+    config = load_config(config_file)
+    target = out_dir or config.out_dir / "rebuild" / issue_id
+    result = run_rebuild(config, issue_id, target, force=force)
+    if not quiet:
+        click.echo(f"rebuilt {issue_id} → {target} ({len(result.files)} files)", err=True)
+
+
+@main.command(name="archive")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the static archive site.",
+)
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-v", "--verbose", count=True)
+@click.option("-q", "--quiet", is_flag=True)
+@_handle_errors
+def archive_command(out_dir: Path, config_file: Path | None, verbose: int, quiet: bool) -> None:
+    """Write a static site of past issues (from the ledger) to serve as "view in browser"."""
+    _setup_logging(verbose, quiet)
+    config = load_config(config_file)
+    files = write_archive(config, out_dir)
+    if not quiet:
+        click.echo(f"archive: {len(files)} files → {out_dir}", err=True)

@@ -10,18 +10,20 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 
+from . import ledger
 from .config import Config
 from .errors import ExportError
 from .exporters import get_exporter
 from .exporters.base import Email
 from .exporters.push import PushResponse, push
 from .exporters.smtp import PASSWORD_ENV, send_bytes
-from .models import Problem
-from .output import read_build, write_binary
+from .models import BuildResult, Problem
+from .output import read_build, write_binary, write_build
+from .pipeline import plan, render_and_write
 
 log = logging.getLogger("digest")
 
@@ -90,6 +92,7 @@ def export(
         pushed: tuple[PushResponse, ...] = ()
         if do_push:
             pushed = tuple(push(exporter, produced, env))
+            record(config, build_dir, via=f"push {name}")
         results.append(
             ExportResult(name=name, files=files, pushed=pushed, warnings=tuple(warnings))
         )
@@ -130,4 +133,111 @@ def send(
         password=env.get(PASSWORD_ENV),
     )
     log.info("sent %s to %s via %s:%d", eml.name, ", ".join(recipients), host, port)
+    record(config, build_dir, via=f"send {host}:{port}")
     return eml
+
+
+def templates_hash(config: Config) -> str:
+    """One hash over the user's and the built-in templates (what a rebuild depends on)."""
+    from .templates import builtin_templates_dir
+
+    paths = list(builtin_templates_dir().glob("*.j2"))
+    if config.templates_dir is not None and config.templates_dir.is_dir():
+        paths += list(config.templates_dir.rglob("*.j2"))
+    return ledger.sha256_files(paths)
+
+
+def config_hash(config: Config) -> str:
+    return ledger.sha256_files([config.source]) if config.source else ""
+
+
+def edition_config(config: Config, edition: str) -> Config:
+    """``config`` for the edition a built digest or ledger entry names."""
+    if edition in {spec.name for spec in config.editions}:
+        return config.for_edition(edition)
+    return config
+
+
+def record(config: Config, build_dir: Path, *, via: str) -> ledger.Issue:
+    """Append the digest built in ``build_dir`` to the ledger (once per edition and content)."""
+    html, text, manifest, _ = read_build(build_dir)
+    if manifest is None:
+        raise ExportError(
+            "digest.json is missing: only a folder written by digest build can be recorded",
+            where=str(build_dir),
+        )
+    edition = str(manifest.get("edition", config.edition))
+    config = edition_config(config, edition)
+    posts = []
+    for section in manifest.get("sections", []):
+        for post in section.get("posts", []):
+            source = str(post.get("source", ""))
+            path = config.posts_dir / source
+            digest = ledger.sha256_files([path]) if source and path.is_file() else ""
+            posts.append(
+                ledger.SentPost(url=str(post.get("url", "")), source=source, sha256=digest)
+            )
+    window = manifest.get("window", {})
+    issue = ledger.Issue(
+        id=f"{edition}-{window.get('until', '')}",
+        edition=edition,
+        recorded=datetime.now(config.tz).isoformat(timespec="seconds"),
+        since=str(window.get("since", "")),
+        until=str(window.get("until", "")),
+        subject=str(manifest.get("subject", "")),
+        posts=tuple(posts),
+        html_sha256=ledger.sha256_text(html),
+        text_sha256=ledger.sha256_text(text),
+        config_sha256=config_hash(config),
+        templates_sha256=templates_hash(config),
+        via=via,
+    )
+    saved = ledger.append(config.ledger_path, issue)
+    log.info("ledger: %s recorded in %s", saved.id, config.ledger_path)
+    return saved
+
+
+def rebuild(config: Config, issue_id: str, out_dir: Path, *, force: bool = False) -> BuildResult:
+    """Reproduce a past issue from the ledger, byte for byte, or say what changed."""
+    issue = ledger.find(ledger.read(config.ledger_path), issue_id)
+    edition = edition_config(config, issue.edition)
+    edition = replace(
+        edition,
+        since=date.fromisoformat(issue.since),
+        until=date.fromisoformat(issue.until),
+        only_sources=tuple(p.source for p in issue.posts),
+        new_only=False,
+        strict=False,
+        out_dir=out_dir,
+    )
+    planned = plan(edition)
+    found = {e.post.source for e in planned.digest.entries}
+    missing = [p.source for p in issue.posts if p.source not in found]
+    if missing:
+        raise ExportError(
+            f"cannot rebuild {issue.id}: posts no longer loadable: {', '.join(missing)}"
+        )
+    result = render_and_write(edition, planned.digest, write=False)
+    same = (ledger.sha256_text(result.rendered.html), ledger.sha256_text(result.rendered.text)) == (
+        issue.html_sha256,
+        issue.text_sha256,
+    )
+    if not same:
+        reasons = [
+            f"{p.source} changed"
+            for p in issue.posts
+            if p.sha256 and ledger.sha256_files([edition.posts_dir / p.source]) != p.sha256
+        ]
+        if issue.config_sha256 and config_hash(edition) != issue.config_sha256:
+            reasons.append(f"{edition.source} changed")
+        if issue.templates_sha256 and templates_hash(edition) != issue.templates_sha256:
+            reasons.append("the templates changed")
+        why = "; ".join(reasons) or "digest itself changed since"
+        if not force:
+            raise ExportError(
+                f"{issue.id} cannot be reproduced byte for byte: {why}",
+                hint="--force writes the rebuild anyway",
+            )
+        log.warning("%s differs from what was sent: %s", issue.id, why)
+    files = write_build(out_dir, result.digest, result.rendered)
+    return replace(result, files=files)

@@ -23,6 +23,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,12 @@ def sent_keys(issues: Iterable[Issue], edition: str) -> frozenset[str]:
                 keys.add(post.url)
                 keys.add("source:" + post.source)
     return frozenset(keys)
+
+
+def first_since(issues: Iterable[Issue], edition: str) -> date | None:
+    """Where the ledger of ``edition`` begins: posts dated earlier predate it."""
+    days = [date.fromisoformat(i.since) for i in issues if i.edition == edition and i.since]
+    return min(days) if days else None
 
 
 def find(issues: Iterable[Issue], issue_id: str) -> Issue:

@@ -60,10 +60,12 @@ def load(config: Config, *, progress: Progress | None = None) -> LoadResult:
     return pending.result()
 
 
-def _sent(config: Config) -> frozenset[str]:
+def _sent(config: Config) -> tuple[frozenset[str], date | None]:
+    """What the ledger says this edition already sent, and since when it keeps count."""
     if not config.new_only:
-        return frozenset()
-    return ledger.sent_keys(ledger.read(config.ledger_path), config.edition)
+        return frozenset(), None
+    issues = ledger.read(config.ledger_path)
+    return ledger.sent_keys(issues, config.edition), ledger.first_since(issues, config.edition)
 
 
 def plan(
@@ -76,7 +78,10 @@ def plan(
     """Load (unless given), select and compose; log every warning once."""
     loaded = loaded if loaded is not None else load(config)
     window = resolve_window(config, today or today_in(config))
-    selection = select(loaded.posts, config, window, sent=_sent(config), claimed=claimed)
+    sent, sent_since = _sent(config)
+    selection = select(
+        loaded.posts, config, window, sent=sent, sent_since=sent_since, claimed=claimed
+    )
     # Bodies are read for the selected posts only: excerpts are the costly part.
     selection = replace(selection, posts=with_bodies(selection.posts, config))
     digest = compose(selection, config)
@@ -124,14 +129,19 @@ def render_and_write(
 
 
 def build(
-    config: Config, *, today: date | None = None, write: bool = True, allow_empty: bool = False
+    config: Config,
+    *,
+    today: date | None = None,
+    write: bool = True,
+    allow_empty: bool = False,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Build the digest; write it to ``config.out_dir`` unless ``write`` is False.
 
     An empty digest is rendered but not written unless ``allow_empty``: there
     is nothing to send.
     """
-    planned = plan(config, today=today)
+    planned = plan(config, today=today, loaded=load(config, progress=progress))
     if config.strict and planned.warnings:
         raise StrictModeError([str(w) for w in planned.warnings])
     result = render_and_write(config, planned.digest, write=write, allow_empty=allow_empty)

@@ -50,9 +50,15 @@ _TRAILING = re.compile(r"[ \t]+\n")
 
 
 def _render_template(env: jinja2.Environment, name: str, digest: Digest) -> str:
+    return render_template(
+        env, name, digest=digest, colors=PALETTE, preheader_padding=PREHEADER_PADDING
+    )
+
+
+def render_template(env: jinja2.Environment, name: str, **context: object) -> str:
+    """Render template ``name``; Jinja's errors become TemplateError with file and line."""
     try:
-        template = env.get_template(name)
-        return template.render(digest=digest, colors=PALETTE, preheader_padding=PREHEADER_PADDING)
+        return str(env.get_template(name).render(**context))
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"template not found: {exc.name}", where=name) from None
     except jinja2.TemplateSyntaxError as exc:

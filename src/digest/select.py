@@ -42,15 +42,17 @@ def select(
     window: DateWindow,
     *,
     sent: frozenset[str] = frozenset(),
+    sent_since: date | None = None,
     claimed: frozenset[str] = frozenset(),
 ) -> Selection:
     """Posts in ``window`` that pass the category filters, once each, in digest order.
 
     ``sent`` holds the URLs (and ``source:`` paths) already sent in this
     edition: with ``config.new_only`` they are left out, and the window
-    reaches back ``lookback_days`` further so that a late or backdated post
-    still goes out once. ``claimed`` holds URLs a higher-priority edition
-    carries (exclusive editions). ``config.only_sources`` (a rebuild) takes
+    reaches back ``lookback_days`` further — but never before the edition's
+    first recorded issue (``sent_since``) — so that a late or backdated post
+    still goes out once, and starting a ledger sends no backlog. ``claimed``
+    holds URLs a higher-priority edition carries (exclusive editions). ``config.only_sources`` (a rebuild) takes
     exactly those posts, whatever their date.
     """
     if config.only_sources is not None:
@@ -60,8 +62,10 @@ def select(
     include = _keys(config.categories)
     exclude = _keys(config.exclude_categories)
     earliest = window.since
-    if config.new_only:
-        earliest = window.since - timedelta(days=config.lookback_days)
+    if config.new_only and sent_since is not None:
+        earliest = min(
+            window.since, max(window.since - timedelta(days=config.lookback_days), sent_since)
+        )
     chosen: list[Post] = []
     for post in posts:
         if not earliest <= post.day <= window.until:

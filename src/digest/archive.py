@@ -1,0 +1,70 @@
+"""A static web archive of past issues: the target of the email's "view in browser" link.
+
+Every issue in the ledger is rebuilt with the same templates into
+``<out>/<issue-id>/index.html`` (and its text part), and ``<out>/index.html``
+lists them newest first, by edition. All links between pages are relative,
+so the archive can be served from any sub-path.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from . import ledger
+from .config import Config
+from .delivery import rebuild
+from .errors import DigestError
+from .output import write_files
+from .render import render_template
+from .templates import make_environment
+
+log = logging.getLogger("digest")
+ARCHIVE_TEMPLATE = "archive.html.j2"
+
+
+def write_archive(config: Config, out_dir: Path) -> tuple[Path, ...]:
+    """Rebuild every recorded issue into ``out_dir`` and write the index page."""
+    issues = ledger.read(config.ledger_path)
+    if not issues:
+        raise DigestError(
+            f"the ledger has no issues yet ({config.ledger_path})",
+            hint="record sent issues with digest mark-sent, export --push or send",
+        )
+    written: list[Path] = []
+    kept: list[ledger.Issue] = []
+    for issue in issues:
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                result = rebuild(config, issue.id, Path(tmp), force=True)
+            except DigestError as exc:
+                log.warning("archive: %s left out: %s", issue.id, exc.message)
+                continue
+        written += write_files(
+            out_dir / issue.id,
+            {"index.html": result.rendered.html, "digest.txt": result.rendered.text},
+        )
+        kept.append(issue)
+    by_edition: dict[str, list[ledger.Issue]] = {}
+    for issue in sorted(kept, key=lambda i: (i.until, i.id), reverse=True):
+        by_edition.setdefault(issue.edition, []).append(issue)
+    html = render_index(config, sorted(by_edition.items()))
+    written += write_files(out_dir, {"index.html": html})
+    return tuple(written)
+
+
+def render_index(config: Config, editions: Sequence[tuple[str, list[ledger.Issue]]]) -> str:
+    env = make_environment(config.templates_dir)
+    env.filters["longdate"] = lambda text: (
+        f"{date.fromisoformat(text).day} {date.fromisoformat(text):%B %Y}"
+    )
+    return render_template(
+        env,
+        ARCHIVE_TEMPLATE,
+        site_name=config.site_name,
+        language=config.language,
+        editions=editions,
+    )
