@@ -52,8 +52,9 @@ def select(
     reaches back ``lookback_days`` further — but never before the edition's
     first recorded issue (``sent_since``) — so that a late or backdated post
     still goes out once, and starting a ledger sends no backlog. ``claimed``
-    holds URLs a higher-priority edition carries (exclusive editions). ``config.only_sources`` (a rebuild) takes
-    exactly those posts, whatever their date.
+    holds URLs a higher-priority edition carries (exclusive editions).
+    ``config.only_sources`` (a rebuild) takes exactly those posts, whatever
+    their date.
     """
     if config.only_sources is not None:
         wanted = set(config.only_sources)
