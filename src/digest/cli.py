@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -626,3 +627,39 @@ def archive_command(out_dir: Path, config_file: Path | None, verbose: int, quiet
     files = write_archive(config, out_dir)
     if not quiet:
         click.echo(f"archive: {len(files)} files → {out_dir}", err=True)
+
+
+@main.command(name="preview")
+@_selection_options
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8025,
+    show_default=True,
+    help="Port on 127.0.0.1 (0 picks a free one).",
+)
+@click.option("--no-open", is_flag=True, help="Do not open a browser.")
+@_handle_errors
+def preview_command(**opts: Any) -> None:
+    """Serve a live preview that rebuilds when posts, templates or digest.toml change."""
+    port, no_open = opts.pop("port"), opts.pop("no_open")
+    _setup_logging(opts.pop("verbose"), opts.pop("quiet"))
+    frozen = dict(opts)
+    _config(dict(frozen))  # fail now, with a clear message, if the configuration is wrong
+    from .preview import Preview
+
+    try:
+        server = Preview(lambda: _config(dict(frozen)), port=port).start()
+    except OSError as exc:
+        raise _Failure(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", 1) from None
+    click.echo(f"preview at {server.url} (Ctrl-C to stop)", err=True)
+    if not no_open:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()

@@ -1,0 +1,225 @@
+"""``digest preview``: the digest in a browser, rebuilt whenever a post, template or config changes.
+
+A small HTTP server on 127.0.0.1 serves one page showing the email at phone
+and desktop widths side by side, in the light or dark scheme, with the plain
+text part and the ``digest check`` findings a click away. A background thread
+watches the posts, templates and ``digest.toml`` (with ``watchfiles``) and
+rebuilds in memory; the page polls a version number and reloads what changed.
+A broken template or post shows on the page, with file and line, and the
+server keeps running until it is fixed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import watchfiles
+
+from .check import CheckOptions, EmailParts, PostRef, check, summary_line
+from .config import Config
+from .errors import DigestError
+from .output import manifest
+from .pipeline import build
+
+log = logging.getLogger("digest")
+DARK_QUERY = "@media (prefers-color-scheme: dark)"
+
+
+@dataclass
+class _State:
+    version: int = 0
+    html: str = ""
+    text: str = ""
+    status: dict[str, Any] = field(default_factory=dict)
+
+
+class Preview:
+    """The preview server; ``start()`` it, read ``url``, ``stop()`` it."""
+
+    def __init__(
+        self, make_config: Callable[[], Config], *, host: str = "127.0.0.1", port: int = 0
+    ):
+        self._make_config = make_config
+        self._host = host
+        self._state = _State()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._threads: list[threading.Thread] = []
+        self._watched: list[Path] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._host}:{self._server.server_port}/"
+
+    @property
+    def version(self) -> int:
+        with self._lock:
+            return self._state.version
+
+    def rebuild(self) -> None:
+        """Build in memory; on failure keep serving and show the error on the page."""
+        status: dict[str, Any]
+        html = text = ""
+        try:
+            config = self._make_config()
+            self._watched = [
+                p for p in (config.posts_dir, config.templates_dir, config.source) if p
+            ]
+            result = build(config, write=False, allow_empty=True)
+            html, text = result.rendered.html, result.rendered.text
+            data = manifest(result.digest)
+            posts = tuple(
+                PostRef(title=p["title"], url=p["url"])
+                for s in data["sections"]
+                for p in s["posts"]
+            )
+            report = check(
+                EmailParts(
+                    html=html,
+                    text=text,
+                    subject=result.digest.subject,
+                    preheader=result.digest.preheader,
+                    posts=posts,
+                ),
+                CheckOptions(
+                    budget_bytes=config.size_budget_kb * 1024,
+                    unsubscribe_url=config.unsubscribe_url,
+                ),
+            )
+            status = {
+                "error": None,
+                "subject": result.digest.subject,
+                "preheader": result.digest.preheader,
+                "window": data["window"],
+                "posts": len(posts),
+                "warnings": [str(w) for w in result.warnings],
+                "summary": summary_line(report),
+                "findings": report.as_dict()["findings"],
+            }
+        except DigestError as exc:
+            status = {"error": str(exc)}
+        except Exception as exc:  # a bug must not take the preview down either
+            log.exception("preview rebuild failed")
+            status = {"error": f"internal error: {type(exc).__name__}: {exc}"}
+        with self._lock:
+            version = self._state.version + 1
+            status["version"] = version
+            self._state = _State(
+                version=version,
+                html=html or self._state.html,
+                text=text or self._state.text,
+                status=status,
+            )
+        log.info("preview: version %d%s", version, " (error)" if status.get("error") else "")
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            paths = [p for p in self._watched if p.exists()]
+            if not paths:
+                self._stop.wait(0.5)
+                continue
+            config_files = {p.resolve() for p in paths if p.is_file()}
+            folders = [p.parent if p.is_file() else p for p in paths]
+
+            def wanted(
+                change: watchfiles.Change,
+                name: str,
+                config_files: set[Path] = config_files,
+                paths: list[Path] = paths,
+            ) -> bool:
+                path = Path(name).resolve()
+                if path in config_files:
+                    return True
+                return any(p.is_dir() and p.resolve() in path.parents for p in paths) and (
+                    ".digest-cache" not in path.parts and not path.name.startswith(".")
+                )
+
+            for _changes in watchfiles.watch(
+                *folders,
+                watch_filter=wanted,
+                stop_event=self._stop,
+                debounce=200,
+                step=50,
+                rust_timeout=500,
+                yield_on_timeout=False,
+                raise_interrupt=False,
+            ):
+                self.rebuild()
+                break  # the set of watched paths may have changed with the config
+
+    def start(self) -> Preview:
+        self.rebuild()
+        for target in (self._server.serve_forever, self._watch):
+            thread = threading.Thread(target=target, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._server.shutdown()
+        self._server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    # --- HTTP ---------------------------------------------------------------------------------
+
+    def _snapshot(self) -> _State:
+        with self._lock:
+            return self._state
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        preview = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                state = preview._snapshot()
+                if parts.path == "/":
+                    self._send(200, "text/html; charset=utf-8", page())
+                elif parts.path == "/status.json":
+                    self._send(200, "application/json", json.dumps(state.status).encode())
+                elif parts.path == "/email.html":
+                    scheme = parse_qs(parts.query).get("scheme", ["light"])[0]
+                    self._send(
+                        200, "text/html; charset=utf-8", with_scheme(state.html, scheme).encode()
+                    )
+                elif parts.path == "/email.txt":
+                    self._send(200, "text/plain; charset=utf-8", state.text.encode())
+                else:
+                    self._send(404, "text/plain; charset=utf-8", b"not found")
+
+            def _send(self, status: int, content_type: str, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug("preview: " + format, *args)
+
+        return Handler
+
+
+def with_scheme(html: str, scheme: str) -> str:
+    """Force the email's dark-mode styles on or off, whatever the viewer's own setting."""
+    return html.replace(DARK_QUERY, "@media all" if scheme == "dark" else "@media not all")
+
+
+@cache
+def page() -> bytes:
+    """The preview page (data/preview.html): HTML, CSS and a little script, no dependencies."""
+    return files("digest").joinpath("data", "preview.html").read_bytes()

@@ -1,0 +1,124 @@
+"""The frontmatter cache: repeat builds skip unchanged files, and never serve stale posts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from digest import posts as posts_module
+from digest.cache import cache_file, cached_read
+from digest.config import load_config
+from digest.posts import read_posts
+
+from .conftest import REPO
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    shutil.copytree(REPO / "posts", tmp_path / "posts")
+    shutil.copy(REPO / "digest.toml", tmp_path / "digest.toml")
+    # the copies are brand new: age them past the two-second "racy" window
+    old = time.time() - 60
+    for path in (tmp_path / "posts").rglob("*.md"):
+        os.utime(path, (old, old))
+    return load_config(tmp_path / "digest.toml")
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The files actually parsed (not served from the cache)."""
+    seen: list[str] = []
+    real = posts_module._load_files
+
+    def spy(folder, rels, config):
+        seen.extend(rels)
+        return real(folder, rels, config)
+
+    monkeypatch.setattr(posts_module, "_load_files", spy)
+    return seen
+
+
+def test_warm_load_equals_cold_and_parses_nothing(config, parsed: list[str]) -> None:
+    cold = cached_read(config)
+    assert len(parsed) == 31 and cache_file(config).is_file()
+    parsed.clear()
+    warm = cached_read(config)
+    assert parsed == []
+    assert warm == cold == read_posts(config)
+
+
+def test_changed_added_and_removed_files_are_noticed(config, parsed: list[str]) -> None:
+    cached_read(config)
+    parsed.clear()
+    post = config.posts_dir / "2026-11-25-review-the-quiet-rota.md"
+    post.write_text(
+        post.read_text().replace("Book review: The Quiet Rota", "Same size title: Quiet Rota!")
+    )
+    later = time.time() - 30
+    os.utime(post, (later, later))
+    (config.posts_dir / "2026-11-24-gone.md").write_text("---\ntitle: New\n---\n")
+    (config.posts_dir / "2026-11-19-what-a-good-handover-sounds-like.md").unlink()
+    result = cached_read(config)
+    assert sorted(parsed) == ["2026-11-24-gone.md", "2026-11-25-review-the-quiet-rota.md"]
+    titles = {p.title for p in result.posts}
+    assert "Same size title: Quiet Rota!" in titles and "New" in titles
+    assert "What a good handover sounds like" not in titles
+    assert result == read_posts(config)
+
+
+def test_recently_modified_files_are_not_trusted_to_the_cache(config, parsed: list[str]) -> None:
+    post = config.posts_dir / "2026-11-23-missed-appointments-are-a-map.md"
+    post.write_text(post.read_text())  # modified just now: inside the racy window
+    cached_read(config)
+    parsed.clear()
+    cached_read(config)
+    assert parsed == ["2026-11-23-missed-appointments-are-a-map.md"]
+
+
+def test_settings_that_shape_posts_invalidate_the_cache(config, parsed: list[str]) -> None:
+    cached_read(config)
+    parsed.clear()
+    moved = replace(config, base_url="https://elsewhere.example/")
+    result = cached_read(moved)
+    assert len(parsed) == 31
+    assert all(p.url.startswith("https://elsewhere.example/") for p in result.posts)
+
+
+def test_a_damaged_cache_is_ignored(config, parsed: list[str]) -> None:
+    cached_read(config)
+    cache_file(config).write_bytes(b"not a pickle")
+    parsed.clear()
+    result = cached_read(config)
+    assert len(parsed) == 31
+    assert result == read_posts(config)
+
+
+def test_no_cache_writes_no_cache(tmp_path: Path, runner) -> None:
+    from digest.cli import main
+
+    shutil.copytree(REPO / "posts", tmp_path / "posts")
+    shutil.copy(REPO / "digest.toml", tmp_path / "digest.toml")
+    result = runner.invoke(
+        main,
+        ["build", "--config", str(tmp_path / "digest.toml"), "--until", "2026-11-26", "--no-cache"],
+    )
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / ".digest-cache").exists()
+    result = runner.invoke(
+        main, ["build", "--config", str(tmp_path / "digest.toml"), "--until", "2026-11-26"]
+    )
+    assert (tmp_path / ".digest-cache").is_dir()
+
+
+def test_progress_is_reported(config) -> None:
+    calls: list[tuple[int, int]] = []
+    read = posts_module.PendingLoad(
+        config, workers=2, progress=lambda d, t: calls.append((d, t))
+    ).result()
+    assert calls and calls[-1] == (31, 31)
+    assert read == read_posts(config)
