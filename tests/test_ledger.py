@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import re
 import shutil
 from dataclasses import replace
 from datetime import date
@@ -222,7 +223,7 @@ def test_archive_lists_issues_with_relative_links(runner: CliRunner, project: Pa
     index = (project / "site" / "index.html").read_text()
     assert 'href="leadership-2026-11-26/"' in index and 'href="sustainability-2026-11-26/"' in index
     assert "Leadership weekly: Saying no without closing the door" in index
-    links = [h for h in __import__("re").findall(r'href="([^"]+)"', index)]
+    links = re.findall(r'href="([^"]+)"', index)
     assert links and all(not h.startswith(("/", "http")) for h in links)
     page = (project / "site" / "leadership-2026-11-26" / "index.html").read_text()
     assert (project / "dist" / "leadership" / "digest.html").read_text() == page

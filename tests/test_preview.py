@@ -1,0 +1,127 @@
+"""digest preview in headless Chromium: loads, switches views, follows edits, shows errors."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest.config import load_config
+from digest.preview import Preview, with_scheme
+
+from .browser import CHROMIUM_ARGS, chromium_path, offline
+from .conftest import REPO
+
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is a test dependency"
+)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "posts", tmp_path / "posts")
+    shutil.copy(REPO / "digest.toml", tmp_path / "digest.toml")
+    (tmp_path / "templates").mkdir()
+    return tmp_path
+
+
+@pytest.fixture
+def server(project: Path) -> Iterator[Preview]:
+    def make_config():
+        return replace(load_config(project / "digest.toml"), until=date(2026, 11, 26))
+
+    preview = Preview(make_config).start()
+    yield preview
+    preview.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    path = chromium_path()
+    if path is None:
+        pytest.fail(
+            "Chromium not found: install Debian's chromium (scripts/test does) or set DIGEST_CHROMIUM"
+        )
+    with playwright_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+def wait_for_version(server: Preview, above: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while server.version <= above:
+        assert time.monotonic() < deadline, "the preview did not rebuild"
+        time.sleep(0.05)
+
+
+def test_preview_page_views_and_live_reload(browser: Any, server: Preview, project: Path) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.route("https://**/*", offline)
+    page.goto(server.url)
+    phone = page.frame_locator("#phone")
+    playwright_api.expect(phone.locator("h3").first).to_have_text(
+        "Saying no without closing the door"
+    )
+    playwright_api.expect(page.locator("#summary")).to_contain_text("0 errors, 0 warnings")
+    assert page.locator("#phone").evaluate("e => e.getBoundingClientRect().width") == pytest.approx(
+        375, abs=2
+    )
+
+    # dark scheme: the email's own dark styles, whatever the viewer's setting
+    page.get_by_role("button", name="Dark").click()
+    playwright_api.expect(page.locator("#phone")).to_have_attribute(
+        "src", re.compile("scheme=dark")
+    )
+    phone = page.frame_locator("#phone")
+    playwright_api.expect(phone.locator("h3").first).to_be_visible()
+    background = phone.locator("body").evaluate("b => getComputedStyle(b).backgroundColor")
+    assert background == "rgb(15, 20, 25)"
+
+    page.get_by_role("button", name="Plain text").click()
+    playwright_api.expect(page.locator("#text")).to_contain_text(
+        "Read more: https://leadingwell.example.org/"
+    )
+    playwright_api.expect(page.locator("#view-email")).to_be_hidden()
+    page.get_by_role("button", name="Checks").click()
+    playwright_api.expect(page.locator("#findings")).to_contain_text("[size] HTML is")
+    page.get_by_role("button", name="Email").click()
+
+    # edit a post: the page follows
+    before = server.version
+    post = project / "posts" / "2026-11-26-saying-no-without-closing-the-door.md"
+    post.write_text(
+        post.read_text().replace(
+            'title: "Saying no without closing the door"', 'title: "Saying no, kindly"'
+        )
+    )
+    wait_for_version(server, before)
+    playwright_api.expect(page.frame_locator("#phone").locator("h3").first).to_have_text(
+        "Saying no, kindly", timeout=10_000
+    )
+
+    # a broken template shows on the page with file and line; the server stays up
+    before = server.version
+    (project / "templates" / "digest.txt.j2").write_text("fine\n{% if %}\n")
+    wait_for_version(server, before)
+    playwright_api.expect(page.locator("#error")).to_contain_text(
+        "digest.txt.j2:2: template syntax error", timeout=10_000
+    )
+    before = server.version
+    (project / "templates" / "digest.txt.j2").unlink()
+    wait_for_version(server, before)
+    playwright_api.expect(page.locator("#error")).to_be_hidden(timeout=10_000)
+    page.close()
+
+
+def test_with_scheme_forces_the_dark_styles() -> None:
+    html = "<style>@media (prefers-color-scheme: dark) { body { color: white } }</style>"
+    assert "@media all {" in with_scheme(html, "dark")
+    assert "@media not all {" in with_scheme(html, "light")
