@@ -9,6 +9,9 @@ and nothing else. The goal is a whole build within 1.5x of that floor.
     python bench/run.py                 # 10,000 posts, 3 repeats
     python bench/run.py --posts 2000 --repeat 5
 
+Also: a cold build (no cache), a warm build (the frontmatter cache), and N
+editions (default 50) in one --all-editions run against N separate processes.
+
 Run by hand; figures go in the issue notes, never in a timed unit test.
 """
 
@@ -160,6 +163,27 @@ def timed(func: Callable[[], object], repeat: int) -> float:
     return statistics.median(runs)
 
 
+def write_editions_config(root: Path, count: int) -> Path:
+    """A digest.toml declaring ``count`` editions, each a slice of the categories."""
+    lines = [
+        '[site]\nname = "Bench"\nurl = "https://bench.example.org/"\n',
+        '[email]\nunsubscribe_url = "https://bench.example.org/unsubscribe"\n',
+    ]
+    for index in range(count):
+        category = CATEGORIES[index % len(CATEGORIES)]
+        lines.append(
+            f'[editions.e{index:02d}]\ncategories = ["{category}"]\n'
+            f'subject = "Edition {index}: {{{{ first_title }}}}"\n'
+        )
+    path = root / "digest-editions.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def run_cli(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "digest", *args], check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -167,6 +191,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--editions", type=int, default=50)
     args = parser.parse_args()
 
     from digest.compose import compose
@@ -184,7 +209,43 @@ def main() -> None:
         f"{len(loaded.posts)} posts, {len(loaded.problems)} problems; "
         f"{len(selection.posts)} selected for {window.since} to {window.until}"
     )
+    build_args = [
+        "build",
+        "-q",
+        "--config",
+        str(root / "digest.toml"),
+        "--until",
+        UNTIL.isoformat(),
+        "--out",
+        str(root / "dist"),
+    ]
+    cache = root / ".digest-cache"
 
+    def cold() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+        run_cli(*build_args)
+
+    editions_toml = write_editions_config(root, args.editions)
+    names = [f"e{i:02d}" for i in range(args.editions)]
+
+    def separate_processes() -> None:
+        for name in names:
+            run_cli(
+                "build",
+                "-q",
+                "--config",
+                str(editions_toml),
+                "--until",
+                UNTIL.isoformat(),
+                "--out",
+                str(root / "dist-editions"),
+                "--edition",
+                name,
+            )
+
+    run_cli(*build_args)  # make sure the cache exists (and is past the racy window) for "warm"
+    time.sleep(2.1)
+    run_cli(*build_args)
     results = {
         "floor (read + yaml.CSafeLoader)": timed(lambda: floor(config.posts_dir), args.repeat),
         "load (read_posts)": timed(lambda: read_posts(config), args.repeat),
@@ -192,30 +253,42 @@ def main() -> None:
         "compose + render": timed(
             lambda: render(compose(selection, config), config.templates_dir), args.repeat
         ),
-        "digest build (whole command)": timed(
-            lambda: subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "digest",
-                    "build",
-                    "-q",
-                    "--config",
-                    str(root / "digest.toml"),
-                    "--until",
-                    UNTIL.isoformat(),
-                    "--out",
-                    str(root / "dist"),
-                ],
-                check=True,
-            ),
-            args.repeat,
-        ),
+        "digest build, cold (no cache)": timed(cold, args.repeat),
+        "digest build --no-cache": timed(lambda: run_cli(*build_args, "--no-cache"), args.repeat),
     }
+    run_cli(*build_args)
+    time.sleep(2.1)
+    run_cli(*build_args)
+    results["digest build, warm (cache)"] = timed(lambda: run_cli(*build_args), args.repeat)
+    results[f"{args.editions} editions, one --all-editions"] = timed(
+        lambda: run_cli(
+            "build",
+            "-q",
+            "--config",
+            str(editions_toml),
+            "--until",
+            UNTIL.isoformat(),
+            "--out",
+            str(root / "dist-editions"),
+            "--all-editions",
+        ),
+        args.repeat,
+    )
+    results[f"{args.editions} editions, separate processes"] = timed(separate_processes, 1)
+
     base = results["floor (read + yaml.CSafeLoader)"]
-    print(f"\n{'stage':34} {'median s':>9} {'x floor':>8}")
+    print(f"\n{'case':40} {'median s':>9} {'x floor':>8}")
     for name, seconds in results.items():
-        print(f"{name:34} {seconds:9.3f} {seconds / base:8.2f}")
+        print(f"{name:40} {seconds:9.3f} {seconds / base:8.2f}")
+    cold_time = results["digest build, cold (no cache)"]
+    warm_time = results["digest build, warm (cache)"]
+    one, many = (
+        results[f"{args.editions} editions, one --all-editions"],
+        results[f"{args.editions} editions, separate processes"],
+    )
+    print(f"\ncold build / floor: {cold_time / base:.2f} (goal <= 1.5)")
+    print(f"warm / cold: {warm_time / cold_time:.2f} (goal < 0.25)")
+    print(f"{args.editions} separate processes / one --all-editions: {many / one:.1f}x (goal >= 3)")
 
 
 if __name__ == "__main__":

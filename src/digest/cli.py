@@ -18,27 +18,22 @@ from dataclasses import replace
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
-from .archive import write_archive
-from .check import CheckOptions, as_junit, check, parts_from_manifest, summary_line
 from .config import Config, load_config
 from .dates import parse_day, parse_span
-from .delivery import ExportResult
-from .delivery import export as run_export
-from .delivery import rebuild as run_rebuild
-from .delivery import record as run_record
-from .delivery import send as run_send
 from .errors import DigestError, StrictModeError
-from .exporters import registry
 from .models import BuildResult
 from .output import manifest, read_build, to_json, write_files
 from .pipeline import build as run_build
 from .pipeline import build_editions as run_build_editions
 from .pipeline import plan as run_plan
+
+if TYPE_CHECKING:
+    from .delivery import ExportResult
 
 log = logging.getLogger("digest")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -300,6 +295,8 @@ def _report_build(
         )
         click.echo(f"{label}subject: {result.digest.subject}", err=True)
     if exports:
+        from .delivery import export as run_export
+
         _report_exports(run_export(config, config.out_dir, exports, do_push=do_push))
 
 
@@ -415,6 +412,8 @@ def check_command(
 
     Exit status 1 when there are errors, or warnings with --strict.
     """
+    from .check import CheckOptions, as_junit, check, parts_from_manifest, summary_line
+
     _setup_logging(verbose, quiet)
     config = load_config(config_file)
     options = CheckOptions(
@@ -487,6 +486,8 @@ def export_command(
     quiet: bool,
 ) -> None:
     """Write what a mailing service accepts for a built digest (and push it with --push)."""
+    from .delivery import export as run_export
+
     _setup_logging(verbose, quiet)
     config = load_config(config_file)
     for warning in config.warnings:
@@ -498,6 +499,8 @@ def export_command(
 @_handle_errors
 def exporters_command() -> None:
     """List the exporters: built-in and plugins, with what --push needs."""
+    from .exporters import registry
+
     _setup_logging(0, False)
     found, problems = registry()
     for problem in problems:
@@ -540,6 +543,8 @@ def send_command(
     quiet: bool,
 ) -> None:
     """Send a test copy of a built digest over SMTP (exactly the exported digest.eml)."""
+    from .delivery import send as run_send
+
     _setup_logging(verbose, quiet)
     host, _, port_text = server.rpartition(":")
     if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
@@ -567,6 +572,8 @@ def send_command(
 @_handle_errors
 def mark_sent_command(build_dir: Path, config_file: Path | None, verbose: int, quiet: bool) -> None:
     """Record a built digest in the ledger as sent (for services digest does not push to)."""
+    from .delivery import record as run_record
+
     _setup_logging(verbose, quiet)
     config = load_config(config_file)
     issue = run_record(config, build_dir, via="mark-sent")
@@ -600,6 +607,8 @@ def rebuild_command(
     quiet: bool,
 ) -> None:
     """Reproduce a past issue from the ledger, byte for byte."""
+    from .delivery import rebuild as run_rebuild
+
     _setup_logging(verbose, quiet)
     config = load_config(config_file)
     target = out_dir or config.out_dir / "rebuild" / issue_id
@@ -622,6 +631,8 @@ def rebuild_command(
 @_handle_errors
 def archive_command(out_dir: Path, config_file: Path | None, verbose: int, quiet: bool) -> None:
     """Write a static site of past issues (from the ledger) to serve as "view in browser"."""
+    from .archive import write_archive
+
     _setup_logging(verbose, quiet)
     config = load_config(config_file)
     files = write_archive(config, out_dir)

@@ -118,9 +118,11 @@ def tidy_text(text: str) -> str:
     return text.strip("\n") + "\n"
 
 
-def render(digest: Digest, templates_dir: Path | None = None) -> Rendered:
-    """Render both parts of the email for ``digest``."""
-    env = make_environment(templates_dir)
+def render(
+    digest: Digest, templates_dir: Path | None = None, *, env: jinja2.Environment | None = None
+) -> Rendered:
+    """Render both parts of the email for ``digest`` (``env``: reuse compiled templates)."""
+    env = env or make_environment(templates_dir)
     mjml = _render_template(env, HTML_TEMPLATE, digest)
     html = mjml_to_html(mjml)
     text = tidy_text(_render_template(env, TEXT_TEMPLATE, digest))
@@ -149,26 +151,46 @@ def render_within_budget(
 
     Gmail clips messages over about 102 KB and hides the rest, unsubscribe
     link included, behind "[Message clipped]". The size only grows with the
-    number of full entries, so a binary search finds the smallest number of
-    posts to collapse in a few renders. Returns the digest actually rendered.
+    number of full entries, so the search is a bisection, started from an
+    estimate (the bytes one collapsed post saves, from the full and the
+    all-collapsed renders): usually three or four renders in all. Returns
+    the digest actually rendered.
     """
-    rendered = render(digest, templates_dir)
+    env = make_environment(templates_dir)
+    rendered = render(digest, env=env)
     if size_of(rendered) <= budget_bytes:
         return digest, rendered
     full = sum(len(s.entries) for s in digest.sections)
-    low, high = 1, full
-    best: tuple[Digest, Rendered | None] = (collapse(digest, full), None)
-    while low <= high:
+    smallest = collapse(digest, full)
+    smallest_rendered = render(smallest, env=env)
+    if size_of(smallest_rendered) > budget_bytes or full == 1:
+        return smallest, smallest_rendered
+    tried: dict[int, tuple[Digest, Rendered]] = {full: (smallest, smallest_rendered)}
+
+    def fits(count: int) -> bool:
+        if count not in tried:
+            candidate = collapse(digest, count)
+            tried[count] = (candidate, render(candidate, env=env))
+        return size_of(tried[count][1]) <= budget_bytes
+
+    saving = max(1, (size_of(rendered) - size_of(smallest_rendered)) // full)
+    low, high = 1, full  # collapsing `high` fits; the answer is in [low, high]
+    probe = min(full, max(1, -(-(size_of(rendered) - budget_bytes) // saving)))
+    for _ in range(2):  # the estimate is usually right or off by one: walk from it
+        if not low <= probe <= high or low == high:
+            break
+        if fits(probe):
+            high, probe = probe, probe - 1
+        else:
+            low, probe = probe + 1, probe + 1
+    while low < high:  # otherwise bisect what is left
         middle = (low + high) // 2
-        candidate = collapse(digest, middle)
-        attempt = render(candidate, templates_dir)
-        if size_of(attempt) <= budget_bytes:
-            best = (candidate, attempt)
-            high = middle - 1
+        if fits(middle):
+            high = middle
         else:
             low = middle + 1
-    fitted, fitted_rendered = best
-    return fitted, fitted_rendered or render(fitted, templates_dir)
+    fits(high)
+    return tried[high]
 
 
 def size_of(rendered: Rendered) -> int:

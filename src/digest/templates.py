@@ -48,6 +48,12 @@ def host(url: str) -> str:
 
 
 def make_environment(templates_dir: Path | None = None) -> jinja2.Environment:
+    """A fresh environment: the user's folder first, then the built-in templates.
+
+    Fresh on purpose: a template added to the user's folder must win over a
+    built-in one compiled earlier (Jinja's cache would not notice it). One
+    render of a digest reuses one environment.
+    """
     builtin = jinja2.FileSystemLoader(str(builtin_templates_dir()))
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir is not None:
