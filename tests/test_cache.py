@@ -122,3 +122,41 @@ def test_progress_is_reported(config) -> None:
     ).result()
     assert calls and calls[-1] == (31, 31)
     assert read == read_posts(config)
+
+
+def test_unchanged_digest_reuses_its_render_and_changes_invalidate_it(config, monkeypatch) -> None:
+    from datetime import date
+
+    from digest import pipeline
+
+    calls: list[int] = []
+    real = pipeline.render_within_budget
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "render_within_budget", spy)
+    config = replace(config, until=date(2026, 11, 26))
+    first = pipeline.build(config)
+    second = pipeline.build(config)
+    assert len(calls) == 1
+    assert second.rendered == first.rendered
+    assert (config.out_dir / "digest.html").read_text() == first.rendered.html
+    # a template override changes the output: rendered again
+    templates = config.posts_dir.parent / "templates"
+    templates.mkdir(exist_ok=True)
+    (templates / "digest.txt.j2").write_text(
+        '{% extends "builtin/digest.txt.j2" %}{% block header %}NEW{% endblock %}'
+    )
+    third = pipeline.build(replace(config, templates_dir=templates))
+    assert len(calls) == 2 and third.rendered.text.startswith("NEW")
+    # so does a post edit
+    post = config.posts_dir / "2026-11-23-missed-appointments-are-a-map.md"
+    post.write_text(post.read_text().replace("stranded", "left behind"))
+    fourth = pipeline.build(config)
+    assert len(calls) == 3 and "left behind" in fourth.rendered.text
+    # and --no-cache renders every time
+    pipeline.build(replace(config, cache_dir=None))
+    pipeline.build(replace(config, cache_dir=None))
+    assert len(calls) == 5

@@ -27,7 +27,8 @@ from typing import Any
 from . import __version__
 from .config import Config
 from .models import LoadResult, Post, Problem
-from .posts import PendingLoad, iter_post_files
+from .posts import PARALLEL_MIN_FILES, PendingLoad, iter_post_files
+from .templates import templates_hash_for
 
 log = logging.getLogger("digest")
 RACY_NS = 2_000_000_000
@@ -63,10 +64,10 @@ def _read(path: Path) -> dict[str, Entry]:
     return data if isinstance(data, dict) else {}
 
 
-def _write(path: Path, entries: dict[str, Entry]) -> None:
+def _write(path: Path, entries: Any) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".posts.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
@@ -98,8 +99,8 @@ def cached_read(
         if entry is None or (entry[0], entry[1]) != stats[rel]:
             changed.append(rel)
     pending = PendingLoad(config, rels=changed, progress=progress)
-    if warm_up is not None:
-        warm_up()
+    if warm_up is not None and len(changed) >= PARALLEL_MIN_FILES:
+        warm_up()  # only worth it while workers parse; a warm run may not render at all
     fresh = pending.result()
     log.info("post cache: %d unchanged, %d parsed", len(rels) - len(changed), len(changed))
 
@@ -134,3 +135,41 @@ def cached_read(
     if entries != cached:
         _write(path, entries)
     return LoadResult(posts=tuple(posts), problems=tuple(problems), drafts=tuple(drafts))
+
+
+# --- rendered digests ---------------------------------------------------------------------------
+
+RENDERS_KEPT = 32
+
+
+def render_key(digest: Any, templates_dir: Path | None, budget_bytes: int) -> str:
+    """What a render depends on: the composed digest, the templates and the size budget."""
+    blob = pickle.dumps((__version__, digest, budget_bytes), protocol=5)
+    return hashlib.sha256(blob + templates_hash_for(templates_dir).encode()).hexdigest()
+
+
+def load_render(config: Config, key: str) -> Any | None:
+    if config.cache_dir is None:
+        return None
+    path = config.cache_dir / "renders" / f"{key}.pickle"
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:
+        log.info("ignoring cached render %s: %s", path, exc)
+        return None
+
+
+def save_render(config: Config, key: str, value: Any) -> None:
+    if config.cache_dir is None:
+        return
+    folder = config.cache_dir / "renders"
+    _write(folder / f"{key}.pickle", value)
+    try:  # keep the most recent few: a weekly digest has no use for old renders
+        old = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)[:-RENDERS_KEPT]
+        for path in old:
+            path.unlink(missing_ok=True)
+    except OSError:
+        pass

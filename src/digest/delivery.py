@@ -24,6 +24,7 @@ from .exporters.smtp import PASSWORD_ENV, send_bytes
 from .models import BuildResult, Problem
 from .output import read_build, write_binary, write_build
 from .pipeline import plan, render_and_write
+from .templates import templates_hash_for
 
 log = logging.getLogger("digest")
 
@@ -139,12 +140,7 @@ def send(
 
 def templates_hash(config: Config) -> str:
     """One hash over the user's and the built-in templates (what a rebuild depends on)."""
-    from .templates import builtin_templates_dir
-
-    paths = list(builtin_templates_dir().glob("*.j2"))
-    if config.templates_dir is not None and config.templates_dir.is_dir():
-        paths += list(config.templates_dir.rglob("*.j2"))
-    return ledger.sha256_files(paths)
+    return templates_hash_for(config.templates_dir)
 
 
 def config_hash(config: Config) -> str:

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import ledger
-from .cache import cached_read
+from .cache import cached_read, load_render, render_key, save_render
 from .compose import compose
 from .config import Config
 from .errors import ConfigError, StrictModeError
@@ -105,7 +105,14 @@ def render_and_write(
 ) -> BuildResult:
     """Render within the size budget and write; an empty digest is written only if allowed."""
     budget = config.size_budget_kb * 1024
-    fitted, rendered = render_within_budget(digest, config.templates_dir, budget)
+    key = render_key(digest, config.templates_dir, budget)
+    cached = load_render(config, key)
+    if cached is not None:
+        fitted, rendered = cached
+        log.info("%s: unchanged since the last build; using its render", config.edition)
+    else:
+        fitted, rendered = render_within_budget(digest, config.templates_dir, budget)
+        save_render(config, key, (fitted, rendered))
     if fitted.more and not digest.more:
         log.warning(
             "%s: the HTML would be over the %d KB size budget (Gmail clips at about 102 KB): "

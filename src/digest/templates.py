@@ -8,6 +8,7 @@ replace single blocks (Pelican's loader chain).
 
 from __future__ import annotations
 
+import hashlib
 import textwrap
 from importlib.resources import files
 from pathlib import Path
@@ -75,3 +76,19 @@ def make_environment(templates_dir: Path | None = None) -> jinja2.Environment:
     )
     env.filters.update(longdate=long_date, wrap=wrap, paragraphs=paragraphs, host=host)
     return env
+
+
+def templates_hash_for(templates_dir: Path | None) -> str:
+    """One hash over the built-in templates and everything in the user's folder."""
+    builtin = builtin_templates_dir()
+    paths = [(p, "builtin/" + p.name) for p in builtin.glob("*.j2")]
+    if templates_dir is not None and templates_dir.is_dir():
+        paths += [
+            (p, p.relative_to(templates_dir).as_posix())
+            for p in templates_dir.rglob("*")
+            if p.is_file()
+        ]
+    digest = hashlib.sha256()
+    for path, name in sorted(paths, key=lambda item: item[1]):
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
