@@ -27,7 +27,7 @@ from typing import Any
 from . import __version__
 from .config import Config
 from .models import LoadResult, Post, Problem
-from .posts import PARALLEL_MIN_FILES, PendingLoad, iter_post_files
+from .posts import PARALLEL_MIN_FILES, PendingLoad, iter_post_files, post_row, row_post
 from .templates import templates_hash_for
 
 log = logging.getLogger("digest")
@@ -35,8 +35,12 @@ RACY_NS = 2_000_000_000
 Entry = tuple[int, int, str, Any]  # size, mtime_ns, kind ("post", "draft", "problem"), payload
 
 
+CACHE_FORMAT = "2"  # posts stored as rows (see posts.post_row)
+
+
 def fingerprint(config: Config) -> str:
     parts = [
+        CACHE_FORMAT,
         __version__,
         str(config.posts_dir),
         config.timezone,
@@ -96,7 +100,9 @@ def cached_read(
             continue
         stats[rel] = (st.st_size, st.st_mtime_ns)
         entry = cached.get(rel)
-        if entry is None or (entry[0], entry[1]) != stats[rel]:
+        if entry is None or (entry[0], entry[1]) != stats[rel] or (
+            entry[2] == "post" and not isinstance(entry[3], tuple)
+        ):
             changed.append(rel)
     pending = PendingLoad(config, rels=changed, progress=progress)
     if warm_up is not None and len(changed) >= PARALLEL_MIN_FILES:
@@ -122,6 +128,8 @@ def cached_read(
             kind, payload = new[rel]
         elif rel in cached:
             kind, payload = cached[rel][2], cached[rel][3]
+            if kind == "post":
+                payload = row_post(payload)
         else:
             continue
         if kind == "post":
@@ -131,8 +139,8 @@ def cached_read(
         else:
             drafts.append(rel)
         if rel in stats and stats[rel][1] < racy_after:
-            entries[rel] = (*stats[rel], kind, payload)
-    if entries != cached:
+            entries[rel] = (*stats[rel], kind, post_row(payload) if kind == "post" else payload)
+    if entries.keys() != cached.keys() or any(entries[k][:2] != cached[k][:2] for k in entries):
         _write(path, entries)
     return LoadResult(posts=tuple(posts), problems=tuple(problems), drafts=tuple(drafts))
 
