@@ -100,8 +100,10 @@ def cached_read(
             continue
         stats[rel] = (st.st_size, st.st_mtime_ns)
         entry = cached.get(rel)
-        if entry is None or (entry[0], entry[1]) != stats[rel] or (
-            entry[2] == "post" and not isinstance(entry[3], tuple)
+        if (
+            entry is None
+            or (entry[0], entry[1]) != stats[rel]
+            or (entry[2] == "post" and not isinstance(entry[3], tuple))
         ):
             changed.append(rel)
     pending = PendingLoad(config, rels=changed, progress=progress)
