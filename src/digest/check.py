@@ -382,36 +382,22 @@ def _parity(parts: EmailParts, doc: _Element) -> Iterator[Finding]:
     html_text = _normal_text(doc.text_content())
     plain = _normal_text(parts.text)
     for post in parts.posts:
-        url = canonical(post.url)
-        if url not in html_urls:
-            yield Finding(
-                rule="parity",
-                severity="error",
-                message="post is missing from the HTML part",
-                where=post.title,
-            )
-        if url not in text_urls:
-            yield Finding(
-                rule="parity",
-                severity="error",
-                message="post is missing from the text part",
-                where=post.title,
-            )
-        title = _normal_text(post.title)
-        if title not in html_text:
-            yield Finding(
-                rule="parity",
-                severity="error",
-                message="post title is missing from the HTML part",
-                where=post.title,
-            )
-        if title not in plain:
-            yield Finding(
-                rule="parity",
-                severity="error",
-                message="post title is missing from the text part",
-                where=post.title,
-            )
+        url, title = canonical(post.url), _normal_text(post.title)
+        for part, urls, text in (("HTML", html_urls, html_text), ("text", text_urls, plain)):
+            if url not in urls:
+                yield Finding(
+                    rule="parity",
+                    severity="error",
+                    message=f"post is missing from the {part} part",
+                    where=post.title,
+                )
+            if title not in text:
+                yield Finding(
+                    rule="parity",
+                    severity="error",
+                    message=f"post title is missing from the {part} part",
+                    where=post.title,
+                )
     for url in sorted(html_urls - text_urls):
         yield Finding(
             rule="parity", severity="error", message="link in the HTML part only", where=url

@@ -184,6 +184,23 @@ def _selection_options(func: F) -> F:
     return func
 
 
+def _file_options(func: F) -> F:
+    """--config, -v and -q, for the commands that work on a built digest."""
+    options = [
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="digest.toml to read [default: ./digest.toml if present].",
+        ),
+        click.option("-v", "--verbose", count=True, help="Say more (-vv: debug)."),
+        click.option("-q", "--quiet", is_flag=True, help="Only errors."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _config(opts: dict[str, Any], **extra: Any) -> Config:
     since = opts.pop("since")
     overrides: dict[str, Any] = {
@@ -468,14 +485,7 @@ def _report_exports(results: list[ExportResult]) -> None:
     is_flag=True,
     help="Send the payload to the service's API (credentials from the environment).",
 )
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="digest.toml with [email] and [export.NAME] settings [default: ./digest.toml].",
-)
-@click.option("-v", "--verbose", count=True)
-@click.option("-q", "--quiet", is_flag=True)
+@_file_options
 @_handle_errors
 def export_command(
     build_dir: Path,
@@ -527,9 +537,7 @@ def exporters_command() -> None:
 @click.option("--from", "sender", help="Envelope sender [default: [email] from].")
 @click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS.")
 @click.option("--user", help="Log in as this user; the password comes from DIGEST_SMTP_PASSWORD.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-v", "--verbose", count=True)
-@click.option("-q", "--quiet", is_flag=True)
+@_file_options
 @_handle_errors
 def send_command(
     build_dir: Path,
@@ -566,9 +574,7 @@ def send_command(
 
 @main.command(name="mark-sent")
 @click.argument("build_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-v", "--verbose", count=True)
-@click.option("-q", "--quiet", is_flag=True)
+@_file_options
 @_handle_errors
 def mark_sent_command(build_dir: Path, config_file: Path | None, verbose: int, quiet: bool) -> None:
     """Record a built digest in the ledger as sent (for services digest does not push to)."""
@@ -594,9 +600,7 @@ def mark_sent_command(build_dir: Path, config_file: Path | None, verbose: int, q
 @click.option(
     "--force", is_flag=True, help="Write the rebuild even if it differs from what was sent."
 )
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-v", "--verbose", count=True)
-@click.option("-q", "--quiet", is_flag=True)
+@_file_options
 @_handle_errors
 def rebuild_command(
     issue_id: str,
@@ -625,9 +629,7 @@ def rebuild_command(
     required=True,
     help="Folder for the static archive site.",
 )
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-v", "--verbose", count=True)
-@click.option("-q", "--quiet", is_flag=True)
+@_file_options
 @_handle_errors
 def archive_command(out_dir: Path, config_file: Path | None, verbose: int, quiet: bool) -> None:
     """Write a static site of past issues (from the ledger) to serve as "view in browser"."""

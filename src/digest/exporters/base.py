@@ -22,6 +22,8 @@ from typing import Any, ClassVar
 from ..errors import ConfigError, ExportError
 from ..models import Problem
 
+Neutraliser = Callable[[str, str], tuple[str, str]]
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Email:
@@ -101,8 +103,13 @@ class Exporter(ABC):
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         """Build the files (and requests) for ``email`` with validated ``options``."""
 
+    # Applied in order to the final HTML and text: see DEFUSE_* below.
+    neutralisers: ClassVar[tuple[Neutraliser, ...]] = ()
+
     def neutralise(self, html: str, text: str) -> tuple[str, str]:
-        """Defuse post content the service would read as template syntax. Default: none."""
+        """Defuse post content the service would read as its own template syntax."""
+        for neutraliser in self.neutralisers:
+            html, text = neutraliser(html, text)
         return html, text
 
     def base_url(self, env: Mapping[str, str]) -> str:
@@ -204,6 +211,17 @@ def address(value: str) -> tuple[str, str]:
 
     name, addr = parseaddr(value)
     return name, addr
+
+
+def recipients(email: Email, configured: Any, exporter: str) -> list[str]:
+    """The ``to`` option (a string or a list), else ``[email] to``; an error when neither is set."""
+    given = [configured] if isinstance(configured, str) else list(configured or ())
+    found = [r for r in given if r] or ([email.recipient] if email.recipient else [])
+    if not found:
+        raise ExportError(
+            f"{exporter} needs recipients", hint=f"set [export.{exporter}] to or [email] to"
+        )
+    return found
 
 
 def require(value: str, what: str, key: str) -> str:

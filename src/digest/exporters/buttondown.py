@@ -46,8 +46,7 @@ class ButtondownExporter(Exporter):
     )
     default_base_url = "https://api.buttondown.com"
 
-    def neutralise(self, html: str, text: str) -> tuple[str, str]:
-        return DEFUSE_BRACES(html, text)
+    neutralisers = (DEFUSE_BRACES,)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, _text = service_parts(self, email)

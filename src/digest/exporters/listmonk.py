@@ -59,8 +59,7 @@ class ListmonkExporter(Exporter):
             )
         return url
 
-    def neutralise(self, html: str, text: str) -> tuple[str, str]:
-        return DEFUSE_BRACES(html, text)
+    neutralisers = (DEFUSE_BRACES,)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email)

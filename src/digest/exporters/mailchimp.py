@@ -50,8 +50,7 @@ class MailchimpExporter(Exporter):
         centre = key.rsplit("-", 1)[1] if "-" in key else "us1"
         return f"https://{centre}.api.mailchimp.com/3.0"
 
-    def neutralise(self, html: str, text: str) -> tuple[str, str]:
-        return DEFUSE_MERGE(html, text)
+    neutralisers = (DEFUSE_MERGE,)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email)

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..config import as_nonempty, as_str_list
-from ..errors import ExportError
 from ._json import payload_bytes
 from .base import (
     DEFUSE_BRACES,
@@ -23,6 +22,7 @@ from .base import (
     Option,
     categories,
     list_unsubscribe,
+    recipients,
     service_parts,
 )
 
@@ -47,16 +47,11 @@ class MailgunExporter(Exporter):
     )
     default_base_url = "https://api.mailgun.net"
 
-    def neutralise(self, html: str, text: str) -> tuple[str, str]:
-        return DEFUSE_PERCENT(*DEFUSE_BRACES(html, text))
+    neutralisers = (DEFUSE_BRACES, DEFUSE_PERCENT)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email)
-        to = list(options["to"]) or ([email.recipient] if email.recipient else [])
-        if not to:
-            raise ExportError(
-                "Mailgun needs recipients", hint="set [export.mailgun] to or [email] to"
-            )
+        to = recipients(email, options["to"], self.name)
         fields: dict[str, Any] = {
             "from": email.sender,
             "to": to,

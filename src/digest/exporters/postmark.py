@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..config import as_nonempty, as_str
-from ..errors import ExportError
 from ._json import payload_bytes
 from .base import (
     DEFUSE_BRACES,
@@ -21,6 +20,7 @@ from .base import (
     Exporter,
     HttpRequest,
     Option,
+    recipients,
     service_parts,
 )
 
@@ -42,16 +42,11 @@ class PostmarkExporter(Exporter):
     )
     default_base_url = "https://api.postmarkapp.com"
 
-    def neutralise(self, html: str, text: str) -> tuple[str, str]:
-        return DEFUSE_BRACES(html, text)
+    neutralisers = (DEFUSE_BRACES,)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email)
-        to = options["to"] or email.recipient
-        if not to:
-            raise ExportError(
-                "Postmark needs a recipient", hint="set [export.postmark] to or [email] to"
-            )
+        to = ", ".join(recipients(email, options["to"], self.name))
         body: dict[str, Any] = {
             "From": email.sender,
             "To": to,

@@ -25,6 +25,7 @@ from .base import (
     Option,
     address,
     categories,
+    recipients,
     service_parts,
 )
 
@@ -53,17 +54,11 @@ class SendGridExporter(Exporter):
     credentials = CREDENTIALS
     default_base_url = "https://api.sendgrid.com"
 
-    def neutralise(self, html: str, text: str) -> tuple[str, str]:
-        return DEFUSE_ASM(*DEFUSE_BRACES(html, text))
+    neutralisers = (DEFUSE_BRACES, DEFUSE_ASM)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email)
-        to = list(options["to"]) or ([email.recipient] if email.recipient else [])
-        if not to:
-            raise ExportError(
-                "SendGrid Mail Send needs recipients",
-                hint='set [export.sendgrid] to = ["…"] or [email] to',
-            )
+        to = recipients(email, options["to"], self.name)
         sender = _addresses([email.sender])[0]
         body: dict[str, Any] = {
             "personalizations": [{"to": _addresses(to)}],

@@ -13,9 +13,17 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..config import as_str, as_str_list
-from ..errors import ExportError
 from ._json import payload_bytes
-from .base import DEFUSE_BRACES, Email, Export, Exporter, Option, list_unsubscribe, with_placeholder
+from .base import (
+    DEFUSE_BRACES,
+    Email,
+    Export,
+    Exporter,
+    Option,
+    list_unsubscribe,
+    recipients,
+    with_placeholder,
+)
 
 SES_PLACEHOLDER = "{{amazonSESUnsubscribeUrl}}"
 
@@ -30,18 +38,13 @@ class SesExporter(Exporter):
         "configuration_set": Option(as_str, default=""),
     }
 
-    def neutralise(self, html: str, text: str) -> tuple[str, str]:
-        return DEFUSE_BRACES(html, text)
+    neutralisers = (DEFUSE_BRACES,)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = self.neutralise(email.html, email.text)
         if options["contact_list"]:
             html, text = with_placeholder(email, html, text, SES_PLACEHOLDER)
-        to = list(options["to"]) or ([email.recipient] if email.recipient else [])
-        if not to:
-            raise ExportError(
-                "SES needs recipients", hint='set [export.ses] to = ["…"] or [email] to'
-            )
+        to = recipients(email, options["to"], self.name)
         headers = (
             [{"Name": "List-Unsubscribe", "Value": list_unsubscribe(email)}]
             if list_unsubscribe(email)
