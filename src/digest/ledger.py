@@ -22,7 +22,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -138,8 +138,6 @@ def append(path: Path, issue: Issue) -> Issue:
                 issue.text_sha256,
             ):
                 return existing  # already recorded (e.g. pushed, then marked sent)
-        from dataclasses import replace
-
         issue = replace(issue, id=_unique_id(issue.id, {i.id for i in issues}))
         lines = [i.to_line() for i in issues] + [issue.to_line()]
         _replace(path, "\n".join(lines) + "\n")
