@@ -149,6 +149,7 @@ def _selection_options(func: F) -> F:
         click.option(
             "--since",
             type=_Since(),
+            metavar="DATE|Nd",
             help="First day of the window (2026-11-19) or its length (7d, 2w).",
         ),
         click.option("--until", type=_Day(), help="Last day of the window [default: today]."),
