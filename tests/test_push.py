@@ -19,7 +19,7 @@ from digest.exporters import push as push_module
 
 from .exporthelp import build_project
 from .fakeapi import FakeApi, start
-from .specs import POSTMARK_EMAIL, request_schema, schema_errors
+from .specs import POSTMARK_EMAIL, request_schema, schema_errors, ses_errors
 
 SECRET = "sk-test-0123456789abcdef-us21"
 
@@ -42,6 +42,8 @@ def spec_validator(service: str):
             return schema_errors(
                 "listmonk/collections.yaml", "/components/schemas/CampaignUpdate", body
             )
+        if service == "ses":
+            return ses_errors("SendEmailRequest", body)
         paths = {
             "sendgrid": "/v3/mail/send",
             "sendgrid-singlesend": "/v3/marketing/singlesends",
@@ -85,6 +87,14 @@ ENV = {
     "mailgun": ("MAILGUN_API_URL", {"MAILGUN_API_KEY": SECRET}),
     "listmonk": ("LISTMONK_URL", {"LISTMONK_API_TOKEN": SECRET, "LISTMONK_USERNAME": "digest-bot"}),
     "buttondown": ("BUTTONDOWN_API_URL", {"BUTTONDOWN_API_KEY": SECRET}),
+    "ses": (
+        "SES_API_URL",
+        {
+            "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": SECRET,
+            "AWS_REGION": "eu-west-1",
+        },
+    ),
 }
 EXPECTED_PATHS = {
     "mailchimp": ["/campaigns", "/campaigns/cmp-1/content"],
@@ -94,6 +104,7 @@ EXPECTED_PATHS = {
     "mailgun": ["/v3/mg.leadingwell.example.org/messages"],
     "listmonk": ["/api/campaigns"],
     "buttondown": ["/v1/emails"],
+    "ses": ["/v2/email/outbound-emails"],
 }
 
 
@@ -103,6 +114,13 @@ def env_for(service: str, api: FakeApi) -> dict[str, str]:
 
 
 def auth_carries_secret(headers: dict[str, str]) -> bool:
+    signature = headers.get("Authorization", "")
+    if signature.startswith("AWS4-HMAC-SHA256 "):  # signed with the secret, never carrying it
+        return (
+            "Credential=AKIDEXAMPLE/" in signature
+            and "/eu-west-1/ses/aws4_request" in signature
+            and SECRET not in signature
+        )
     values = [
         v for k, v in headers.items() if k.lower() in {"authorization", "x-postmark-server-token"}
     ]
@@ -202,8 +220,12 @@ def test_missing_credentials_name_the_variable(project) -> None:
             do_push=True,
             env={"LISTMONK_API_TOKEN": "x", "LISTMONK_URL": "http://127.0.0.1:9"},
         )
-    with pytest.raises(ExportError, match="ses cannot be pushed from digest"):
-        export(config, dist, ["ses"], do_push=True, env={})
+    with pytest.raises(ExportError, match="eml cannot be pushed from digest"):
+        export(config, dist, ["eml"], do_push=True, env={})
+    with pytest.raises(
+        ExportError, match=r"ses: AWS_SECRET_ACCESS_KEY and AWS_ACCESS_KEY_ID not set"
+    ):
+        export(config, dist, ["ses"], do_push=True, env={"AWS_REGION": "eu-west-1"})
 
 
 def test_unreachable_service_is_a_clear_error(project) -> None:

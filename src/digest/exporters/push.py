@@ -36,6 +36,39 @@ class PushResponse:
     body: Any
 
 
+class SigV4(httpx.Auth):
+    """AWS Signature Version 4 for httpx, with botocore's signer (not hand-rolled)."""
+
+    requires_request_body = True
+
+    def __init__(
+        self, access_key: str, secret_key: str, token: str | None, region: str, service: str
+    ):
+        try:
+            from botocore.auth import SigV4Auth
+            from botocore.credentials import Credentials as AwsCredentials
+        except ImportError:
+            raise ExportError(
+                "pushing to Amazon SES needs botocore's request signer",
+                hint="pip install 'digest[ses]'",
+            ) from None
+        self._signer = SigV4Auth(AwsCredentials(access_key, secret_key, token), service, region)
+
+    def auth_flow(self, request: httpx.Request) -> Any:
+        from botocore.awsrequest import AWSRequest
+
+        aws = AWSRequest(
+            method=request.method,
+            url=str(request.url),
+            data=request.content,
+            headers={"Content-Type": request.headers.get("Content-Type", "")},
+        )
+        self._signer.add_auth(aws)
+        for key, value in aws.headers.items():
+            request.headers[key] = value
+        yield request
+
+
 def _auth(
     exporter: Exporter, env: Mapping[str, str]
 ) -> tuple[dict[str, str], httpx.Auth | None, list[str]]:
@@ -59,6 +92,14 @@ def _auth(
         )
     if creds.scheme == "basic":
         return {}, httpx.BasicAuth(user, secret), [secret]
+    if creds.scheme == "aws-sigv4":
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or ""
+        if not region:
+            raise ExportError(
+                f"{exporter.name}: AWS_REGION not set", hint="export AWS_REGION=eu-west-1"
+            )
+        token = env.get("AWS_SESSION_TOKEN") or None
+        return {}, SigV4(user, secret, token, region, "ses"), [secret] + ([token] if token else [])
     if creds.scheme == "bearer":
         return {"Authorization": f"Bearer {secret}"}, None, [secret]
     return {creds.header: f"{creds.prefix}{secret}"}, None, [secret]

@@ -3,8 +3,10 @@
 The file is the exact request (and ``aws sesv2 send-email --cli-input-json``
 input). With an SES contact list, SES manages unsubscribes and fills in
 ``{{amazonSESUnsubscribeUrl}}``; without one, the digest's own unsubscribe
-URL stays and the headers point at it. There is no ``--push``: SES needs AWS
-Signature V4, which the AWS CLI or SDK already do well.
+URL stays and the headers point at it. ``--push`` signs the request with AWS
+Signature V4 using botocore's signer (``pip install 'digest[ses]'``) and the
+standard ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY`` (and optional
+``AWS_SESSION_TOKEN``) and ``AWS_REGION`` variables.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..config import as_str, as_str_list
+from ..errors import ExportError
 from ._json import payload_bytes
 from .base import (
     DEFUSE_BRACES,
+    Credentials,
     Email,
     Export,
     Exporter,
+    HttpRequest,
     Option,
     list_unsubscribe,
     recipients,
@@ -30,7 +35,25 @@ SES_PLACEHOLDER = "{{amazonSESUnsubscribeUrl}}"
 
 class SesExporter(Exporter):
     name = "ses"
-    description = "Amazon SES v2 SendEmail request (for aws sesv2 send-email --cli-input-json)"
+    description = "Amazon SES v2 SendEmail (also aws sesv2 send-email --cli-input-json input)"
+    credentials = Credentials(
+        scheme="aws-sigv4",
+        secret_env="AWS_SECRET_ACCESS_KEY",
+        user_env="AWS_ACCESS_KEY_ID",
+        base_url_env="SES_API_URL",
+        extra_env=("AWS_REGION",),
+    )
+
+    def base_url(self, env: Mapping[str, str]) -> str:
+        if env.get("SES_API_URL"):
+            return env["SES_API_URL"].rstrip("/")
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+        if not region:
+            raise ExportError(
+                "AWS_REGION is not set", hint="export AWS_REGION=eu-west-1 (your SES region)"
+            )
+        return f"https://email.{region}.amazonaws.com"
+
     options: ClassVar[Mapping[str, Option]] = {
         "to": Option(as_str_list, default=(), help="recipients; default: [email] to"),
         "contact_list": Option(as_str, default="", help="SES contact list managing unsubscribes"),
@@ -75,4 +98,11 @@ class SesExporter(Exporter):
             body["ListManagementOptions"] = management
         if options["configuration_set"]:
             body["ConfigurationSetName"] = options["configuration_set"]
-        return Export(files={"export/ses.json": payload_bytes(body)})
+        return Export(
+            files={"export/ses.json": payload_bytes(body)},
+            requests=(
+                HttpRequest(
+                    method="POST", path="/v2/email/outbound-emails", json=body, label="send email"
+                ),
+            ),
+        )
