@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -90,3 +91,21 @@ def tmp_config(tmp_path: Path) -> Callable[..., Config]:
         return load_config(None, overrides=values, cwd=tmp_path)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium under Playwright, shared by every browser test of a run."""
+    from playwright.sync_api import sync_playwright
+
+    from .browser import CHROMIUM_ARGS, chromium_path
+
+    path = chromium_path()
+    if path is None:
+        pytest.fail(
+            "Chromium not found: install Debian's chromium (scripts/test does) or set DIGEST_CHROMIUM"
+        )
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

@@ -6,7 +6,6 @@ widths. Screenshots land in test-artifacts/ for people to look at.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -18,26 +17,13 @@ from digest.config import Config
 from digest.output import write_build
 from digest.pipeline import build
 
-from .browser import ARTIFACTS, CHROMIUM_ARGS, chromium_path, offline
+from .browser import ARTIFACTS, offline
 
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is a test dependency"
 )
 
 WIDTHS = (375, 600, 1024)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    path = chromium_path()
-    if path is None:
-        pytest.fail(
-            "Chromium not found: install Debian's chromium (scripts/test does) or set DIGEST_CHROMIUM"
-        )
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")

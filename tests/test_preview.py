@@ -16,7 +16,7 @@ import pytest
 from digest.config import load_config
 from digest.preview import Preview, with_scheme
 
-from .browser import CHROMIUM_ARGS, chromium_path, offline
+from .browser import offline
 from .conftest import REPO
 
 playwright_api = pytest.importorskip(
@@ -40,19 +40,6 @@ def server(project: Path) -> Iterator[Preview]:
     preview = Preview(make_config).start()
     yield preview
     preview.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    path = chromium_path()
-    if path is None:
-        pytest.fail(
-            "Chromium not found: install Debian's chromium (scripts/test does) or set DIGEST_CHROMIUM"
-        )
-    with playwright_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def wait_for_version(server: Preview, above: int, timeout: float = 15.0) -> None:
