@@ -209,3 +209,22 @@ def test_python_dash_m_and_version(runner: CliRunner) -> None:
         [sys.executable, "-m", "digest", "--version"], capture_output=True, text=True, check=True
     )
     assert done.stdout.startswith("digest, version ")
+
+
+def test_progress_bar_only_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    from digest import cli
+
+    with cli._progress("loading posts", quiet=False) as update:
+        assert update is None  # captured stderr is not a terminal
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    with cli._progress("loading posts", quiet=True) as update:
+        assert update is None  # -q
+    with cli._progress("loading posts", quiet=False) as update:
+        assert update is not None
+        update(500, 1000)
+        update(1000, 1000)
+    assert "loading posts" in capsys.readouterr().err
