@@ -35,9 +35,9 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = posts_module._load_files
 
-    def spy(folder, rels, config):
+    def spy(folder, rels, config, stats=None):
         seen.extend(rels)
-        return real(folder, rels, config)
+        return real(folder, rels, config, stats)
 
     monkeypatch.setattr(posts_module, "_load_files", spy)
     return seen

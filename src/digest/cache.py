@@ -91,8 +91,8 @@ def cached_read(
     folder = str(config.posts_dir)
     rels = iter_post_files(config.posts_dir)
     stats: dict[str, tuple[int, int]] = {}
-    changed: list[str] = []
-    for rel in rels:
+    changed: list[str] = [] if cached else rels  # cold: the loader stats what it reads
+    for rel in rels if cached else ():
         try:
             st = os.stat(os.path.join(folder, rel))
         except OSError:
@@ -110,6 +110,7 @@ def cached_read(
     if warm_up is not None and len(changed) >= PARALLEL_MIN_FILES:
         warm_up()  # only worth it while workers parse; a warm run may not render at all
     fresh = pending.result()
+    stats.update(pending.stats)
     log.info("post cache: %d unchanged, %d parsed", len(rels) - len(changed), len(changed))
 
     new: dict[str, tuple[str, Any]] = {}

@@ -388,13 +388,23 @@ def parse_post(text: str, rel: str, config: Config, *, keep_body: bool = True) -
 PARALLEL_MIN_FILES = 2000
 
 
-def _load_files(folder: str, rels: list[str], config: Config) -> LoadResult:
+def _load_files(
+    folder: str, rels: list[str], config: Config, stats: dict[str, tuple[int, int]] | None = None
+) -> LoadResult:
+    """Parse ``rels``; with ``stats``, also note each file's (size, mtime_ns) for the cache.
+
+    The stat is taken on the open file before reading it, so a file changed
+    meanwhile looks changed next time rather than cached with old content.
+    """
     posts: list[Post] = []
     problems: list[Problem] = []
     drafts: list[str] = []
     for rel in rels:
         try:
             with open(os.path.join(folder, rel), encoding="utf-8") as handle:
+                if stats is not None:
+                    st = os.fstat(handle.fileno())
+                    stats[rel] = (st.st_size, st.st_mtime_ns)
                 text = handle.read()
         except UnicodeDecodeError as exc:
             problems.append(Problem(where=rel, message=f"not UTF-8 text (byte {exc.start})"))
@@ -429,10 +439,14 @@ def row_post(row: tuple[Any, ...]) -> Post:
     return Post(**dict(zip(POST_FIELDS, row, strict=True)))
 
 
-def _load_chunk(args: tuple[str, list[str], Config]) -> tuple[list[tuple[Any, ...]], LoadResult]:
-    """Worker side: posts travel back as rows (cheaper to pickle), the rest as it is."""
-    result = _load_files(*args)
-    return [post_row(p) for p in result.posts], replace(result, posts=())
+Chunk = tuple[list[tuple[Any, ...]], LoadResult, dict[str, tuple[int, int]]]
+
+
+def _load_chunk(args: tuple[str, list[str], Config]) -> Chunk:
+    """Worker side: posts travel back as rows (cheaper to pickle), with the files' stats."""
+    stats: dict[str, tuple[int, int]] = {}
+    result = _load_files(*args, stats=stats)
+    return [post_row(p) for p in result.posts], replace(result, posts=()), stats
 
 
 def _worker_count(files: int, workers: int | None) -> int:
@@ -469,8 +483,9 @@ class PendingLoad:
         self._pool: Any = None
         self._parts: Any = None
         self._done: LoadResult | None = None
+        self.stats: dict[str, tuple[int, int]] = {}  # (size, mtime_ns) of each file read
         if count == 1:
-            self._done = _load_files(folder, self._rels, config)
+            self._done = _load_files(folder, self._rels, config, self.stats)
             if progress:
                 progress(len(self._rels), len(self._rels))
             return
@@ -487,8 +502,9 @@ class PendingLoad:
             parts: list[LoadResult] = []
             try:
                 done = 0
-                for (rows, part), size in zip(self._parts, self._sizes, strict=True):
+                for (rows, part, stats), size in zip(self._parts, self._sizes, strict=True):
                     parts.append(replace(part, posts=tuple(map(row_post, rows))))
+                    self.stats.update(stats)
                     done += size
                     if self._progress:
                         self._progress(done, len(self._rels))
