@@ -128,15 +128,16 @@ def test_unchanged_digest_reuses_its_render_and_changes_invalidate_it(config, mo
     from datetime import date
 
     from digest import pipeline
+    from digest import render as render_module
 
     calls: list[int] = []
-    real = pipeline.render_within_budget
+    real = render_module.render_within_budget
 
     def spy(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "render_within_budget", spy)
+    monkeypatch.setattr(render_module, "render_within_budget", spy)
     config = replace(config, until=date(2026, 11, 26))
     first = pipeline.build(config)
     second = pipeline.build(config)

@@ -21,6 +21,7 @@ import pickle
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -153,10 +154,12 @@ def cached_read(
 RENDERS_KEPT = 32
 
 
-def render_key(digest: Any, templates_dir: Path | None, budget_bytes: int) -> str:
-    """What a render depends on: the composed digest, the templates and the size budget."""
-    blob = pickle.dumps((__version__, digest, budget_bytes), protocol=5)
-    return hashlib.sha256(blob + templates_hash_for(templates_dir).encode()).hexdigest()
+def render_key(config: Config, selection: Any) -> str:
+    """Everything a digest's render depends on: every setting, the selected posts with
+    their bodies (so the window, new-only and editions are in it), and the templates."""
+    settings = replace(config, warnings=(), source=None)
+    blob = pickle.dumps((CACHE_FORMAT, __version__, settings, selection), protocol=5)
+    return hashlib.sha256(blob + templates_hash_for(config.templates_dir).encode()).hexdigest()
 
 
 def load_render(config: Config, key: str) -> Any | None:

@@ -6,13 +6,13 @@ also where bodies are turned into excerpts, so only selected posts pay for it.
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import urlsplit
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from .config import Config, SectionSpec
+from .dates import long_date
 from .errors import ConfigError
 from .excerpts import first_image, make_excerpt, trim_words
 from .links import absolute_url, add_utm
@@ -20,11 +20,6 @@ from .models import Digest, Entry, Post, Section, Selection
 from .posts import category_key
 
 PREHEADER_CHARS = 140
-
-
-def long_date(day: date) -> str:
-    """``19 November 2026``: unambiguous in every English-speaking country."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def byline(post: Post) -> str:

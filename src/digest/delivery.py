@@ -213,7 +213,7 @@ def rebuild(config: Config, issue_id: str, out_dir: Path, *, force: bool = False
         raise ExportError(
             f"cannot rebuild {issue.id}: posts no longer loadable: {', '.join(missing)}"
         )
-    result = render_and_write(edition, planned.digest, write=False)
+    result = render_and_write(edition, planned.selection, digest=planned.digest, write=False)
     same = (ledger.sha256_text(result.rendered.html), ledger.sha256_text(result.rendered.text)) == (
         issue.html_sha256,
         issue.text_sha256,

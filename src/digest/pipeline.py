@@ -20,13 +20,11 @@ from pathlib import Path
 
 from . import ledger
 from .cache import cached_read, load_render, render_key, save_render
-from .compose import compose
 from .config import Config
 from .errors import ConfigError, StrictModeError
 from .models import BuildResult, Digest, LoadResult, Problem, Selection
 from .output import write_build
 from .posts import PendingLoad, with_bodies
-from .render import render_within_budget, size_of, warm_up
 from .select import resolve_window, select
 
 log = logging.getLogger("digest")
@@ -53,6 +51,8 @@ def load(config: Config, *, progress: Progress | None = None) -> LoadResult:
         raise ConfigError(
             [f"posts folder not found: {config.posts_dir} (set [paths] posts or --posts)"]
         )
+    from .render import warm_up
+
     if config.cache_dir is not None:
         return cached_read(config, progress=progress, warm_up=warm_up)
     pending = PendingLoad(config, progress=progress)
@@ -68,15 +68,14 @@ def _sent(config: Config) -> tuple[frozenset[str], date | None]:
     return ledger.sent_keys(issues, config.edition), ledger.first_since(issues, config.edition)
 
 
-def plan(
+def choose(
     config: Config,
     *,
     today: date | None = None,
-    loaded: LoadResult | None = None,
+    loaded: LoadResult,
     claimed: frozenset[str] = frozenset(),
-) -> Plan:
-    """Load (unless given), select and compose; log every warning once."""
-    loaded = loaded if loaded is not None else load(config)
+) -> tuple[Selection, tuple[Problem, ...]]:
+    """Select (with bodies read for the chosen posts only) and log every warning once."""
     window = resolve_window(config, today or today_in(config))
     sent, sent_since = _sent(config)
     selection = select(
@@ -84,7 +83,6 @@ def plan(
     )
     # Bodies are read for the selected posts only: excerpts are the costly part.
     selection = replace(selection, posts=with_bodies(selection.posts, config))
-    digest = compose(selection, config)
     warnings = (*config.warnings, *loaded.problems, *selection.problems)
     for problem in warnings:
         log.warning("%s", problem)
@@ -93,27 +91,58 @@ def plan(
         config.edition,
         len(loaded.posts),
         len(loaded.drafts),
-        len(digest.entries),
+        len(selection.posts),
         window.since.isoformat(),
         window.until.isoformat(),
     )
+    return selection, warnings
+
+
+def plan(
+    config: Config,
+    *,
+    today: date | None = None,
+    loaded: LoadResult | None = None,
+    claimed: frozenset[str] = frozenset(),
+) -> Plan:
+    """Load (unless given), select and compose."""
+    from .compose import compose  # deferred: Markdown and Jinja load only when needed
+
+    loaded = loaded if loaded is not None else load(config)
+    selection, warnings = choose(config, today=today, loaded=loaded, claimed=claimed)
+    digest = compose(selection, config)
     return Plan(loaded=loaded, selection=selection, digest=digest, warnings=warnings)
 
 
 def render_and_write(
-    config: Config, digest: Digest, *, write: bool = True, allow_empty: bool = False
+    config: Config,
+    selection: Selection,
+    *,
+    digest: Digest | None = None,
+    write: bool = True,
+    allow_empty: bool = False,
 ) -> BuildResult:
-    """Render within the size budget and write; an empty digest is written only if allowed."""
+    """Compose and render within the size budget, then write.
+
+    An unchanged selection (same posts and bodies, settings, templates) reuses
+    its last render from the cache without composing again. An empty digest
+    is written only if allowed.
+    """
     budget = config.size_budget_kb * 1024
-    key = render_key(digest, config.templates_dir, budget)
+    key = render_key(config, selection)
     cached = load_render(config, key)
     if cached is not None:
         fitted, rendered = cached
         log.info("%s: unchanged since the last build; using its render", config.edition)
     else:
+        from .compose import compose
+        from .render import render_within_budget
+
+        digest = digest or compose(selection, config)
         fitted, rendered = render_within_budget(digest, config.templates_dir, budget)
         save_render(config, key, (fitted, rendered))
-    if fitted.more and not digest.more:
+    size = len(rendered.html.encode("utf-8"))
+    if fitted.more:
         log.warning(
             "%s: the HTML would be over the %d KB size budget (Gmail clips at about 102 KB): "
             "the last %d posts are listed under %r as titles and links",
@@ -122,11 +151,11 @@ def render_and_write(
             len(fitted.more),
             fitted.more_title,
         )
-    if size_of(rendered) > budget:
+    if size > budget:
         log.warning(
             "%s: the HTML is %.1f KB, over the %d KB size budget even with every post collapsed",
             config.edition,
-            size_of(rendered) / 1024,
+            size / 1024,
             config.size_budget_kb,
         )
     files: tuple[Path, ...] = ()
@@ -148,16 +177,17 @@ def build(
     An empty digest is rendered but not written unless ``allow_empty``: there
     is nothing to send.
     """
-    planned = plan(config, today=today, loaded=load(config, progress=progress))
-    if config.strict and planned.warnings:
-        raise StrictModeError([str(w) for w in planned.warnings])
-    result = render_and_write(config, planned.digest, write=write, allow_empty=allow_empty)
-    return replace(result, warnings=planned.warnings)
+    loaded = load(config, progress=progress)
+    selection, warnings = choose(config, today=today, loaded=loaded)
+    if config.strict and warnings:
+        raise StrictModeError([str(w) for w in warnings])
+    result = render_and_write(config, selection, write=write, allow_empty=allow_empty)
+    return replace(result, warnings=warnings)
 
 
-def _render_edition(job: tuple[Config, Digest, bool, bool]) -> BuildResult:
-    config, digest, write, allow_empty = job
-    return render_and_write(config, digest, write=write, allow_empty=allow_empty)
+def _render_edition(job: tuple[Config, Selection, Digest | None, bool, bool]) -> BuildResult:
+    config, selection, digest, write, allow_empty = job
+    return render_and_write(config, selection, digest=digest, write=write, allow_empty=allow_empty)
 
 
 def build_editions(
@@ -178,15 +208,20 @@ def build_editions(
     loaded = load(config)
     specs = sorted((config.edition_spec(n) for n in names), key=lambda s: (-s.priority, s.name))
     claimed: set[str] = set()
-    jobs: list[tuple[Config, Digest, bool, bool]] = []
+    jobs: list[tuple[Config, Selection, Digest | None, bool, bool]] = []
     warnings: dict[str, tuple[Problem, ...]] = {}
     for spec in specs:
         edition = config.for_edition(spec.name)
-        planned = plan(edition, today=today, loaded=loaded, claimed=frozenset(claimed))
+        digest: Digest | None = None
         if config.exclusive_editions:
-            claimed.update(e.post.url for e in planned.digest.entries)
-        warnings[spec.name] = planned.warnings
-        jobs.append((edition, planned.digest, write, allow_empty))
+            # what this edition lists (after section limits) is what it claims
+            planned = plan(edition, today=today, loaded=loaded, claimed=frozenset(claimed))
+            selection, digest = planned.selection, planned.digest
+            claimed.update(e.post.url for e in digest.entries)
+            warnings[spec.name] = planned.warnings
+        else:
+            selection, warnings[spec.name] = choose(edition, today=today, loaded=loaded)
+        jobs.append((edition, selection, digest, write, allow_empty))
     all_warnings = {str(w) for ws in warnings.values() for w in ws}
     if config.strict and all_warnings:
         raise StrictModeError(sorted(all_warnings))

@@ -12,11 +12,14 @@ import hashlib
 import textwrap
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import jinja2
+if TYPE_CHECKING:
+    import jinja2
 
-from .compose import long_date
+
+from .dates import long_date
 
 TEXT_WIDTH = 72
 
@@ -55,6 +58,8 @@ def make_environment(templates_dir: Path | None = None) -> jinja2.Environment:
     built-in one compiled earlier (Jinja's cache would not notice it). One
     render of a digest reuses one environment.
     """
+    import jinja2  # deferred: a build whose render is cached never needs Jinja
+
     builtin = jinja2.FileSystemLoader(str(builtin_templates_dir()))
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir is not None:
