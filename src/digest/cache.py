@@ -130,10 +130,12 @@ def cached_read(
     for rel in rels:
         if rel in new:
             kind, payload = new[rel]
+            if rel in stats and stats[rel][1] < racy_after:
+                row = post_row(payload) if kind == "post" else payload
+                entries[rel] = (*stats[rel], kind, row)
         elif rel in cached:
-            kind, payload = cached[rel][2], cached[rel][3]
-            if kind == "post":
-                payload = row_post(payload)
+            entry = entries[rel] = cached[rel]  # unchanged: kept as stored
+            kind, payload = entry[2], row_post(entry[3]) if entry[2] == "post" else entry[3]
         else:
             continue
         if kind == "post":
@@ -142,9 +144,7 @@ def cached_read(
             problems.append(payload)
         else:
             drafts.append(rel)
-        if rel in stats and stats[rel][1] < racy_after:
-            entries[rel] = (*stats[rel], kind, post_row(payload) if kind == "post" else payload)
-    if entries.keys() != cached.keys() or any(entries[k][:2] != cached[k][:2] for k in entries):
+    if new or entries.keys() != cached.keys():
         _write(path, entries)
     return LoadResult(posts=tuple(posts), problems=tuple(problems), drafts=tuple(drafts))
 

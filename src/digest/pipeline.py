@@ -51,13 +51,17 @@ def load(config: Config, *, progress: Progress | None = None) -> LoadResult:
         raise ConfigError(
             [f"posts folder not found: {config.posts_dir} (set [paths] posts or --posts)"]
         )
-    from .render import warm_up
-
     if config.cache_dir is not None:
-        return cached_read(config, progress=progress, warm_up=warm_up)
+        return cached_read(config, progress=progress, warm_up=_warm_up)
     pending = PendingLoad(config, progress=progress)
-    warm_up()  # overlaps with the workers' parsing on a large folder
+    _warm_up()  # overlaps with the workers' parsing on a large folder
     return pending.result()
+
+
+def _warm_up() -> None:
+    from .render import warm_up  # deferred: a warm build may never render
+
+    warm_up()
 
 
 def _sent(config: Config) -> tuple[frozenset[str], date | None]:
