@@ -153,3 +153,26 @@ def test_edition_config_errors(tmp_path: Path) -> None:
 
     with pytest.raises(UsageError, match="unknown edition 'a'; choose from: none are declared"):
         Config().for_edition("a")
+
+
+def test_list_shows_an_editions_selection(runner: CliRunner, project: Path) -> None:
+    result = runner.invoke(
+        main,
+        [
+            "list",
+            "--config",
+            str(project / "digest.toml"),
+            "--until",
+            "2026-11-26",
+            "--edition",
+            "sustainability",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["edition"] == "sustainability"
+    assert [p["title"] for s in data["sections"] for p in s["posts"]] == [
+        "Greener Leader #7: the anaesthetic gas we stopped buying",
+        "Missed appointments are a map, not a moral failing",
+    ]

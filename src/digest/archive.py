@@ -43,9 +43,13 @@ def write_archive(config: Config, out_dir: Path) -> tuple[Path, ...]:
             except DigestError as exc:
                 log.warning("archive: %s left out: %s", issue.id, exc.message)
                 continue
+        # ids come from the ledger; write_files still refuses any that would leave out_dir
         written += write_files(
-            out_dir / issue.id,
-            {"index.html": result.rendered.html, "digest.txt": result.rendered.text},
+            out_dir,
+            {
+                f"{issue.id}/index.html": result.rendered.html,
+                f"{issue.id}/digest.txt": result.rendered.text,
+            },
         )
         kept.append(issue)
     by_edition: dict[str, list[ledger.Issue]] = {}

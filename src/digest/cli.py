@@ -343,12 +343,15 @@ def _progress(label: str, quiet: bool) -> Iterator[Callable[[int, int], None] | 
 @main.command(name="list")
 @_selection_options
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
+@click.option("--edition", metavar="NAME", help="What this edition would select.")
 @_handle_errors
 def list_posts(**opts: Any) -> None:
     """Show what a build would select, without writing anything."""
-    as_json = opts.pop("as_json")
+    as_json, edition = opts.pop("as_json"), opts.pop("edition")
     _setup_logging(opts.pop("verbose"), opts.pop("quiet"))
     config = _config(opts)
+    if edition:
+        config = config.for_edition(edition)
     planned = run_plan(config)
     if config.strict and planned.warnings:
         raise StrictModeError([str(w) for w in planned.warnings])
