@@ -176,3 +176,28 @@ def test_list_shows_an_editions_selection(runner: CliRunner, project: Path) -> N
         "Greener Leader #7: the anaesthetic gas we stopped buying",
         "Missed appointments are a map, not a moral failing",
     ]
+
+
+def test_exporting_an_edition_folder_uses_the_editions_targets(
+    runner: CliRunner, project: Path
+) -> None:
+    toml = str(project / "digest.toml")
+    assert (
+        runner.invoke(
+            main, ["build", "--config", toml, "--until", "2026-11-26", "--all-editions"]
+        ).exit_code
+        == 0
+    )
+    result = runner.invoke(
+        main,
+        ["export", "--config", toml, "--to", "mailchimp", str(project / "dist" / "leadership")],
+    )
+    assert result.exit_code == 0, result.output
+    campaign = json.loads(
+        (project / "dist" / "leadership" / "export" / "mailchimp.json").read_text()
+    )["campaign"]
+    assert campaign["recipients"]["list_id"] == "lead5c4f1e"
+    result = runner.invoke(
+        main, ["mark-sent", "--config", toml, str(project / "dist" / "sustainability")]
+    )
+    assert "recorded sustainability-2026-11-26" in result.output

@@ -147,6 +147,8 @@ class Config:
 
     def for_edition(self, name: str) -> Config:
         """This configuration as the edition ``name`` sees it (its output in out_dir/name)."""
+        if self.edition == name:
+            return self  # already that edition's view
         spec = self.edition_spec(name)
         merged = {k: dict(v) for k, v in self.exports.items()}
         for service, options in spec.exports.items():

@@ -37,6 +37,12 @@ class ExportResult:
     warnings: tuple[Problem, ...] = ()
 
 
+def built_edition(build_dir: Path, config: Config) -> str:
+    """The edition a build folder was made for, from its digest.json."""
+    _, _, manifest, _ = read_build(build_dir)
+    return str((manifest or {}).get("edition", config.edition))
+
+
 def load_email(config: Config, build_dir: Path) -> Email:
     """The built digest in ``build_dir`` with the settings from ``config``."""
     html, text, manifest, _ = read_build(build_dir)
@@ -77,9 +83,14 @@ def export(
     do_push: bool = False,
     env: Mapping[str, str] | None = None,
 ) -> list[ExportResult]:
-    """Write each exporter's files into ``build_dir`` (and push them if asked)."""
+    """Write each exporter's files into ``build_dir`` (and push them if asked).
+
+    A folder built for an edition is exported with that edition's settings
+    (its ``[editions.NAME.export.*]`` targets merged over the site-wide ones).
+    """
     env = os.environ if env is None else env
     email = load_email(config, build_dir)
+    config = edition_config(config, built_edition(build_dir, config))
     results = []
     for name in names:
         exporter = get_exporter(name)
