@@ -172,12 +172,8 @@ def is_draft(meta: dict[str, Any]) -> bool:
 
 
 def _clean_text(value: Any) -> str:
+    """A value as one line of text: spacing collapsed, case kept (the display form)."""
     return " ".join(str(value).split()) if value is not None else ""
-
-
-def display_name(name: str) -> str:
-    """One spelling of a category for display: spacing collapsed, case kept."""
-    return " ".join(name.split())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -191,9 +187,9 @@ def _terms(value: Any) -> list[str]:
     if value is None or value == "":
         return []
     if isinstance(value, str):
-        return [part for part in (display_name(p) for p in value.split(",")) if part]
+        return [part for part in map(_clean_text, value.split(",")) if part]
     if isinstance(value, list) and all(type(v) is str for v in value):
-        return [name for name in map(display_name, value) if name]  # the common case, kept cheap
+        return [name for name in map(_clean_text, value) if name]  # the common case, kept cheap
     if isinstance(value, (list, tuple)):
         out: list[str] = []
         for item in value:
@@ -221,9 +217,8 @@ def _person(value: Any) -> str:
 def authors(meta: dict[str, Any]) -> str:
     """``author``/``authors`` as a byline: "A", "A and B", "A, B and C"."""
     raw = meta.get("authors", meta.get("author"))
-    people = [p for p in (_person(v) for v in raw) if p] if isinstance(raw, list) else []
-    if not isinstance(raw, list) and raw:
-        people = [p for p in (_person(raw),) if p]
+    items = raw if isinstance(raw, list) else [raw] if raw else []
+    people = [p for p in map(_person, items) if p]
     if len(people) <= 1:
         return people[0] if people else ""
     return ", ".join(people[:-1]) + " and " + people[-1]
@@ -231,9 +226,9 @@ def authors(meta: dict[str, Any]) -> str:
 
 def _image(meta: dict[str, Any]) -> tuple[str | None, str]:
     """(image, alt) from ``image``/``thumbnail``/``cover``, a string or a mapping."""
+    alt = meta.get("image_alt") or meta.get("alt") or ""
     for key in ("image", "thumbnail", "cover", "featured_image"):
         value = meta.get(key)
-        alt = meta.get("image_alt") or meta.get("alt") or ""
         if isinstance(value, dict):
             alt = value.get("alt") or alt
             value = value.get("image") or value.get("src") or value.get("url") or value.get("path")
@@ -344,13 +339,12 @@ def _post_url(
     return url
 
 
-def parse_post(text: str, rel: str, config: Config, *, keep_body: bool = True) -> Post | None:
-    """One file's text → a Post, or None for a draft. Raises :class:`_Skip`.
+def parse_post(text: str, rel: str, config: Config) -> Post | None:
+    """One file's text → a Post without its body, or None for a draft. Raises :class:`_Skip`.
 
-    With ``keep_body=False`` the body is not kept: bulk loading leaves bodies
-    on disk and :func:`with_bodies` reads them for the selected posts only.
+    Bodies stay on disk: :func:`with_bodies` reads them for the selected posts only.
     """
-    meta, body = split_frontmatter(text)
+    meta, _body = split_frontmatter(text)
     if is_draft(meta):
         return None
     title = html.unescape(_clean_text(meta.get("title")))
@@ -380,7 +374,6 @@ def parse_post(text: str, rel: str, config: Config, *, keep_body: bool = True) -
         image=absolute_url(image, config.base_url) if image else None,
         image_alt=image_alt,
         featured=_flag(meta.get("featured")) is True,
-        body=body if keep_body else "",
     )
 
 
@@ -413,7 +406,7 @@ def _load_files(
             problems.append(Problem(where=rel, message=f"cannot read: {exc.strerror}"))
             continue
         try:
-            post = parse_post(text, rel, config, keep_body=False)
+            post = parse_post(text, rel, config)
         except _Skip as skip:
             problems.append(Problem(where=rel, message=skip.message, line=skip.line))
             continue
@@ -523,8 +516,8 @@ def read_posts(config: Config, *, workers: int | None = None) -> LoadResult:
     """Load every post below ``config.posts_dir``; problems are returned, not raised.
 
     Bodies are left on disk (see :func:`with_bodies`). Large folders are parsed
-    in forked worker processes, one contiguous chunk each, so the result is
-    identical to a sequential load; YAML parsing holds the GIL, so threads
+    in forked worker processes, in chunks reassembled in order, so the result
+    is identical to a sequential load; YAML parsing holds the GIL, so threads
     would not help.
     """
     return PendingLoad(config, workers).result()
