@@ -161,3 +161,17 @@ def test_unchanged_digest_reuses_its_render_and_changes_invalidate_it(config, mo
     pipeline.build(replace(config, cache_dir=None))
     pipeline.build(replace(config, cache_dir=None))
     assert len(calls) == 5
+
+
+def test_a_change_to_digests_code_sets_the_caches_aside(
+    config, parsed: list[str], monkeypatch
+) -> None:
+    from digest import cache
+
+    cached_read(config)
+    parsed.clear()
+    cached_read(config)
+    assert parsed == []
+    monkeypatch.setattr(cache, "code_fingerprint", lambda: "an edited posts.py")
+    cached_read(config)
+    assert len(parsed) == 31  # the same version number, but other code: everything parsed again

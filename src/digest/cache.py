@@ -14,6 +14,7 @@ or foreign cache file is ignored, never trusted.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -39,10 +40,27 @@ Entry = tuple[int, int, str, Any]  # size, mtime_ns, kind ("post", "draft", "pro
 CACHE_FORMAT = "2"  # posts stored as rows (see posts.post_row)
 
 
+@functools.cache
+def code_fingerprint() -> str:
+    """Digest's own code as it is installed: the caches must not outlive a change to it.
+
+    The version number alone is not enough: a checkout or an editable install
+    changes the code without changing the version. Names, sizes and
+    modification times of the package's files are cheap to read and change
+    with any edit.
+    """
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(package.rglob("*.py")):
+        st = path.stat()
+        digest.update(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
 def fingerprint(config: Config) -> str:
     parts = [
         CACHE_FORMAT,
-        __version__,
+        code_fingerprint(),
         str(config.posts_dir),
         config.timezone,
         config.base_url,
@@ -101,11 +119,7 @@ def cached_read(
             continue
         stats[rel] = (st.st_size, st.st_mtime_ns)
         entry = cached.get(rel)
-        if (
-            entry is None
-            or (entry[0], entry[1]) != stats[rel]
-            or (entry[2] == "post" and not isinstance(entry[3], tuple))
-        ):
+        if entry is None or (entry[0], entry[1]) != stats[rel]:
             changed.append(rel)
     pending = PendingLoad(config, rels=changed, progress=progress)
     if warm_up is not None and len(changed) >= PARALLEL_MIN_FILES:
@@ -158,13 +172,12 @@ def render_key(config: Config, selection: Any) -> str:
     """Everything a digest's render depends on: every setting, the selected posts with
     their bodies (so the window, new-only and editions are in it), and the templates."""
     settings = replace(config, warnings=(), source=None)
-    blob = pickle.dumps((CACHE_FORMAT, __version__, settings, selection), protocol=5)
+    blob = pickle.dumps((CACHE_FORMAT, code_fingerprint(), settings, selection), protocol=5)
     return hashlib.sha256(blob + templates_hash_for(config.templates_dir).encode()).hexdigest()
 
 
 def load_render(config: Config, key: str) -> Any | None:
-    if config.cache_dir is None:
-        return None
+    assert config.cache_dir is not None
     path = config.cache_dir / "renders" / f"{key}.pickle"
     try:
         with path.open("rb") as handle:
@@ -177,8 +190,7 @@ def load_render(config: Config, key: str) -> Any | None:
 
 
 def save_render(config: Config, key: str, value: Any) -> None:
-    if config.cache_dir is None:
-        return
+    assert config.cache_dir is not None
     folder = config.cache_dir / "renders"
     _write(folder / f"{key}.pickle", value)
     try:  # keep the most recent few: a weekly digest has no use for old renders

@@ -133,8 +133,8 @@ def render_and_write(
     is written only if allowed.
     """
     budget = config.size_budget_kb * 1024
-    key = render_key(config, selection)
-    cached = load_render(config, key)
+    key = render_key(config, selection) if config.cache_dir is not None else ""
+    cached = load_render(config, key) if key else None
     if cached is not None:
         fitted, rendered = cached
         log.info("%s: unchanged since the last build; using its render", config.edition)
@@ -144,7 +144,8 @@ def render_and_write(
 
         digest = digest or compose(selection, config)
         fitted, rendered = render_within_budget(digest, config.templates_dir, budget)
-        save_render(config, key, (fitted, rendered))
+        if key:
+            save_render(config, key, (fitted, rendered))
     size = len(rendered.html.encode("utf-8"))
     if fitted.more:
         log.warning(
