@@ -201,3 +201,12 @@ def test_exporting_an_edition_folder_uses_the_editions_targets(
         main, ["mark-sent", "--config", toml, str(project / "dist" / "sustainability")]
     )
     assert "recorded sustainability-2026-11-26" in result.output
+
+
+def test_a_broken_post_is_reported_once_not_per_edition(project: Path, caplog) -> None:
+    (project / "posts" / "2026-11-25-broken.md").write_text("---\ntitle: [oops\n---\n")
+    config = replace(load_config(project / "digest.toml"), until=UNTIL)
+    with caplog.at_level("WARNING", logger="digest"):
+        results = build_editions(config, ["leadership", "sustainability"], write=False)
+    assert sum("2026-11-25-broken.md" in r.getMessage() for r in caplog.records) == 1
+    assert all(any(p.where == "2026-11-25-broken.md" for p in r.warnings) for r in results.values())

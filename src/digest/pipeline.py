@@ -78,8 +78,14 @@ def choose(
     today: date | None = None,
     loaded: LoadResult,
     claimed: frozenset[str] = frozenset(),
+    shared_logged: bool = False,
 ) -> tuple[Selection, tuple[Problem, ...]]:
-    """Select (with bodies read for the chosen posts only) and log every warning once."""
+    """Select (with bodies read for the chosen posts only) and log every warning once.
+
+    Returns the config's, the loader's and the selection's warnings. With
+    ``shared_logged`` (later editions of one run) the config's and loader's
+    warnings were already logged and only the selection's are.
+    """
     window = resolve_window(config, today or today_in(config))
     sent, sent_since = _sent(config)
     selection = select(
@@ -87,9 +93,10 @@ def choose(
     )
     # Bodies are read for the selected posts only: excerpts are the costly part.
     selection = replace(selection, posts=with_bodies(selection.posts, config))
-    warnings = (*config.warnings, *loaded.problems, *selection.problems)
-    for problem in warnings:
+    shared = (*config.warnings, *loaded.problems)
+    for problem in selection.problems if shared_logged else (*shared, *selection.problems):
         log.warning("%s", problem)
+    warnings = (*shared, *selection.problems)
     log.info(
         "%s: %d posts loaded (drafts left out: %d); %d selected for %s to %s",
         config.edition,
@@ -108,12 +115,15 @@ def plan(
     today: date | None = None,
     loaded: LoadResult | None = None,
     claimed: frozenset[str] = frozenset(),
+    shared_logged: bool = False,
 ) -> Plan:
     """Load (unless given), select and compose."""
     from .compose import compose  # deferred: Markdown and Jinja load only when needed
 
     loaded = loaded if loaded is not None else load(config)
-    selection, warnings = choose(config, today=today, loaded=loaded, claimed=claimed)
+    selection, warnings = choose(
+        config, today=today, loaded=loaded, claimed=claimed, shared_logged=shared_logged
+    )
     digest = compose(selection, config)
     return Plan(loaded=loaded, selection=selection, digest=digest, warnings=warnings)
 
@@ -215,17 +225,26 @@ def build_editions(
     claimed: set[str] = set()
     jobs: list[tuple[Config, Selection, Digest | None, bool, bool]] = []
     warnings: dict[str, tuple[Problem, ...]] = {}
-    for spec in specs:
+    for index, spec in enumerate(specs):
         edition = config.for_edition(spec.name)
         digest: Digest | None = None
+        logged = index > 0  # a broken post is one warning, not one per edition
         if config.exclusive_editions:
             # what this edition lists (after section limits) is what it claims
-            planned = plan(edition, today=today, loaded=loaded, claimed=frozenset(claimed))
+            planned = plan(
+                edition,
+                today=today,
+                loaded=loaded,
+                claimed=frozenset(claimed),
+                shared_logged=logged,
+            )
             selection, digest = planned.selection, planned.digest
             claimed.update(e.post.url for e in digest.entries)
             warnings[spec.name] = planned.warnings
         else:
-            selection, warnings[spec.name] = choose(edition, today=today, loaded=loaded)
+            selection, warnings[spec.name] = choose(
+                edition, today=today, loaded=loaded, shared_logged=logged
+            )
         jobs.append((edition, selection, digest, write, allow_empty))
     all_warnings = {str(w) for ws in warnings.values() for w in ws}
     if config.strict and all_warnings:
