@@ -10,7 +10,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from click.testing import CliRunner
 
-from digest.check import CheckOptions, EmailParts, PostRef, Report, check, support_table
+from digest.check import CheckOptions, EmailParts, Report, check, parts_from_manifest, support_table
 from digest.cli import main
 from digest.config import Config
 from digest.output import manifest, write_build
@@ -27,18 +27,9 @@ def good() -> EmailParts:
 
     config = replace(load_config(REPO / "digest.toml"), until=date(2026, 11, 26))
     result = build(config, write=False)
-    posts = tuple(
-        PostRef(title=p["title"], url=p["url"])
-        for s in manifest(result.digest)["sections"]
-        for p in s["posts"]
-    )
-    return EmailParts(
-        html=result.rendered.html,
-        text=result.rendered.text,
-        subject=result.rendered.subject,
-        preheader=result.rendered.preheader,
-        posts=posts,
-    )
+    parts = parts_from_manifest(result.rendered.html, result.rendered.text, manifest(result.digest))
+    assert len(parts.posts) == 5 and parts.subject == result.rendered.subject
+    return parts
 
 
 def run(parts: EmailParts, **options: object) -> Report:

@@ -9,7 +9,6 @@ so the archive can be served from any sub-path.
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -19,6 +18,7 @@ from .config import Config
 from .delivery import rebuild
 from .errors import DigestError
 from .output import write_files
+from .pipeline import load
 from .render import render_template
 from .templates import make_environment
 
@@ -36,13 +36,15 @@ def write_archive(config: Config, out_dir: Path) -> tuple[Path, ...]:
         )
     written: list[Path] = []
     kept: list[ledger.Issue] = []
+    loaded = load(config)  # once for every issue, not once per issue
     for issue in issues:
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                result = rebuild(config, issue.id, Path(tmp), force=True)
-            except DigestError as exc:
-                log.warning("archive: %s left out: %s", issue.id, exc.message)
-                continue
+        try:
+            result = rebuild(
+                config, issue.id, out_dir / issue.id, force=True, loaded=loaded, write=False
+            )
+        except DigestError as exc:
+            log.warning("archive: %s left out: %s", issue.id, exc.message)
+            continue
         # ids come from the ledger; write_files still refuses any that would leave out_dir
         written += write_files(
             out_dir,

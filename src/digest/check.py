@@ -110,7 +110,6 @@ class EmailParts:
     subject: str
     preheader: str = ""
     posts: tuple[PostRef, ...] = ()
-    name: str = "digest.html"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,7 +126,6 @@ class CheckOptions:
 class Report:
     findings: tuple[Finding, ...]
     html_bytes: int
-    rules: tuple[str, ...] = field(default=())
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -178,7 +176,7 @@ def check(parts: EmailParts, options: CheckOptions | None = None) -> Report:
     findings += _css_support(parts.html, doc, options)
     findings += _accessibility(doc)
     findings += _dark_mode(doc, parts.html)
-    return Report(findings=tuple(findings), html_bytes=size, rules=RULES)
+    return Report(findings=tuple(findings), html_bytes=size)
 
 
 # --- size, subject, preheader ----------------------------------------------------------------
@@ -771,9 +769,9 @@ def as_junit(report: Report, *, strict: bool = False, name: str = "digest check"
     from xml.etree import ElementTree as ET
 
     failing = {"error", "warning"} if strict else {"error"}
-    suite = ET.Element("testsuite", name=name, tests=str(len(report.rules)))
+    suite = ET.Element("testsuite", name=name, tests=str(len(RULES)))
     failures = 0
-    for rule in report.rules:
+    for rule in RULES:
         case = ET.SubElement(suite, "testcase", classname="digest.check", name=rule)
         mine = [f for f in report.findings if f.rule == rule]
         bad = [f for f in mine if f.severity in failing]
@@ -792,9 +790,7 @@ def as_junit(report: Report, *, strict: bool = False, name: str = "digest check"
     )
 
 
-def parts_from_manifest(
-    html: str, text: str, manifest: dict[str, Any] | None, name: str
-) -> EmailParts:
+def parts_from_manifest(html: str, text: str, manifest: dict[str, Any] | None) -> EmailParts:
     """EmailParts from files on disk; subject falls back to the HTML <title>."""
     posts: Sequence[PostRef] = ()
     subject = preheader = ""
@@ -814,5 +810,5 @@ def parts_from_manifest(
             else ""
         )
     return EmailParts(
-        html=html, text=text, subject=subject, preheader=preheader, posts=tuple(posts), name=name
+        html=html, text=text, subject=subject, preheader=preheader, posts=tuple(posts)
     )

@@ -442,8 +442,7 @@ def check_command(
         unsubscribe_url=config.unsubscribe_url,
         allow_features=allow,
     )
-    html, text, data, name = read_build(path)
-    report = check(parts_from_manifest(html, text, data, name), options)
+    report = check(parts_from_manifest(*read_build(path)), options)
     if fmt == "json":
         rendered = to_json(
             {**report.as_dict(), "strict": strict, "passed": not report.failed(strict=strict)}

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from . import ledger
 from .config import Config
@@ -21,7 +22,7 @@ from .exporters import get_exporter
 from .exporters.base import Email
 from .exporters.push import PushResponse, push
 from .exporters.smtp import PASSWORD_ENV, send_bytes
-from .models import BuildResult, Problem
+from .models import BuildResult, LoadResult, Problem
 from .output import read_build, write_binary, write_build
 from .pipeline import plan, render_and_write
 from .templates import templates_hash_for
@@ -37,28 +38,40 @@ class ExportResult:
     warnings: tuple[Problem, ...] = ()
 
 
-def built_edition(build_dir: Path, config: Config) -> str:
-    """The edition a build folder was made for, from its digest.json."""
-    _, _, manifest, _ = read_build(build_dir)
-    return str((manifest or {}).get("edition", config.edition))
+@dataclass(frozen=True, slots=True)
+class Built:
+    """A folder written by ``digest build``, read once: its parts and its manifest."""
+
+    html: str
+    text: str
+    manifest: dict[str, Any]
+
+    @property
+    def edition(self) -> str:
+        return str(self.manifest.get("edition", "digest"))
 
 
-def load_email(config: Config, build_dir: Path) -> Email:
-    """The built digest in ``build_dir`` with the settings from ``config``."""
-    html, text, manifest, _ = read_build(build_dir)
+def read_built(build_dir: Path) -> Built:
+    html, text, manifest = read_build(build_dir)
     if manifest is None:
         raise ExportError(
-            "digest.json is missing: export needs a folder written by digest build",
+            "digest.json is missing: this needs a folder written by digest build",
             where=str(build_dir),
         )
+    return Built(html=html, text=text, manifest=manifest)
+
+
+def load_email(config: Config, built: Built, where: Path) -> Email:
+    """The built digest with the settings from ``config``."""
+    manifest = built.manifest
     try:
         issue = date.fromisoformat(manifest["window"]["until"])
     except (KeyError, TypeError, ValueError):
-        raise ExportError("digest.json has no window.until date", where=str(build_dir)) from None
+        raise ExportError("digest.json has no window.until date", where=str(where)) from None
     hour, minute = map(int, config.send_time.split(":"))
     return Email(
-        html=html,
-        text=text,
+        html=built.html,
+        text=built.text,
         subject=str(manifest.get("subject", "")),
         preheader=str(manifest.get("preheader", "")),
         site_name=config.site_name,
@@ -89,8 +102,9 @@ def export(
     (its ``[editions.NAME.export.*]`` targets merged over the site-wide ones).
     """
     env = os.environ if env is None else env
-    email = load_email(config, build_dir)
-    config = edition_config(config, built_edition(build_dir, config))
+    built = read_built(build_dir)
+    config = edition_config(config, built.edition)
+    email = load_email(config, built, build_dir)
     results = []
     for name in names:
         exporter = get_exporter(name)
@@ -104,7 +118,7 @@ def export(
         pushed: tuple[PushResponse, ...] = ()
         if do_push:
             pushed = tuple(push(exporter, produced, env))
-            record(config, build_dir, via=f"push {name}")
+            record(config, build_dir, via=f"push {name}", built=built)
         results.append(
             ExportResult(name=name, files=files, pushed=pushed, warnings=tuple(warnings))
         )
@@ -149,11 +163,6 @@ def send(
     return eml
 
 
-def templates_hash(config: Config) -> str:
-    """One hash over the user's and the built-in templates (what a rebuild depends on)."""
-    return templates_hash_for(config.templates_dir)
-
-
 def config_hash(config: Config) -> str:
     return ledger.sha256_files([config.source]) if config.source else ""
 
@@ -165,15 +174,12 @@ def edition_config(config: Config, edition: str) -> Config:
     return config
 
 
-def record(config: Config, build_dir: Path, *, via: str) -> ledger.Issue:
+def record(
+    config: Config, build_dir: Path, *, via: str, built: Built | None = None
+) -> ledger.Issue:
     """Append the digest built in ``build_dir`` to the ledger (once per edition and content)."""
-    html, text, manifest, _ = read_build(build_dir)
-    if manifest is None:
-        raise ExportError(
-            "digest.json is missing: only a folder written by digest build can be recorded",
-            where=str(build_dir),
-        )
-    edition = str(manifest.get("edition", config.edition))
+    built = built or read_built(build_dir)
+    manifest, edition = built.manifest, built.edition
     config = edition_config(config, edition)
     posts = []
     for section in manifest.get("sections", []):
@@ -193,10 +199,10 @@ def record(config: Config, build_dir: Path, *, via: str) -> ledger.Issue:
         until=str(window.get("until", "")),
         subject=str(manifest.get("subject", "")),
         posts=tuple(posts),
-        html_sha256=ledger.sha256_text(html),
-        text_sha256=ledger.sha256_text(text),
+        html_sha256=ledger.sha256_text(built.html),
+        text_sha256=ledger.sha256_text(built.text),
         config_sha256=config_hash(config),
-        templates_sha256=templates_hash(config),
+        templates_sha256=templates_hash_for(config.templates_dir),
         via=via,
     )
     saved = ledger.append(config.ledger_path, issue)
@@ -204,8 +210,20 @@ def record(config: Config, build_dir: Path, *, via: str) -> ledger.Issue:
     return saved
 
 
-def rebuild(config: Config, issue_id: str, out_dir: Path, *, force: bool = False) -> BuildResult:
-    """Reproduce a past issue from the ledger, byte for byte, or say what changed."""
+def rebuild(
+    config: Config,
+    issue_id: str,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    loaded: LoadResult | None = None,
+    write: bool = True,
+) -> BuildResult:
+    """Reproduce a past issue from the ledger, byte for byte, or say what changed.
+
+    ``loaded`` (the posts, already read) spares the archive a load per issue;
+    with ``write=False`` nothing is written (the archive writes its own pages).
+    """
     issue = ledger.find(ledger.read(config.ledger_path), issue_id)
     edition = edition_config(config, issue.edition)
     edition = replace(
@@ -217,7 +235,7 @@ def rebuild(config: Config, issue_id: str, out_dir: Path, *, force: bool = False
         strict=False,
         out_dir=out_dir,
     )
-    planned = plan(edition)
+    planned = plan(edition, loaded=loaded)
     found = {e.post.source for e in planned.digest.entries}
     missing = [p.source for p in issue.posts if p.source not in found]
     if missing:
@@ -237,7 +255,10 @@ def rebuild(config: Config, issue_id: str, out_dir: Path, *, force: bool = False
         ]
         if issue.config_sha256 and config_hash(edition) != issue.config_sha256:
             reasons.append(f"{edition.source} changed")
-        if issue.templates_sha256 and templates_hash(edition) != issue.templates_sha256:
+        if (
+            issue.templates_sha256
+            and templates_hash_for(edition.templates_dir) != issue.templates_sha256
+        ):
             reasons.append("the templates changed")
         why = "; ".join(reasons) or "digest itself changed since"
         if not force:
@@ -246,5 +267,7 @@ def rebuild(config: Config, issue_id: str, out_dir: Path, *, force: bool = False
                 hint="--force writes the rebuild anyway",
             )
         log.warning("%s differs from what was sent: %s", issue.id, why)
+    if not write:
+        return result
     files = write_build(out_dir, result.digest, result.rendered)
     return replace(result, files=files)

@@ -129,8 +129,8 @@ def write_build(folder: Path, digest: Digest, rendered: Rendered) -> tuple[Path,
     )
 
 
-def read_build(path: Path) -> tuple[str, str, dict[str, Any] | None, str]:
-    """(html, text, manifest or None, name) of a built digest: a folder or an HTML file.
+def read_build(path: Path) -> tuple[str, str, dict[str, Any] | None]:
+    """(html, text, manifest or None) of a built digest: a folder or an HTML file.
 
     For a file ``x.html`` the text part is its sibling ``x.txt`` and the
     manifest ``x.json`` when present (a folder holds ``digest.*``).
@@ -152,4 +152,4 @@ def read_build(path: Path) -> tuple[str, str, dict[str, Any] | None, str]:
         data = json.loads(json_path.read_text(encoding="utf-8")) if json_path.is_file() else None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ExportError(f"cannot read the digest: {exc}", where=str(path)) from None
-    return html, text, data if isinstance(data, dict) else None, html_path.name
+    return html, text, data if isinstance(data, dict) else None

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import watchfiles
 
-from .check import CheckOptions, EmailParts, PostRef, check, summary_line
+from .check import CheckOptions, check, parts_from_manifest, summary_line
 from .config import Config
 from .errors import DigestError
 from .output import manifest
@@ -79,19 +79,9 @@ class Preview:
             result = build(config, write=False, allow_empty=True)
             html, text = result.rendered.html, result.rendered.text
             data = manifest(result.digest)
-            posts = tuple(
-                PostRef(title=p["title"], url=p["url"])
-                for s in data["sections"]
-                for p in s["posts"]
-            )
+            parts = parts_from_manifest(html, text, data)
             report = check(
-                EmailParts(
-                    html=html,
-                    text=text,
-                    subject=result.digest.subject,
-                    preheader=result.digest.preheader,
-                    posts=posts,
-                ),
+                parts,
                 CheckOptions(
                     budget_bytes=config.size_budget_kb * 1024,
                     unsubscribe_url=config.unsubscribe_url,
@@ -102,7 +92,7 @@ class Preview:
                 "subject": result.digest.subject,
                 "preheader": result.digest.preheader,
                 "window": data["window"],
-                "posts": len(posts),
+                "posts": len(parts.posts),
                 "warnings": [str(w) for w in result.warnings],
                 "summary": summary_line(report),
                 "findings": report.as_dict()["findings"],
