@@ -227,3 +227,31 @@ def test_archive_lists_issues_with_relative_links(runner: CliRunner, project: Pa
     assert links and all(not h.startswith(("/", "http")) for h in links)
     page = (project / "site" / "leadership-2026-11-26" / "index.html").read_text()
     assert (project / "dist" / "leadership" / "digest.html").read_text() == page
+
+
+def test_archive_loads_the_posts_once_for_all_issues(
+    runner: CliRunner, project: Path, monkeypatch
+) -> None:
+    from digest import archive, pipeline
+
+    assert cli(runner, project, "build", "--until", UNTIL, "--all-editions").exit_code == 0
+    for edition in ("leadership", "sustainability"):
+        assert cli(runner, project, "mark-sent", str(project / "dist" / edition)).exit_code == 0
+    loads: list[int] = []
+    real = pipeline.load
+
+    def counting(config, **kwargs):
+        loads.append(1)
+        return real(config, **kwargs)
+
+    monkeypatch.setattr(archive, "load", counting)
+    monkeypatch.setattr(pipeline, "load", counting)
+    files = archive.write_archive(load_config(project / "digest.toml"), project / "site")
+    assert len(loads) == 1
+    assert {f.relative_to(project / "site").as_posix() for f in files} == {
+        "index.html",
+        "leadership-2026-11-26/index.html",
+        "leadership-2026-11-26/digest.txt",
+        "sustainability-2026-11-26/index.html",
+        "sustainability-2026-11-26/digest.txt",
+    }
