@@ -145,7 +145,8 @@ def cached_read(
         if rel in new:
             kind, payload = new[rel]
             if rel in stats and stats[rel][1] < racy_after:
-                row = post_row(payload) if kind == "post" else payload
+                # the workers' rows when they parsed in parallel: no second conversion
+                row = (pending.rows.get(rel) or post_row(payload)) if kind == "post" else payload
                 entries[rel] = (*stats[rel], kind, row)
         elif rel in cached:
             entry = entries[rel] = cached[rel]  # unchanged: kept as stored

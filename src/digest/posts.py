@@ -477,6 +477,7 @@ class PendingLoad:
         self._parts: Any = None
         self._done: LoadResult | None = None
         self.stats: dict[str, tuple[int, int]] = {}  # (size, mtime_ns) of each file read
+        self.rows: dict[str, tuple[Any, ...]] = {}  # posts as the workers sent them (rows)
         if count == 1:
             self._done = _load_files(folder, self._rels, config, self.stats)
             if progress:
@@ -496,7 +497,9 @@ class PendingLoad:
             try:
                 done = 0
                 for (rows, part, stats), size in zip(self._parts, self._sizes, strict=True):
-                    parts.append(replace(part, posts=tuple(map(row_post, rows))))
+                    posts = tuple(map(row_post, rows))
+                    parts.append(replace(part, posts=posts))
+                    self.rows.update(zip((p.source for p in posts), rows, strict=True))
                     self.stats.update(stats)
                     done += size
                     if self._progress:
