@@ -220,6 +220,14 @@ def test_missing_credentials_name_the_variable(project) -> None:
             do_push=True,
             env={"LISTMONK_API_TOKEN": "x", "LISTMONK_URL": "http://127.0.0.1:9"},
         )
+    with pytest.raises(ExportError, match=r"listmonk: LISTMONK_URL not set"):
+        export(
+            config,
+            dist,
+            ["listmonk"],
+            do_push=True,
+            env={"LISTMONK_API_TOKEN": "x", "LISTMONK_USERNAME": "u"},
+        )
     with pytest.raises(ExportError, match="eml cannot be pushed from digest"):
         export(config, dist, ["eml"], do_push=True, env={})
     with pytest.raises(

@@ -522,11 +522,7 @@ def exporters_command() -> None:
     for name, entry in sorted(found.items()):
         exporter = entry.exporter
         creds = exporter.credentials
-        push = (
-            "no push"
-            if creds is None
-            else "push: " + ", ".join(e for e in (creds.secret_env, creds.user_env) if e)
-        )
+        push = "no push" if creds is None else "push: " + ", ".join(creds.required)
         click.echo(f"{name.ljust(width)}  {exporter.description}")
         click.echo(f"{' ' * width}  ({entry.origin}; {push})")
 

@@ -86,7 +86,12 @@ class Credentials:
     header: str = ""
     prefix: str = ""  # e.g. "Token " before the secret in the header
     base_url_env: str = ""
-    extra_env: tuple[str, ...] = field(default=())
+    extra_env: tuple[str, ...] = field(default=())  # further required variables (AWS_REGION)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Every environment variable a push needs, for checks and for ``digest exporters``."""
+        return tuple(e for e in (self.secret_env, self.user_env, *self.extra_env) if e)
 
 
 class Exporter(ABC):
@@ -113,12 +118,19 @@ class Exporter(ABC):
         return html, text
 
     def base_url(self, env: Mapping[str, str]) -> str:
-        if (
-            self.credentials
-            and self.credentials.base_url_env
-            and env.get(self.credentials.base_url_env)
-        ):
-            return env[self.credentials.base_url_env].rstrip("/")
+        """The API address: the override variable when set, else the service's own."""
+        override = self.credentials.base_url_env if self.credentials else ""
+        if override and env.get(override):
+            return env[override].rstrip("/")
+        return self.service_url(env)
+
+    def service_url(self, env: Mapping[str, str]) -> str:
+        """The service's address without an override (it may depend on the credentials)."""
+        if not self.default_base_url:
+            override = self.credentials.base_url_env if self.credentials else "its URL"
+            raise ExportError(
+                f"{self.name}: {override} is not set", hint=f"export {override}=https://…"
+            )
         return self.default_base_url
 
     def validate_options(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[Problem]]:

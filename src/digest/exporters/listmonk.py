@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..config import as_str, as_str_list
-from ..errors import ExportError
 from ._json import payload_bytes
 from .base import (
     DEFUSE_BRACES,
@@ -49,15 +48,8 @@ class ListmonkExporter(Exporter):
         secret_env="LISTMONK_API_TOKEN",
         user_env="LISTMONK_USERNAME",
         base_url_env="LISTMONK_URL",
+        extra_env=("LISTMONK_URL",),  # self-hosted: no default address
     )
-
-    def base_url(self, env: Mapping[str, str]) -> str:
-        url = env.get("LISTMONK_URL", "").rstrip("/")
-        if not url:
-            raise ExportError(
-                "LISTMONK_URL is not set", hint="export LISTMONK_URL=https://lists.example.org"
-            )
-        return url
 
     neutralisers = (DEFUSE_BRACES,)
 

@@ -43,9 +43,8 @@ class MailchimpExporter(Exporter):
         base_url_env="MAILCHIMP_API_URL",
     )
 
-    def base_url(self, env: Mapping[str, str]) -> str:
-        if env.get("MAILCHIMP_API_URL"):
-            return env["MAILCHIMP_API_URL"].rstrip("/")
+    def service_url(self, env: Mapping[str, str]) -> str:
+        """The key's data centre: ``…-us21`` → ``https://us21.api.mailchimp.com/3.0``."""
         key = env.get("MAILCHIMP_API_KEY", "")
         centre = key.rsplit("-", 1)[1] if "-" in key else "us1"
         return f"https://{centre}.api.mailchimp.com/3.0"

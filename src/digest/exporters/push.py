@@ -78,28 +78,20 @@ def _auth(
             f"{exporter.name} cannot be pushed from digest",
             hint=f"use the file it writes; see the {exporter.name} exporter's description",
         )
-    secret = env.get(creds.secret_env, "")
-    missing = [creds.secret_env] if not secret else []
-    user = creds.user
-    if creds.user_env:
-        user = env.get(creds.user_env, "")
-        if not user:
-            missing.append(creds.user_env)
+    missing = [name for name in creds.required if not env.get(name)]
     if missing:
         raise ExportError(
             f"{exporter.name}: {' and '.join(missing)} not set",
             hint=f"credentials are read from the environment only, e.g. export {missing[0]}=…",
         )
+    secret = env[creds.secret_env]
+    user = env[creds.user_env] if creds.user_env else creds.user
     if creds.scheme == "basic":
         return {}, httpx.BasicAuth(user, secret), [secret]
     if creds.scheme == "aws-sigv4":
-        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or ""
-        if not region:
-            raise ExportError(
-                f"{exporter.name}: AWS_REGION not set", hint="export AWS_REGION=eu-west-1"
-            )
         token = env.get("AWS_SESSION_TOKEN") or None
-        return {}, SigV4(user, secret, token, region, "ses"), [secret] + ([token] if token else [])
+        signer = SigV4(user, secret, token, env["AWS_REGION"], "ses")
+        return {}, signer, [secret] + ([token] if token else [])
     if creds.scheme == "bearer":
         return {"Authorization": f"Bearer {secret}"}, None, [secret]
     return {creds.header: f"{creds.prefix}{secret}"}, None, [secret]

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..config import as_str, as_str_list
-from ..errors import ExportError
 from ._json import payload_bytes
 from .base import (
     DEFUSE_BRACES,
@@ -44,15 +43,8 @@ class SesExporter(Exporter):
         extra_env=("AWS_REGION",),
     )
 
-    def base_url(self, env: Mapping[str, str]) -> str:
-        if env.get("SES_API_URL"):
-            return env["SES_API_URL"].rstrip("/")
-        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
-        if not region:
-            raise ExportError(
-                "AWS_REGION is not set", hint="export AWS_REGION=eu-west-1 (your SES region)"
-            )
-        return f"https://email.{region}.amazonaws.com"
+    def service_url(self, env: Mapping[str, str]) -> str:
+        return f"https://email.{env['AWS_REGION']}.amazonaws.com"  # checked by the push
 
     options: ClassVar[Mapping[str, Option]] = {
         "to": Option(as_str_list, default=(), help="recipients; default: [email] to"),
