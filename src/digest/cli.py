@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("digest")
 F = TypeVar("F", bound=Callable[..., Any])
+Decorator = Callable[[Any], Any]
 
 
 class _Since(click.ParamType[date | int]):
@@ -103,8 +104,6 @@ def _handle_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except StrictModeError as exc:
-            raise _Failure(str(exc), exc.exit_code) from None
         except DigestError as exc:
             raise _Failure(str(exc), exc.exit_code) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
@@ -123,15 +122,32 @@ def _handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _config_option(help_text: str) -> Decorator:
+    return click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"{help_text} [default: ./digest.toml if present].",
+    )
+
+
+_VERBOSITY: list[Decorator] = [
+    click.option("-v", "--verbose", count=True, help="Say more (-vv: debug)."),
+    click.option("-q", "--quiet", is_flag=True, help="Only errors."),
+]
+
+
+def _with(func: F, options: Sequence[Decorator]) -> F:
+    """Apply click options in reading order (the first listed shows first in --help)."""
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _selection_options(func: F) -> F:
     """Options shared by every command that loads and selects posts."""
     options = [
-        click.option(
-            "--config",
-            "config_file",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="Configuration file [default: ./digest.toml if present].",
-        ),
+        _config_option("Configuration file"),
         click.option(
             "--posts",
             "posts_dir",
@@ -177,29 +193,14 @@ def _selection_options(func: F) -> F:
         click.option(
             "--no-cache", is_flag=True, help="Parse every post again (ignore .digest-cache/)."
         ),
-        click.option("-v", "--verbose", count=True, help="Say more (-vv: debug)."),
-        click.option("-q", "--quiet", is_flag=True, help="Only errors."),
+        *_VERBOSITY,
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return _with(func, options)
 
 
 def _file_options(func: F) -> F:
     """--config, -v and -q, for the commands that work on a built digest."""
-    options = [
-        click.option(
-            "--config",
-            "config_file",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="digest.toml to read [default: ./digest.toml if present].",
-        ),
-        click.option("-v", "--verbose", count=True, help="Say more (-vv: debug)."),
-        click.option("-q", "--quiet", is_flag=True, help="Only errors."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return _with(func, [_config_option("digest.toml to read"), *_VERBOSITY])
 
 
 def _config(opts: dict[str, Any], **extra: Any) -> Config:
