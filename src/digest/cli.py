@@ -284,15 +284,15 @@ def build(**opts: Any) -> None:
         with _progress("rendering editions", quiet) as progress:
             results = run_build_editions(config, names, allow_empty=allow_empty, progress=progress)
         for name, result in results.items():
-            _report_build(config.for_edition(name), result, exports, do_push, allow_empty)
+            _report_build(config.for_edition(name), result, exports, do_push)
         return
     with _progress("loading posts", quiet) as progress:
         result = run_build(config, allow_empty=allow_empty, progress=progress)
-    _report_build(config, result, exports, do_push, allow_empty)
+    _report_build(config, result, exports, do_push)
 
 
 def _report_build(
-    config: Config, result: BuildResult, exports: tuple[str, ...], do_push: bool, allow_empty: bool
+    config: Config, result: BuildResult, exports: tuple[str, ...], do_push: bool
 ) -> None:
     window = result.digest.window
     label = "" if config.edition == "digest" else f"{config.edition}: "
