@@ -406,7 +406,7 @@ FIELDS: tuple[_Field, ...] = (
     _Field("paths", "cache", "cache_dir", _path),
 )
 _BY_ATTR = {f.attr: f for f in FIELDS}
-_TABLES = {f.table for f in FIELDS if f.table} | {"export"}
+_TABLES = {f.table for f in FIELDS if f.table}
 _PATH_ATTRS = {"posts_dir", "templates_dir", "out_dir", "ledger_path", "cache_dir"}
 
 
@@ -435,19 +435,21 @@ def _unknown_keys(raw: Mapping[str, Any], where: str) -> list[Problem]:
     for f in FIELDS:
         known_by_table.setdefault(f.table, set()).add(f.key)
     top_known = _TABLES | known_by_table[None]
+
+    def unknown(name: str, known: set[str], label: str) -> Problem:
+        hint = difflib.get_close_matches(name, sorted(known), n=1)
+        extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+        return Problem(where=where, message=f"unknown key {label}{name!r} ignored{extra}")
+
     for key, value in raw.items():
         if key not in top_known:
-            hint = difflib.get_close_matches(key, sorted(top_known), n=1)
-            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-            warnings.append(Problem(where=where, message=f"unknown key {key!r} ignored{extra}"))
+            warnings.append(unknown(key, top_known, ""))
         elif key in known_by_table and isinstance(value, dict):
-            for sub in value:
-                if sub not in known_by_table[key]:
-                    hint = difflib.get_close_matches(sub, sorted(known_by_table[key]), n=1)
-                    extra = f" (did you mean {hint[0]!r}?)" if hint else ""
-                    warnings.append(
-                        Problem(where=where, message=f"unknown key [{key}] {sub!r} ignored{extra}")
-                    )
+            warnings += [
+                unknown(sub, known_by_table[key], f"[{key}] ")
+                for sub in value
+                if sub not in known_by_table[key]
+            ]
     return warnings
 
 
@@ -537,11 +539,4 @@ def load_config(
 
 
 # The validators, for exporters that check their own [export.NAME] options the same way.
-as_str, as_nonempty, as_bool, as_str_list, as_http_url = (
-    _str,
-    _nonempty,
-    _bool,
-    _str_list,
-    _http_url,
-)
-int_at_least = _int_at_least
+as_str, as_nonempty, as_str_list, int_at_least = _str, _nonempty, _str_list, _int_at_least
