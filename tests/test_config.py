@@ -123,3 +123,9 @@ def test_config_is_frozen() -> None:
     config = Config()
     with pytest.raises(AttributeError):
         config.site_name = "x"  # type: ignore[misc]
+
+
+def test_a_table_that_is_not_a_table_is_reported_once(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, 'site = "My blog"\n'))
+    assert caught.value.problems == ("[site]: expected a table, found 'My blog'",)

@@ -479,14 +479,14 @@ def load_config(
     root = source.resolve().parent if source else cwd
 
     values: dict[str, Any] = {}
-    errors: list[str] = []
+    errors = [
+        f"[{table}]: expected a table, found {_describe(raw[table])}"
+        for table in sorted(_TABLES)
+        if table in raw and not isinstance(raw[table], dict)
+    ]
     for f in FIELDS:
         container: Any = raw.get(f.table, {}) if f.table else raw
-        if f.table and not isinstance(container, dict):
-            if f.key == next(x.key for x in FIELDS if x.table == f.table):
-                errors.append(f"[{f.table}]: expected a table, found {_describe(container)}")
-            continue
-        if f.key not in container:
+        if not isinstance(container, dict) or f.key not in container:
             continue
         try:
             value = f.check(container[f.key])
