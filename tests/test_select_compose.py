@@ -250,11 +250,19 @@ def test_thumbnails_from_frontmatter_or_first_body_image(write_post, tmp_config)
     write_post("2026-11-21-e.md", "---\ntitle: E\n---\nNo images; `![x](code.png)`\n", raw=True)
     config = tmp_config()
     posts = {p.title: p for p in with_bodies(read_posts(config).posts, config)}
-    assert thumbnail(posts["A"]) == ("https://blog.example.org/img/a.jpg", "A chart")
-    assert thumbnail(posts["B"]) == (
+    assert thumbnail(posts["A"], config.base_url) == (
+        "https://blog.example.org/img/a.jpg",
+        "A chart",
+    )
+    assert thumbnail(posts["B"], config.base_url) == (
         "https://blog.example.org/2026/11/24/b/team.jpg",
         "Team photo",
     )
-    assert thumbnail(posts["C"]) == ("https://blog.example.org/up/c.png", "")
-    assert thumbnail(posts["D"]) == (None, "")
-    assert thumbnail(posts["E"]) == (None, "")
+    assert thumbnail(posts["C"], config.base_url) == ("https://blog.example.org/up/c.png", "")
+    # root-relative images keep the site's sub-path, like every other link
+    assert thumbnail(posts["C"], "https://x.example/datascience/") == (
+        "https://x.example/datascience/up/c.png",
+        "",
+    )
+    assert thumbnail(posts["D"], config.base_url) == (None, "")
+    assert thumbnail(posts["E"], config.base_url) == (None, "")

@@ -6,8 +6,6 @@ also where bodies are turned into excerpts, so only selected posts pay for it.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -92,30 +90,21 @@ def derive_preheader(entries: tuple[Entry, ...]) -> str:
     return cut + "…"
 
 
-def thumbnail(post: Post) -> tuple[str | None, str]:
+def thumbnail(post: Post, base_url: str) -> tuple[str | None, str]:
     """An https thumbnail for ``post``: its frontmatter image, else the first in its body.
 
-    Relative body images are resolved against the post's own URL (page
-    bundles keep images beside the post); plain http images are not used, as
+    A relative body image is resolved against the post's own URL (page
+    bundles keep images beside the post), a root-relative one against the
+    site's base URL like every other link. Plain http images are not used:
     mail clients block or warn about them.
     """
     src, alt = post.image, post.image_alt
-    if not src:
-        found = first_image(post.body)
-        if found:
-            raw, alt = found
-            base = post.url if not raw.startswith("/") else ""
-            src = absolute_url(raw, base) if base else None
-            if src is None and raw.startswith("/"):
-                src = absolute_url(raw, _site_of(post.url))
+    if not src and (found := first_image(post.body)):
+        raw, alt = found
+        src = absolute_url(raw, base_url if raw.startswith("/") and base_url else post.url)
     if not src or not src.lower().startswith("https://"):
         return None, ""
     return src, alt
-
-
-def _site_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/"
 
 
 def _context(
@@ -147,7 +136,7 @@ def compose(selection: Selection, config: Config) -> Digest:
     }
     entries = []
     for post in selection.posts:
-        image, image_alt = thumbnail(post) if config.thumbnails else (None, "")
+        image, image_alt = thumbnail(post, config.base_url) if config.thumbnails else (None, "")
         entries.append(
             Entry(
                 post=post,
@@ -179,9 +168,7 @@ def compose(selection: Selection, config: Config) -> Digest:
         sections=sections,
         unsubscribe_url=config.unsubscribe_url,
         unsubscribe_mailto=config.unsubscribe_mailto,
-        view_online_url=render_line(config.view_online_url, "[email] view_online_url", context)
-        if "{" in config.view_online_url
-        else config.view_online_url,
+        view_online_url=render_line(config.view_online_url, "[email] view_online_url", context),
         sender=config.sender,
         more_title=config.more_title,
         edition=config.edition,
