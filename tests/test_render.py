@@ -179,10 +179,10 @@ def test_over_budget_digest_collapses_later_posts_and_says_so(
         e.post.title for s in roomy.digest.sections for e in s.entries
     ]
     # the fewest posts were collapsed: one fewer would not fit
-    from digest.render import collapse, render, size_of
+    from digest.render import collapse, render
 
     one_fewer = collapse(roomy.digest, len(more_titles) - 1)
-    assert size_of(render(one_fewer, None)) > budget_kb * 1024
+    assert render(one_fewer, None).html_bytes > budget_kb * 1024
     assert "More this week" in tight.rendered.html and "MORE THIS WEEK" in tight.rendered.text
     for title in more_titles:
         assert title in tight.rendered.text

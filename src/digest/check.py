@@ -162,8 +162,9 @@ RULES = (
 def check(parts: EmailParts, options: CheckOptions | None = None) -> Report:
     """Run every rule over ``parts``; findings come in rule order, then document order."""
     options = options or CheckOptions()
-    doc = lxml.html.document_fromstring(parts.html.encode("utf-8"))
-    size = len(parts.html.encode("utf-8"))
+    data = parts.html.encode("utf-8")
+    doc = lxml.html.document_fromstring(data)
+    size = len(data)
     findings: list[Finding] = []
     findings += _size(size, options)
     findings += _subject(parts, options)

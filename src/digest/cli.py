@@ -309,7 +309,7 @@ def _report_build(
     if log.isEnabledFor(logging.WARNING):  # -q leaves only errors
         click.echo(
             f"{label}{count} post{'s' if count != 1 else ''} from {window.since} to {window.until} "
-            f"→ {config.out_dir}  ({len(result.rendered.html.encode()) / 1024:.1f} KB HTML)",
+            f"→ {config.out_dir}  ({result.rendered.html_bytes / 1024:.1f} KB HTML)",
             err=True,
         )
         click.echo(f"{label}subject: {result.digest.subject}", err=True)

@@ -148,6 +148,11 @@ class Rendered:
     subject: str
     preheader: str
 
+    @property
+    def html_bytes(self) -> int:
+        """Size of the HTML part in bytes, as Gmail counts it for clipping."""
+        return len(self.html.encode("utf-8"))
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BuildResult:

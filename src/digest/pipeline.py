@@ -156,7 +156,7 @@ def render_and_write(
         fitted, rendered = render_within_budget(digest, config.templates_dir, budget)
         if key:
             save_render(config, key, (fitted, rendered))
-    size = len(rendered.html.encode("utf-8"))
+    size = rendered.html_bytes
     if fitted.more:
         log.warning(
             "%s: the HTML would be over the %d KB size budget (Gmail clips at about 102 KB): "

@@ -166,12 +166,12 @@ def render_within_budget(
     """
     env = make_environment(templates_dir)
     rendered = render(digest, env=env)
-    if size_of(rendered) <= budget_bytes:
+    if rendered.html_bytes <= budget_bytes:
         return digest, rendered
     full = sum(len(s.entries) for s in digest.sections)
     smallest = collapse(digest, full)
     smallest_rendered = render(smallest, env=env)
-    if size_of(smallest_rendered) > budget_bytes or full == 1:
+    if smallest_rendered.html_bytes > budget_bytes or full == 1:
         return smallest, smallest_rendered
     tried: dict[int, tuple[Digest, Rendered]] = {full: (smallest, smallest_rendered)}
 
@@ -179,11 +179,11 @@ def render_within_budget(
         if count not in tried:
             candidate = collapse(digest, count)
             tried[count] = (candidate, render(candidate, env=env))
-        return size_of(tried[count][1]) <= budget_bytes
+        return tried[count][1].html_bytes <= budget_bytes
 
-    saving = max(1, (size_of(rendered) - size_of(smallest_rendered)) // full)
+    saving = max(1, (rendered.html_bytes - smallest_rendered.html_bytes) // full)
     low, high = 1, full  # collapsing `high` fits; the answer is in [low, high]
-    probe = min(full, max(1, -(-(size_of(rendered) - budget_bytes) // saving)))
+    probe = min(full, max(1, -(-(rendered.html_bytes - budget_bytes) // saving)))
     for _ in range(2):  # the estimate is usually right or off by one: walk from it
         if not low <= probe <= high or low == high:
             break
@@ -199,8 +199,3 @@ def render_within_budget(
             low = middle + 1
     fits(high)
     return tried[high]
-
-
-def size_of(rendered: Rendered) -> int:
-    """Size of the HTML part in bytes, as Gmail counts it for clipping."""
-    return len(rendered.html.encode("utf-8"))
