@@ -98,7 +98,7 @@ def test_a_crash_mid_write_leaves_the_ledger_intact(
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ExportError, match="cannot write: disk full"):
         ledger.append(path, issue(2))
     assert path.read_bytes() == before
     assert not list(tmp_path.glob(".*.tmp"))

@@ -19,7 +19,6 @@ import hashlib
 import logging
 import os
 import pickle
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -28,7 +27,9 @@ from typing import Any
 
 from . import __version__
 from .config import Config
+from .errors import ExportError
 from .models import LoadResult, Post, Problem
+from .output import write_binary
 from .posts import PARALLEL_MIN_FILES, PendingLoad, iter_post_files, post_row, row_post
 from .templates import templates_hash_for
 
@@ -87,15 +88,12 @@ def _read(path: Path) -> dict[str, Entry]:
     return data if isinstance(data, dict) else {}
 
 
-def _write(path: Path, entries: Any) -> None:
+def _write(path: Path, value: Any) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError as exc:  # a read-only checkout still builds, just without the cache
-        log.info("cannot write the post cache %s: %s", path, exc)
+        write_binary(path.parent, {path.name: data}, durable=False)
+    except ExportError as exc:  # a read-only checkout still builds, just without the cache
+        log.info("cannot write the cache %s: %s", path, exc.message)
 
 
 def cached_read(

@@ -18,8 +18,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -28,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DigestError
+from .output import write_files
 
 LEDGER_NAME = "digest-ledger.jsonl"
 
@@ -140,23 +139,8 @@ def append(path: Path, issue: Issue) -> Issue:
                 return existing  # already recorded (e.g. pushed, then marked sent)
         issue = replace(issue, id=_unique_id(issue.id, {i.id for i in issues}))
         lines = [i.to_line() for i in issues] + [issue.to_line()]
-        _replace(path, "\n".join(lines) + "\n")
+        write_files(path.parent, {path.name: "\n".join(lines) + "\n"})  # atomic, fsynced
     return issue
-
-
-def _replace(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def sent_keys(issues: Iterable[Issue], edition: str) -> frozenset[str]:

@@ -42,10 +42,15 @@ def write_files(folder: Path, contents: Mapping[str, str]) -> tuple[Path, ...]:
     return write_binary(folder, {name: text.encode("utf-8") for name, text in contents.items()})
 
 
-def write_binary(folder: Path, contents: Mapping[str, bytes]) -> tuple[Path, ...]:
+def write_binary(
+    folder: Path, contents: Mapping[str, bytes], *, durable: bool = True
+) -> tuple[Path, ...]:
     """Write ``{name: bytes}`` into ``folder``: each to a temporary file, then all moved in place.
 
-    Names may contain "/" (``export/listmonk.json``) but never leave ``folder``.
+    The one way digest writes a file, so that a crash or a full disk never
+    leaves half a file behind. Names may contain "/" (``export/listmonk.json``)
+    but never leave ``folder``. ``durable=False`` skips the fsync, for caches
+    that are cheap to lose.
     """
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -63,12 +68,13 @@ def write_binary(folder: Path, contents: Mapping[str, bytes]) -> tuple[Path, ...
             os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+                if durable:
+                    handle.flush()
+                    os.fsync(handle.fileno())
         for tmp, target in staged:
             os.replace(tmp, target)
     except OSError as exc:
-        raise ExportError(f"cannot write the digest: {exc}", where=str(folder)) from None
+        raise ExportError(f"cannot write: {exc}", where=str(folder)) from None
     finally:
         for tmp, _ in staged:
             if os.path.exists(tmp):
