@@ -33,12 +33,8 @@ def absolute_url(link: str, base_url: str) -> str | None:
         return None  # an in-page anchor means nothing outside the page
     if link.startswith("//"):
         link = "https:" + link
-    if ":" in link.split("/", 1)[0]:
-        parts = urlsplit(link)
-        scheme = parts.scheme.lower()
-        if scheme in {"http", "https"} and parts.netloc:
-            return link
-        return link if scheme == "mailto" and "@" in parts.path else None
+    if ":" in link.split("/", 1)[0]:  # it has a scheme: keep it only if it is safe
+        return link if is_safe_link(link) else None
     if not base_url:
         return None
     origin, base_path = _base_parts(base_url)
