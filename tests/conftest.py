@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -45,6 +46,18 @@ def _restore_digest_logger() -> object:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+def copy_sample(root: Path) -> Path:
+    """A copy of the sample project (posts and digest.toml) in ``root``, to break freely."""
+    shutil.copytree(REPO / "posts", root / "posts")
+    shutil.copy(REPO / "digest.toml", root / "digest.toml")
+    return root
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return copy_sample(tmp_path)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -13,7 +12,7 @@ from digest.config import Config, load_config
 from digest.output import write_build
 from digest.pipeline import build
 
-from .conftest import REPO
+from .conftest import copy_sample
 
 UNTIL = date(2026, 11, 26)
 HOSTILE_TITLE = (
@@ -43,8 +42,7 @@ PLACEHOLDERS = {
 
 def build_project(root: Path, *, hostile: bool = False) -> tuple[Config, Path]:
     """Copy the sample project into ``root``, optionally add a hostile post, and build it."""
-    shutil.copytree(REPO / "posts", root / "posts")
-    shutil.copy(REPO / "digest.toml", root / "digest.toml")
+    copy_sample(root)
     if hostile:
         (root / "posts" / "2026-11-25-hostile.md").write_text(
             "---\n"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -15,13 +14,12 @@ from digest.cache import cache_file, cached_read
 from digest.config import load_config
 from digest.posts import read_posts
 
-from .conftest import REPO
+from .conftest import copy_sample
 
 
 @pytest.fixture
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    shutil.copytree(REPO / "posts", tmp_path / "posts")
-    shutil.copy(REPO / "digest.toml", tmp_path / "digest.toml")
+    copy_sample(tmp_path)
     # the copies are brand new: age them past the two-second "racy" window
     old = time.time() - 60
     for path in (tmp_path / "posts").rglob("*.md"):
@@ -101,8 +99,7 @@ def test_a_damaged_cache_is_ignored(config, parsed: list[str]) -> None:
 def test_no_cache_writes_no_cache(tmp_path: Path, runner) -> None:
     from digest.cli import main
 
-    shutil.copytree(REPO / "posts", tmp_path / "posts")
-    shutil.copy(REPO / "digest.toml", tmp_path / "digest.toml")
+    copy_sample(tmp_path)
     result = runner.invoke(
         main,
         ["build", "--config", str(tmp_path / "digest.toml"), "--until", "2026-11-26", "--no-cache"],

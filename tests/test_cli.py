@@ -1,7 +1,6 @@
 """The command line: the contract editors and CI scripts rely on."""
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -9,15 +8,7 @@ from click.testing import CliRunner
 
 from digest.cli import main
 
-from .conftest import REPO, SAMPLE_UNTIL
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A copy of the sample project, so tests can break it freely."""
-    shutil.copytree(REPO / "posts", tmp_path / "posts")
-    shutil.copy(REPO / "digest.toml", tmp_path / "digest.toml")
-    return tmp_path
+from .conftest import SAMPLE_UNTIL
 
 
 def build(runner: CliRunner, project: Path, *extra: str):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -20,13 +19,6 @@ from digest.pipeline import build_editions
 from .conftest import REPO
 
 UNTIL = date(2026, 11, 26)
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copytree(REPO / "posts", tmp_path / "posts")
-    shutil.copy(REPO / "digest.toml", tmp_path / "digest.toml")
-    return tmp_path
 
 
 def titles(path: Path) -> list[str]:

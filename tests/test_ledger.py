@@ -6,7 +6,6 @@ import json
 import multiprocessing as mp
 import os
 import re
-import shutil
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -21,16 +20,7 @@ from digest.delivery import rebuild, record
 from digest.errors import DigestError, ExportError
 from digest.pipeline import build
 
-from .conftest import REPO
-
 UNTIL = "2026-11-26"
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copytree(REPO / "posts", tmp_path / "posts")
-    shutil.copy(REPO / "digest.toml", tmp_path / "digest.toml")
-    return tmp_path
 
 
 def cli(runner: CliRunner, project: Path, *args: str):

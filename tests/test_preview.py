@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,7 +16,6 @@ from digest.config import load_config
 from digest.preview import Preview, with_scheme
 
 from .browser import offline
-from .conftest import REPO
 
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is a test dependency"
@@ -25,11 +23,10 @@ playwright_api = pytest.importorskip(
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    shutil.copytree(REPO / "posts", tmp_path / "posts")
-    shutil.copy(REPO / "digest.toml", tmp_path / "digest.toml")
-    (tmp_path / "templates").mkdir()
-    return tmp_path
+def project(project: Path) -> Path:
+    """The sample project, with an (empty) templates folder to put overrides in."""
+    (project / "templates").mkdir()
+    return project
 
 
 @pytest.fixture
