@@ -19,7 +19,14 @@ from digest.exporters import push as push_module
 
 from .exporthelp import build_project
 from .fakeapi import FakeApi, start
-from .specs import POSTMARK_EMAIL, request_schema, schema_errors, ses_errors
+from .specs import (
+    POSTMARK_EMAIL,
+    SPECS,
+    request_schema,
+    require_specs,
+    schema_errors,
+    ses_errors,
+)
 
 SECRET = "sk-test-0123456789abcdef-us21"
 
@@ -54,6 +61,10 @@ def spec_validator(service: str):
     return validate
 
 
+def _accept_any(method: str, path: str, body: Any) -> list[str]:
+    return []
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory):
     return build_project(tmp_path_factory.mktemp("push"))
@@ -64,7 +75,11 @@ def api_for() -> Iterator[Any]:
     servers = []
 
     def make(service: str) -> FakeApi:
-        api, server = start(spec_validator(service))
+        # Decided here, in the test's own thread: with the published specs the stand-in
+        # answers 400 to an invalid body, as the real API would; without them (a clone
+        # with no ../shared) it still exercises retries, errors and secrets.
+        validate = spec_validator(service) if SPECS.is_dir() else _accept_any
+        api, server = start(validate)
         servers.append(server)
         return api
 
@@ -136,6 +151,7 @@ def auth_carries_secret(headers: dict[str, str]) -> bool:
 def test_push_sends_spec_valid_requests(
     project, api_for, service: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    require_specs()
     config, dist = project
     api = api_for(service)
     with caplog.at_level(logging.DEBUG, logger="digest"):

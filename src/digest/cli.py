@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -67,13 +67,15 @@ class _Day(click.ParamType[date]):
             self.fail(str(exc), param, ctx)
 
 
-class _Failure(click.ClickException):
-    def __init__(self, message: str, exit_code: int):
-        super().__init__(message)
-        self.exit_code = exit_code
+def _fail(message: str, exit_code: int) -> NoReturn:
+    """Print ``error: message`` and leave with ``exit_code``.
 
-    def show(self, file: Any = None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
+    click's ``ClickException.exit_code`` is a class constant (click 8.5), while our
+    exit code depends on the error, so the message is printed here and the code
+    travels in ``click.exceptions.Exit``, whose exit code is per instance.
+    """
+    click.echo(f"error: {message}", err=True)
+    raise click.exceptions.Exit(exit_code)
 
 
 class _Formatter(logging.Formatter):
@@ -105,19 +107,19 @@ def _handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except DigestError as exc:
-            raise _Failure(str(exc), exc.exit_code) from None
+            _fail(str(exc), exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:
-            raise _Failure("interrupted", 130) from None
+            _fail("interrupted", 130)
         except Exception as exc:
             if log.isEnabledFor(logging.DEBUG):
                 raise
-            raise _Failure(
+            _fail(
                 f"internal error: {type(exc).__name__}: {exc} (run again with -vv for details, "
                 "and please report it)",
                 1,
-            ) from None
+            )
 
     return wrapper  # type: ignore[return-value]
 
@@ -229,7 +231,11 @@ def _config(opts: dict[str, Any], **extra: Any) -> Config:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="digest")
+@click.version_option(
+    __version__,
+    prog_name="digest",
+    message="%(prog)s (digest-newsletter, the newsletter digest tool) %(version)s",
+)
 def main() -> None:
     """Turn a folder of blog posts into an email newsletter digest."""
 
@@ -664,7 +670,7 @@ def preview_command(**opts: Any) -> None:
     try:
         server = Preview(lambda: _config(dict(frozen)), port=port).start()
     except OSError as exc:
-        raise _Failure(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", 1) from None
+        _fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", 1)
     click.echo(f"preview at {server.url} (Ctrl-C to stop)", err=True)
     if not no_open:
         import webbrowser

@@ -50,7 +50,7 @@ class SigV4(httpx.Auth):
         except ImportError:
             raise ExportError(
                 "pushing to Amazon SES needs botocore's request signer",
-                hint="pip install 'digest[ses]'",
+                hint="pip install 'digest-newsletter[ses]'",
             ) from None
         self._signer = SigV4Auth(AwsCredentials(access_key, secret_key, token), service, region)
 

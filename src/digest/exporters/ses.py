@@ -4,7 +4,7 @@ The file is the exact request (and ``aws sesv2 send-email --cli-input-json``
 input). With an SES contact list, SES manages unsubscribes and fills in
 ``{{amazonSESUnsubscribeUrl}}``; without one, the digest's own unsubscribe
 URL stays and the headers point at it. ``--push`` signs the request with AWS
-Signature V4 using botocore's signer (``pip install 'digest[ses]'``) and the
+Signature V4 using botocore's signer (``pip install 'digest-newsletter[ses]'``) and the
 standard ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY`` (and optional
 ``AWS_SESSION_TOKEN``) and ``AWS_REGION`` variables.
 """
