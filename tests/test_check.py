@@ -157,9 +157,13 @@ def test_unsubscribe_link_or_placeholder(good: EmailParts) -> None:
 
 @pytest.mark.parametrize("residue", ["{{ post.title }}", "{% endif %}", "TK", "Lorem ipsum dolor"])
 def test_template_residue(good: EmailParts, residue: str) -> None:
-    bad = html_sub(good, "Welcome to this week", f"{residue} Welcome to this week")
+    bad = html_sub(
+        good, "Welcome to the Leading Well digest", f"{residue} Welcome to the Leading Well digest"
+    )
     assert rule_findings(run(bad), "residue", "error")
-    bad_text = replace(good, text=good.text.replace("Welcome to this week", f"{residue} Welcome"))
+    bad_text = replace(
+        good, text=good.text.replace("Welcome to the Leading Well digest", f"{residue} Welcome")
+    )
     assert rule_findings(run(bad_text), "residue", "error")
     assert rule_findings(run(good), "residue") == []
 

@@ -25,12 +25,23 @@ def test_build_writes_html_text_and_manifest(runner: CliRunner, project: Path) -
     out = project / "dist"
     assert sorted(p.name for p in out.iterdir()) == ["digest.html", "digest.json", "digest.txt"]
     data = json.loads((out / "digest.json").read_text())
-    assert set(data) == {"edition", "subject", "preheader", "window", "sections"}
+    assert set(data) == {"edition", "subject", "preheader", "window", "counts", "sections"}
+    assert data["counts"] == {"posts": 5, "excerpts": 5, "links": 0}
     assert data["edition"] == "digest"
     assert data["window"] == {"since": "2026-11-20", "until": "2026-11-26"}
     posts = [p for s in data["sections"] for p in s["posts"]]
     assert len(posts) == 5
-    assert set(posts[0]) == {"title", "url", "date", "author", "categories", "excerpt", "source"}
+    assert set(posts[0]) == {
+        "title",
+        "url",
+        "date",
+        "author",
+        "categories",
+        "excerpt",
+        "source",
+        "shown",
+    }
+    assert {p["shown"] for p in posts} == {"excerpt"}
     assert posts[0]["source"] == "2026-11-26-saying-no-without-closing-the-door.md"
     assert posts[0]["date"] == "2026-11-26T07:30:00+00:00"
     sources = {p["source"] for p in posts}
@@ -199,7 +210,7 @@ def test_python_dash_m_and_version(runner: CliRunner) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "digest", "--version"], capture_output=True, text=True, check=True
     )
-    assert done.stdout.startswith("digest, version ")
+    assert done.stdout.startswith("digest (digest-newsletter, the newsletter digest tool) ")
 
 
 def test_progress_bar_only_on_a_terminal(

@@ -123,7 +123,10 @@ def test_new_only_after_mark_sent(runner: CliRunner, project: Path) -> None:
         str(project / "empty"),
     )
     assert result.exit_code == 0
-    assert "No new posts this time" in (project / "empty" / "digest.txt").read_text()
+    assert (
+        "No new posts this week. See you next time."
+        in (project / "empty" / "digest.txt").read_text()
+    )
 
     # a backdated post, added after that issue went out, goes out once in the next one
     (project / "posts" / "2026-11-22-late.md").write_text(

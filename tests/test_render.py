@@ -97,7 +97,7 @@ def test_user_templates_override_and_extend_the_builtin(
     result = build(replace(sample_config, until=UNTIL, templates_dir=tmp_path), write=False)
     assert result.rendered.text.rstrip().endswith("CUSTOM FOOTER")
     assert "Hello Leading Well" in result.rendered.html
-    assert "Welcome to this week" not in result.rendered.html
+    assert "Welcome to the Leading Well digest" not in result.rendered.html
     assert "Saying no without closing the door" in result.rendered.html
 
 
@@ -183,7 +183,9 @@ def test_over_budget_digest_collapses_later_posts_and_says_so(
 
     one_fewer = collapse(roomy.digest, len(more_titles) - 1)
     assert render(one_fewer, None).html_bytes > budget_kb * 1024
-    assert "More this week" in tight.rendered.html and "MORE THIS WEEK" in tight.rendered.text
+    # a 28-day window: the heading says so rather than "this week"
+    assert "More posts in the last four weeks" in tight.rendered.html
+    assert "MORE POSTS IN THE LAST FOUR WEEKS" in tight.rendered.text
     for title in more_titles:
         assert title in tight.rendered.text
     assert any("size budget" in r.getMessage() for r in caplog.records)

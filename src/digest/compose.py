@@ -6,6 +6,8 @@ also where bodies are turned into excerpts, so only selected posts pay for it.
 
 from __future__ import annotations
 
+import re
+
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -14,7 +16,7 @@ from .dates import long_date
 from .errors import ConfigError
 from .excerpts import first_image, make_excerpt, trim_words
 from .links import absolute_url, add_utm
-from .models import Digest, Entry, Post, Section, Selection
+from .models import DateWindow, Digest, Entry, Post, Section, Selection
 from .posts import category_key
 
 PREHEADER_CHARS = 140
@@ -46,8 +48,13 @@ def group(entries: list[Entry], config: Config) -> tuple[Section, ...]:
         for entry in entries:
             index = _section_for(entry.post, config.sections)
             (other if index is None else buckets[index]).append(entry)
+        # A post beyond a section's limit is still sent, as a title and link under it.
         sections = [
-            Section(title=spec.title, entries=tuple(bucket[: spec.limit]))
+            Section(
+                title=spec.title,
+                entries=tuple(bucket[: spec.limit]),
+                more=tuple(bucket[spec.limit :]) if spec.limit is not None else (),
+            )
             for spec, bucket in zip(config.sections, buckets, strict=True)
             if bucket
         ]
@@ -72,18 +79,69 @@ _ENV = SandboxedEnvironment(
 _ENV.filters["longdate"] = long_date
 
 
-def render_line(template: str, key: str, context: dict[str, object]) -> str:
-    """A one-line header (subject, preheader) from a configured Jinja template."""
+def render_copy(template: str, key: str, context: dict[str, object]) -> str:
+    """Text from a configured Jinja template (sandboxed: config may come from anyone)."""
     try:
-        text = _ENV.from_string(template).render(context)
+        return _ENV.from_string(template).render(context)
     except TemplateError as exc:
         raise ConfigError([f"{key}: cannot render {template!r}: {exc}"]) from None
-    return " ".join(text.split())
 
 
-def derive_preheader(entries: tuple[Entry, ...]) -> str:
-    """Inbox preview text from the first excerpts, cut at a word near 140 characters."""
-    text = " ".join(e.excerpt.removesuffix(" […]") for e in entries[:2]) if entries else ""
+def render_line(template: str, key: str, context: dict[str, object]) -> str:
+    """A one-line header (subject, preheader) from a configured Jinja template."""
+    return " ".join(render_copy(template, key, context).split())
+
+
+# What a subject must not end with: a separator left over when a template's last
+# value was empty ("Weekly: " with no posts, "News · " with no first title).
+_DANGLING = re.compile(r"[\s:;,|/·•\-\u2013\u2014]+$")
+
+
+def tidy_subject(subject: str) -> str:
+    """``subject`` without a dangling separator at its end."""
+    return _DANGLING.sub("", subject)
+
+
+_NUMBERS = {2: "two", 3: "three", 4: "four"}
+
+
+def period_phrase(window: DateWindow) -> str:
+    """The window in words, for copy: "this week", "in the last 10 days", "on 26 November 2026".
+
+    The default subject and the sample copy use it so that they never say
+    "this week" of a window that is not seven days long.
+    """
+    days = (window.until - window.since).days + 1
+    if days == 1:
+        return f"on {long_date(window.until)}"
+    if days == 7:
+        return "this week"
+    if days % 7 == 0 and days // 7 in _NUMBERS:
+        return f"in the last {_NUMBERS[days // 7]} weeks"
+    return f"in the last {days} days"
+
+
+def more_title(config: Config, period: str) -> str:
+    """The heading of the collapsed list: configured, or "More this week" for the window."""
+    if config.more_title:
+        return config.more_title
+    return "More this week" if period == "this week" else f"More posts {period}"
+
+
+def derive_preheader(entries: tuple[Entry, ...], excerpt_more: str = " […]") -> str:
+    """Inbox preview text from the first excerpts, cut at a word near 140 characters.
+
+    The "read more" marker (``excerpt_more``) ends an excerpt, not a preview: it is
+    taken off each excerpt before they are joined.
+    """
+    marker = excerpt_more.strip()
+    text = (
+        " ".join(
+            e.excerpt.removesuffix(marker).rstrip() if marker else e.excerpt for e in entries[:2]
+        )
+        if entries
+        else ""
+    )
     if len(text) <= PREHEADER_CHARS:
         return text
     cut = text[:PREHEADER_CHARS].rsplit(" ", 1)[0].rstrip(",;:.-\u2013\u2014")
@@ -110,7 +168,10 @@ def thumbnail(post: Post, base_url: str) -> tuple[str | None, str]:
 def _context(
     selection: Selection, config: Config, shown: tuple[Entry, ...], sections: tuple[Section, ...]
 ) -> dict[str, object]:
+    window = selection.window
     return {
+        "window_days": (window.until - window.since).days + 1,
+        "period": period_phrase(window),
         "site_name": config.site_name,
         "count": len(shown),
         "since": selection.window.since,
@@ -148,14 +209,16 @@ def compose(selection: Selection, config: Config) -> Digest:
             )
         )
     sections = group(entries, config)
-    shown = tuple(e for s in sections for e in s.entries)
+    # Every post the email carries counts in the subject, the listed ones too.
+    shown = tuple(e for s in sections for e in (*s.entries, *s.more))
     context = _context(selection, config, shown, sections)
-    subject = render_line(config.subject, "[digest] subject", context)
+    subject = tidy_subject(render_line(config.subject, "[digest] subject", context))
     preheader = (
         render_line(config.preheader, "[digest] preheader", context)
         if config.preheader
-        else derive_preheader(shown)
+        else derive_preheader(tuple(e for s in sections for e in s.entries), config.excerpt_more)
     )
+    intro = render_copy(config.intro, "[digest] intro", context).strip() if config.intro else ""
     return Digest(
         site_name=config.site_name,
         site_url=config.base_url,
@@ -164,13 +227,15 @@ def compose(selection: Selection, config: Config) -> Digest:
         issue_date=selection.window.until,
         subject=subject,
         preheader=trim_words(preheader, 40, "…") if preheader else "",
-        intro=config.intro.strip(),
+        intro=intro,
         sections=sections,
         unsubscribe_url=config.unsubscribe_url,
         unsubscribe_mailto=config.unsubscribe_mailto,
         view_online_url=render_line(config.view_online_url, "[email] view_online_url", context),
         sender=config.sender,
-        more_title=config.more_title,
+        more_title=more_title(config, str(context["period"])),
         edition=config.edition,
         edition_title=config.edition_title,
+        window_days=int(str(context["window_days"])),
+        period=str(context["period"]),
     )

@@ -27,7 +27,7 @@ from .models import Problem
 
 CONFIG_NAME = "digest.toml"
 
-DEFAULT_SUBJECT = "{{ site_name }}: {{ count }} new post{{ 's' if count != 1 }} this week"
+DEFAULT_SUBJECT = "{{ site_name }}: {{ count }} new post{{ 's' if count != 1 }} {{ period }}"
 DEFAULT_PERMALINK = ":year/:month/:day/:slug/"
 
 
@@ -116,7 +116,7 @@ class Config:
     send_time: str = "09:00"
     exports: Mapping[str, Mapping[str, Any]] = field(default_factory=ReadOnlyDict)
     thumbnails: bool = True
-    more_title: str = "More this week"
+    more_title: str = ""  # empty: "More this week", or the window in words
     size_budget_kb: int = 90
     utm_source: str = ""
     utm_medium: str = ""
@@ -382,7 +382,7 @@ FIELDS: tuple[_Field, ...] = (
     _Field("digest", "excerpt_more", "excerpt_more", _str),
     _Field("digest", "other_section", "other_section", _nonempty),
     _Field("digest", "thumbnails", "thumbnails", _bool),
-    _Field("digest", "more_title", "more_title", _nonempty),
+    _Field("digest", "more_title", "more_title", _str),
     _Field("digest", "size_budget_kb", "size_budget_kb", _int_at_least(10)),
     _Field("links", "utm_source", "utm_source", _str),
     _Field("links", "utm_medium", "utm_medium", _str),

@@ -105,8 +105,16 @@ class Entry:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Section:
+    """One titled group of posts.
+
+    ``more`` holds the posts beyond the section's configured ``limit``: they
+    are still sent, as a title-and-link list ("More in Releases") under the
+    full entries, so that a limit shortens the email without losing a post.
+    """
+
     title: str
     entries: tuple[Entry, ...]
+    more: tuple[Entry, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,12 +138,23 @@ class Digest:
     more: tuple[Entry, ...] = ()
     more_title: str = "More this week"
     edition: str = "digest"
+    window_days: int = 7
+    period: str = "this week"  # the window in words, for subjects and copy
     edition_title: str = ""
 
     @property
     def entries(self) -> tuple[Entry, ...]:
-        """Every post in the email, full entries first, then the collapsed ones."""
-        return tuple(entry for section in self.sections for entry in section.entries) + self.more
+        """Every post in the email: each section's full entries and its links, then the
+        posts collapsed to fit the size budget."""
+        return (
+            tuple(entry for section in self.sections for entry in (*section.entries, *section.more))
+            + self.more
+        )
+
+    @property
+    def full_entries(self) -> tuple[Entry, ...]:
+        """The posts shown with their excerpt (the rest are listed as title and link)."""
+        return tuple(entry for section in self.sections for entry in section.entries)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ExportError
-from .models import Digest, Rendered, Section
+from .models import Digest, Entry, Rendered, Section
 
 HTML_NAME = "digest.html"
 TEXT_NAME = "digest.txt"
@@ -90,7 +90,21 @@ def manifest(digest: Digest) -> dict[str, Any]:
     """
     sections = list(digest.sections)
     if digest.more:
-        sections.append(Section(title=digest.more_title, entries=digest.more))
+        sections.append(Section(title=digest.more_title, entries=(), more=digest.more))
+
+    def post(entry: Entry, shown: str) -> dict[str, Any]:
+        return {
+            "title": entry.post.title,
+            "url": entry.post.url,
+            "date": entry.post.date.isoformat(),
+            "author": entry.post.author,
+            "categories": list(entry.post.categories),
+            "excerpt": entry.excerpt,
+            "source": entry.post.source,
+            "shown": shown,
+        }
+
+    full = len(digest.full_entries)
     return {
         "edition": digest.edition,
         "subject": digest.subject,
@@ -99,21 +113,18 @@ def manifest(digest: Digest) -> dict[str, Any]:
             "since": digest.window.since.isoformat(),
             "until": digest.window.until.isoformat(),
         },
+        # What the email carries: every post below is sent (and recorded as sent),
+        # "excerpt" ones in full, "link" ones as a title and link.
+        "counts": {
+            "posts": len(digest.entries),
+            "excerpts": full,
+            "links": len(digest.entries) - full,
+        },
         "sections": [
             {
                 "title": section.title,
-                "posts": [
-                    {
-                        "title": entry.post.title,
-                        "url": entry.post.url,
-                        "date": entry.post.date.isoformat(),
-                        "author": entry.post.author,
-                        "categories": list(entry.post.categories),
-                        "excerpt": entry.excerpt,
-                        "source": entry.post.source,
-                    }
-                    for entry in section.entries
-                ],
+                "posts": [post(e, "excerpt") for e in section.entries]
+                + [post(e, "link") for e in section.more],
             }
             for section in sections
         ],

@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from .errors import RenderError, TemplateError
-from .models import Digest, Rendered, Section
+from .models import Digest, Entry, Rendered, Section
 from .templates import make_environment
 
 HTML_TEMPLATE = "digest.mjml.j2"
@@ -143,13 +143,16 @@ def collapse(digest: Digest, count: int) -> Digest:
     """``digest`` with its last ``count`` full entries moved to the title-and-link list."""
     full = [e for section in digest.sections for e in section.entries]
     keep = set(map(id, full[: max(0, len(full) - count)]))
-    sections = tuple(
-        Section(title=s.title, entries=kept)
-        for s in digest.sections
-        if (kept := tuple(e for e in s.entries if id(e) in keep))
-    )
-    moved = tuple(e for e in full if id(e) not in keep)
-    return replace(digest, sections=sections, more=moved + digest.more)
+    sections: list[Section] = []
+    moved: list[Entry] = []
+    for section in digest.sections:
+        kept = tuple(e for e in section.entries if id(e) in keep)
+        moved += (e for e in section.entries if id(e) not in keep)
+        if kept:
+            sections.append(replace(section, entries=kept))
+        else:  # a section with no full entry left: its over-the-limit links move too
+            moved += section.more
+    return replace(digest, sections=tuple(sections), more=(*moved, *digest.more))
 
 
 def render_within_budget(
