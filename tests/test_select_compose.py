@@ -122,11 +122,15 @@ def test_sections_in_configured_order_with_other_last_and_limits() -> None:
         select(posts, config(sections=specs, other_section="Also"), WEEK),
         config(sections=specs, other_section="Also"),
     )
-    assert [(s.title, [e.post.title for e in s.entries]) for s in digest.sections] == [
-        ("Reviews", ["R1"]),
-        ("Leaders", ["L1"]),
-        ("Also", ["X"]),
+    assert [
+        (s.title, [e.post.title for e in s.entries], [e.post.title for e in s.more])
+        for s in digest.sections
+    ] == [
+        ("Reviews", ["R1"], ["R2", "Both"]),  # beyond the limit: listed, not dropped
+        ("Leaders", ["L1"], []),
+        ("Also", ["X"], []),
     ]
+    assert len(digest.entries) == 5 and len(digest.full_entries) == 3
 
 
 def test_without_configured_sections_one_per_first_category() -> None:
