@@ -33,6 +33,7 @@ import tinycss2
 from lxml.etree import _Element
 
 from .links import is_safe_link
+from .models import UNSUBSCRIBE_STANDIN
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -178,6 +179,18 @@ def check(parts: EmailParts, options: CheckOptions | None = None) -> Report:
     findings += _accessibility(doc)
     findings += _dark_mode(doc, parts.html)
     return Report(findings=tuple(findings), html_bytes=size)
+
+
+def subject_findings(parts: EmailParts, options: CheckOptions | None = None) -> list[Finding]:
+    """The subject rule alone: cheap enough for every build (see ``preflight``)."""
+    return list(_subject(parts, options or CheckOptions()))
+
+
+def template_residue(parts: EmailParts, options: CheckOptions | None = None) -> list[Finding]:
+    """The residue rule alone: unrendered template syntax in either part or the subject."""
+    options = options or CheckOptions()
+    doc = lxml.html.document_fromstring(parts.html.encode("utf-8"))
+    return list(_residue(parts, doc, UNSUBSCRIBE_PLACEHOLDERS + options.extra_placeholders))
 
 
 # --- size, subject, preheader ----------------------------------------------------------------
@@ -427,6 +440,14 @@ def _unsubscribe(parts: EmailParts, doc: _Element, options: CheckOptions) -> Ite
         (m.group(0), parts.text[max(0, m.start() - 40) : m.start()])
         for m in _TEXT_URL.finditer(parts.text)
     ]
+    if UNSUBSCRIBE_STANDIN in parts.html or UNSUBSCRIBE_STANDIN in parts.text:
+        yield Finding(
+            rule="unsubscribe",
+            severity="info",
+            message="the unsubscribe link is digest's stand-in (no [email] unsubscribe_url): "
+            "exporters for services with their own unsubscribe tag fill it in; .eml, .mbox "
+            "and `digest send` refuse it",
+        )
     if not has(parts.html, html_links):
         yield Finding(
             rule="unsubscribe",

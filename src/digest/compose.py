@@ -16,7 +16,7 @@ from .dates import long_date
 from .errors import ConfigError
 from .excerpts import first_image, make_excerpt, trim_words
 from .links import absolute_url, add_utm
-from .models import DateWindow, Digest, Entry, Post, Section, Selection
+from .models import UNSUBSCRIBE_STANDIN, DateWindow, Digest, Entry, Post, Section, Selection
 from .posts import category_key
 
 PREHEADER_CHARS = 140
@@ -229,7 +229,8 @@ def compose(selection: Selection, config: Config) -> Digest:
         preheader=trim_words(preheader, 40, "…") if preheader else "",
         intro=intro,
         sections=sections,
-        unsubscribe_url=config.unsubscribe_url,
+        unsubscribe_url=config.unsubscribe_url
+        or ("" if config.unsubscribe_mailto else UNSUBSCRIBE_STANDIN),
         unsubscribe_mailto=config.unsubscribe_mailto,
         view_online_url=render_line(config.view_online_url, "[email] view_online_url", context),
         sender=config.sender,

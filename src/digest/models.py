@@ -12,6 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+# The footer's unsubscribe link when digest.toml names none: a reserved, never-resolving
+# address (RFC 2606 ``.invalid``) that service exporters replace with their own
+# unsubscribe tag (``*|UNSUB|*``, ``%unsubscribe_url%``, …). Exports without such a
+# tag (.eml, .mbox, ``digest send``) refuse a digest that still carries it.
+UNSUBSCRIBE_STANDIN = "https://unsubscribe.invalid/set-email-unsubscribe_url-in-digest.toml"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Problem:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -22,9 +22,10 @@ from . import ledger
 from .cache import cached_read, load_render, render_key, save_render
 from .config import Config
 from .errors import ConfigError, StrictModeError
-from .models import BuildResult, Digest, LoadResult, Problem, Selection
+from .models import BuildResult, Digest, LoadResult, Problem, Rendered, Selection
 from .output import write_build
 from .posts import PendingLoad, with_bodies
+from .preflight import preflight
 from .select import resolve_window, select
 
 log = logging.getLogger("digest")
@@ -136,11 +137,13 @@ def render_and_write(
     write: bool = True,
     allow_empty: bool = False,
 ) -> BuildResult:
-    """Compose and render within the size budget, then write.
+    """Compose and render within the size budget, check the cheap rules, then write.
 
     An unchanged selection (same posts and bodies, settings, templates) reuses
     its last render from the cache without composing again. An empty digest
-    is written only if allowed.
+    is written only if allowed. The render's own warnings (over budget, what
+    ``digest check`` or an exporter would reject) are logged and returned;
+    with ``config.strict`` and any of them, nothing is written.
     """
     budget = config.size_budget_kb * 1024
     key = render_key(config, selection) if config.cache_dir is not None else ""
@@ -156,27 +159,42 @@ def render_and_write(
         fitted, rendered = render_within_budget(digest, config.templates_dir, budget)
         if key:
             save_render(config, key, (fitted, rendered))
-    size = rendered.html_bytes
-    if fitted.more:
-        log.warning(
-            "%s: the HTML would be over the %d KB size budget (Gmail clips at about 102 KB): "
-            "the last %d posts are listed under %r as titles and links",
-            config.edition,
-            config.size_budget_kb,
-            len(fitted.more),
-            fitted.more_title,
-        )
-    if size > budget:
-        log.warning(
-            "%s: the HTML is %.1f KB, over the %d KB size budget even with every post collapsed",
-            config.edition,
-            size / 1024,
-            config.size_budget_kb,
-        )
+    warnings = (*_size_problems(config, fitted, rendered), *preflight(fitted, rendered, config))
+    for problem in warnings:
+        log.warning("%s", problem)
+    full, listed = len(fitted.full_entries), len(fitted.entries) - len(fitted.full_entries)
+    log.info(
+        "%s: the email carries %d post%s: %d with excerpts, %d as title and link",
+        config.edition,
+        full + listed,
+        "" if full + listed == 1 else "s",
+        full,
+        listed,
+    )
     files: tuple[Path, ...] = ()
-    if write and (fitted.entries or allow_empty):
+    if write and (fitted.entries or allow_empty) and not (config.strict and warnings):
         files = write_build(config.out_dir, fitted, rendered)
-    return BuildResult(digest=fitted, rendered=rendered, files=files, warnings=())
+    return BuildResult(digest=fitted, rendered=rendered, files=files, warnings=warnings)
+
+
+def _size_problems(config: Config, fitted: Digest, rendered: Rendered) -> Iterator[Problem]:
+    where = f"{config.edition} output"
+    budget = config.size_budget_kb * 1024
+    if fitted.more:
+        count = len(fitted.more)
+        yield Problem(
+            where=where,
+            message=f"the HTML would be over the {config.size_budget_kb} KB size budget "
+            f"(Gmail clips at about 102 KB): the last {count} post{'s' if count != 1 else ''} "
+            f"{'are' if count != 1 else 'is'} listed under {fitted.more_title!r} as titles "
+            "and links",
+        )
+    if rendered.html_bytes > budget:
+        yield Problem(
+            where=where,
+            message=f"the HTML is {rendered.html_bytes / 1024:.1f} KB, over the "
+            f"{config.size_budget_kb} KB size budget even with every post collapsed",
+        )
 
 
 def build(
@@ -190,14 +208,17 @@ def build(
     """Build the digest; write it to ``config.out_dir`` unless ``write`` is False.
 
     An empty digest is rendered but not written unless ``allow_empty``: there
-    is nothing to send.
+    is nothing to send. With ``config.strict``, a warning from any stage
+    (config, posts, selection, render) fails the build before anything is written.
     """
     loaded = load(config, progress=progress)
     selection, warnings = choose(config, today=today, loaded=loaded)
     if config.strict and warnings:
         raise StrictModeError([str(w) for w in warnings])
     result = render_and_write(config, selection, write=write, allow_empty=allow_empty)
-    return replace(result, warnings=warnings)
+    if config.strict and result.warnings:
+        raise StrictModeError([str(w) for w in result.warnings])
+    return replace(result, warnings=(*warnings, *result.warnings))
 
 
 def _render_edition(job: tuple[Config, Selection, Digest | None, bool, bool]) -> BuildResult:
@@ -249,6 +270,8 @@ def build_editions(
     all_warnings = {str(w) for ws in warnings.values() for w in ws}
     if config.strict and all_warnings:
         raise StrictModeError(sorted(all_warnings))
+    if config.strict:  # written only once every edition rendered without a warning
+        jobs = [(c, sel, d, False, empty) for c, sel, d, _, empty in jobs]
     count = workers or min(len(jobs), os.cpu_count() or 1)
     results: list[BuildResult] = []
     if count > 1 and len(jobs) > 1 and "fork" in mp.get_all_start_methods():
@@ -262,7 +285,18 @@ def build_editions(
             results.append(_render_edition(job))
             if progress:
                 progress(done, len(jobs))
+    if config.strict:
+        render_warnings = sorted({str(w) for result in results for w in result.warnings})
+        if render_warnings:
+            raise StrictModeError(render_warnings)
+        if write:
+            results = [
+                replace(result, files=write_build(job[0].out_dir, result.digest, result.rendered))
+                if result.digest.entries or allow_empty
+                else result
+                for job, result in zip(jobs, results, strict=True)
+            ]
     return {
-        job[0].edition: replace(result, warnings=warnings[job[0].edition])
+        job[0].edition: replace(result, warnings=(*warnings[job[0].edition], *result.warnings))
         for job, result in zip(jobs, results, strict=True)
     }

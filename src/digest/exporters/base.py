@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from ..errors import ConfigError, ExportError
-from ..models import Problem
+from ..models import UNSUBSCRIBE_STANDIN, Problem
 
 Neutraliser = Callable[[str, str], tuple[str, str]]
 
@@ -184,13 +184,12 @@ DEFUSE_ASM = defuse(r"<%", "&lt;%", "<" + ZWSP + "%")
 
 
 def with_placeholder(email: Email, html: str, text: str, placeholder: str) -> tuple[str, str]:
-    """Put ``placeholder`` where the digest links its unsubscribe URL (or mailto)."""
-    target = email.unsubscribe_url or email.unsubscribe_mailto
-    if not target:
-        raise ExportError(
-            "no unsubscribe link to replace with the service's placeholder",
-            hint="set [email] unsubscribe_url in digest.toml (the footer links it)",
-        )
+    """Put ``placeholder`` where the digest links its unsubscribe URL (or mailto).
+
+    Without either in digest.toml, the footer links digest's stand-in address,
+    which is what gets replaced: the service's tag is all a subscriber needs.
+    """
+    target = email.unsubscribe_url or email.unsubscribe_mailto or UNSUBSCRIBE_STANDIN
     escaped = html_lib.escape(target, quote=True)
     if f'href="{escaped}"' not in html or target not in text:
         raise ExportError(

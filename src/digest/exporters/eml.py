@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import ExportError
+from ..models import UNSUBSCRIBE_STANDIN
 from .base import Email, Export, Exporter, address, list_unsubscribe, require
 
 UTF8_QP = Charset("utf-8")
@@ -47,6 +48,12 @@ def build_message(email: Email) -> EmailMessage:
         raise ExportError(
             "bulk mail needs an unsubscribe address for its List-Unsubscribe header",
             hint="set [email] unsubscribe_url and/or unsubscribe_mailto in digest.toml",
+        )
+    if UNSUBSCRIBE_STANDIN in email.html or UNSUBSCRIBE_STANDIN in email.text:
+        raise ExportError(
+            "the digest was built without an unsubscribe link: its footer links digest's "
+            "stand-in, which only mailing services with their own unsubscribe tag replace",
+            hint="set [email] unsubscribe_url in digest.toml and build again",
         )
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = sender

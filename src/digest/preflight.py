@@ -1,0 +1,111 @@
+"""The cheap part of ``digest check``, run by every build: warn before the subscriber does.
+
+``digest build`` used to exit 0 on a config that ``digest check`` or an exporter
+would refuse later (no unsubscribe link, no sender), or on titles that show
+Markdown or HTML literally in the inbox. These findings cost a few
+milliseconds, so every build reports them as warnings that say what to set;
+``--strict`` fails on them before anything is written. The slow, client-level
+rules (CSS support, contrast, images) stay in ``digest check``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from .check import EmailParts, Finding, subject_findings, template_residue
+from .config import Config
+from .errors import DigestError
+from .models import Digest, Problem, Rendered
+
+# Markup that shows literally in a subject line, a text part and an HTML title.
+_HTML = re.compile(
+    r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>|&(?:[A-Za-z]{2,8}|#\d{1,7}|#x[0-9A-Fa-f]{1,6});"
+)
+_MARKDOWN = re.compile(
+    r"\*\*[^*\s][^*]*\*\*"  # **strong**
+    r"|(?<![\w*])\*[^*\s][^*]*\*(?![\w*])"  # *emphasis*
+    r"|(?<!\w)__[^_\s][^_]*__(?!\w)"  # __strong__
+    r"|\[[^\]]+\]\([^)\s]+\)"  # [link](url)
+    r"|!\[[^\]]*\]\([^)]*\)"  # ![image](src)
+)
+
+
+def markup_in(value: str) -> str | None:
+    """A short description of the Markdown or HTML left in ``value``, or None."""
+    if match := _HTML.search(value):
+        return f"HTML ({match.group(0)[:30]!r})"
+    if match := _MARKDOWN.search(value):
+        return f"Markdown ({match.group(0)[:30]!r})"
+    return None
+
+
+def _untagged_exports(config: Config) -> list[str]:
+    """The configured export targets that have no unsubscribe tag of their own."""
+    from .exporters import get_exporter
+
+    names = []
+    for name in config.exports:
+        try:
+            if get_exporter(name).placeholder is None:
+                names.append(name)
+        except DigestError:  # an unknown exporter is reported where it is used
+            names.append(name)
+    return names
+
+
+def _config_problems(config: Config, where: str) -> Iterator[Problem]:
+    if not (config.unsubscribe_url or config.unsubscribe_mailto):
+        # Every configured service filling in its own tag is enough; otherwise say so.
+        untagged = _untagged_exports(config) if config.exports else ["(none configured)"]
+        if untagged:
+            yield Problem(
+                where=where,
+                message="no unsubscribe link: set [email] unsubscribe_url (or "
+                "unsubscribe_mailto); services with their own unsubscribe tag (Mailchimp's "
+                "*|UNSUB|*, Mailgun's %unsubscribe_url%, …) fill it in on export, but .eml, "
+                "`digest send` and other exports need it",
+            )
+    if not config.sender:
+        yield Problem(
+            where=where,
+            message='no sender: set [email] from = "Name <address@example.org>" '
+            "(the From header of .eml and `digest send`, and the sender name services show)",
+        )
+
+
+def _post_problems(digest: Digest) -> Iterator[Problem]:
+    for entry in digest.entries:
+        for field, value in (("title", entry.post.title), ("author", entry.post.author)):
+            found = markup_in(value)
+            if found:
+                yield Problem(
+                    where=entry.post.source,
+                    message=f"the {field} contains {found}, which readers will see as typed; "
+                    f"write the {field} as plain text in the frontmatter",
+                )
+
+
+def _finding_problems(findings: Iterable[Finding], where: str) -> Iterator[Problem]:
+    for finding in findings:
+        if finding.severity == "info":
+            continue
+        place = f" ({finding.where})" if finding.where else ""
+        yield Problem(where=where, message=f"[{finding.rule}] {finding.message}{place}")
+
+
+def preflight(digest: Digest, rendered: Rendered, config: Config) -> tuple[Problem, ...]:
+    """Warnings about what ``digest check`` or an exporter would reject, for one build."""
+    where = str(config.source) if config.source else "digest.toml"
+    parts = EmailParts(
+        html=rendered.html,
+        text=rendered.text,
+        subject=rendered.subject,
+        preheader=rendered.preheader,
+    )
+    return (
+        *_config_problems(config, where),
+        *_finding_problems(subject_findings(parts), "subject"),
+        *_post_problems(digest),
+        *_finding_problems(template_residue(parts), f"{config.edition} output"),
+    )
