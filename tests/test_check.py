@@ -125,16 +125,36 @@ def test_parity_between_parts_and_manifest(good: EmailParts) -> None:
     url = "https://leadingwell.example.org/2026/11/23/missed-appointments-are-a-map/"
     text_only = replace(good, text=good.text.replace(f"Read more: {url}", "Read more: (gone)"))
     messages = rule_findings(run(text_only), "parity", "error")
-    assert "post is missing from the text part" in messages
+    assert f"post title is in the text part, but not its link {url}" in messages
     assert "link in the HTML part only" in messages
+    # the same link escaped differently is named as such, not as a missing post
+    escaped = url.replace("missed-appointments", "missed%2Dappointments")
+    differ = replace(good, text=good.text.replace(url, escaped))
+    messages = rule_findings(run(differ), "parity", "error")
+    assert messages == [
+        f"post link is escaped differently in the text part: {escaped} there, {url} in the manifest",
+        f"link is escaped differently in the two parts: {url} in the HTML part, "
+        f"{escaped} in the text part",
+    ]
+    gone = replace(
+        good,
+        text=good.text.replace(f"Read more: {url}", "").replace(
+            "Missed appointments are a map", ""
+        ),
+    )
+    assert any(
+        m.startswith("post is missing from the text part (neither its title nor")
+        for m in rule_findings(run(gone), "parity", "error")
+    )
     extra = replace(good, text=good.text + "\nSee also https://elsewhere.example/x\n")
     assert "link in the text part only" in rule_findings(run(extra), "parity", "error")
     renamed = replace(
         good, text=good.text.replace("Missed appointments are a map", "Something else")
     )
-    assert "post title is missing from the text part" in rule_findings(
-        run(renamed), "parity", "error"
-    )
+    assert (
+        "post title is missing from the text part, though its link is there "
+        "(the title written differently there?)"
+    ) in rule_findings(run(renamed), "parity", "error")
     assert rule_findings(run(good), "parity") == []
 
 

@@ -18,6 +18,7 @@ Client support comes from a table derived from caniemail
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -34,6 +35,7 @@ from lxml.etree import _Element
 
 from .links import is_safe_link
 from .models import UNSUBSCRIBE_STANDIN
+from .wording import plural
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -389,35 +391,78 @@ def _normal_text(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def loose_url(url: str) -> str:
+    """``url`` with differences that do not change where it leads taken out.
+
+    Percent-escapes decoded, HTML entities decoded, the scheme and host in lower
+    case, the host's IDNA form decoded, a default port and a trailing slash
+    dropped. Two URLs equal here but not as written are the same link escaped
+    differently, which is worth naming as such.
+    """
+    import html as html_lib
+    from urllib.parse import unquote
+
+    parts = urlsplit(html_lib.unescape(url.strip()))
+    host = (parts.hostname or "").lower()
+    if host.startswith("xn--") or ".xn--" in host:
+        with contextlib.suppress(UnicodeError):
+            host = host.encode("ascii").decode("idna")
+    port = parts.port if parts.port not in {None, 80, 443} else None
+    netloc = f"{host}:{port}" if port else host
+    path = unquote(parts.path).rstrip("/")
+    return urlunsplit(
+        (parts.scheme.lower(), netloc, path, unquote(parts.query), unquote(parts.fragment))
+    )
+
+
 def _parity(parts: EmailParts, doc: _Element) -> Iterator[Finding]:
     html_urls, text_urls = _html_urls(doc), _text_urls(parts.text)
     html_text = _normal_text(doc.text_content())
     plain = _normal_text(parts.text)
+    explained: set[str] = set()  # links already reported with their real cause
     for post in parts.posts:
         url, title = canonical(post.url), _normal_text(post.title)
         for part, urls, text in (("HTML", html_urls, html_text), ("text", text_urls, plain)):
             if url not in urls:
-                yield Finding(
-                    rule="parity",
-                    severity="error",
-                    message=f"post is missing from the {part} part",
-                    where=post.title,
+                near = sorted(u for u in urls if loose_url(u) == loose_url(url))
+                if near:
+                    explained.update(near)
+                    message = (
+                        f"post link is escaped differently in the {part} part: {near[0]} "
+                        f"there, {url} in the manifest"
+                    )
+                elif title in text:
+                    message = f"post title is in the {part} part, but not its link {url}"
+                else:
+                    message = f"post is missing from the {part} part (neither its title nor {url})"
+                yield Finding(rule="parity", severity="error", message=message, where=post.title)
+            if title not in text and url in urls:
+                message = (
+                    f"post title is missing from the {part} part, though its link is there "
+                    "(the title written differently there?)"
                 )
-            if title not in text:
-                yield Finding(
-                    rule="parity",
-                    severity="error",
-                    message=f"post title is missing from the {part} part",
-                    where=post.title,
-                )
-    for url in sorted(html_urls - text_urls):
-        yield Finding(
-            rule="parity", severity="error", message="link in the HTML part only", where=url
-        )
-    for url in sorted(text_urls - html_urls):
-        yield Finding(
-            rule="parity", severity="error", message="link in the text part only", where=url
-        )
+                yield Finding(rule="parity", severity="error", message=message, where=post.title)
+    html_only, text_only = html_urls - text_urls, text_urls - html_urls
+    for url in sorted(html_only):
+        twins = sorted(t for t in text_only if loose_url(t) == loose_url(url))
+        if twins:
+            text_only -= set(twins)
+            yield Finding(
+                rule="parity",
+                severity="error",
+                message=f"link is escaped differently in the two parts: {url} in the HTML part, "
+                f"{twins[0]} in the text part",
+                where=url,
+            )
+        elif url not in explained:
+            yield Finding(
+                rule="parity", severity="error", message="link in the HTML part only", where=url
+            )
+    for url in sorted(text_only):
+        if url not in explained:
+            yield Finding(
+                rule="parity", severity="error", message="link in the text part only", where=url
+            )
 
 
 def _unsubscribe(parts: EmailParts, doc: _Element, options: CheckOptions) -> Iterator[Finding]:
@@ -781,8 +826,8 @@ def _dark_mode(doc: _Element, html: str) -> Iterator[Finding]:
 
 def summary_line(report: Report) -> str:
     return (
-        f"{report.count('error')} errors, {report.count('warning')} warnings, "
-        f"{report.count('info')} notes; HTML {report.html_bytes / 1024:.1f} KB"
+        f"{plural(report.count('error'), 'error')}, {plural(report.count('warning'), 'warning')}, "
+        f"{plural(report.count('info'), 'note')}; HTML {report.html_bytes / 1024:.1f} KB"
     )
 
 
@@ -800,7 +845,7 @@ def as_junit(report: Report, *, strict: bool = False, name: str = "digest check"
         if bad:
             failures += 1
             failure = ET.SubElement(
-                case, "failure", message=f"{len(bad)} problem(s)", type=bad[0].severity
+                case, "failure", message=plural(len(bad), "problem"), type=bad[0].severity
             )
             failure.text = "\n".join(str(f) for f in bad)
         rest = [f for f in mine if f.severity not in failing]

@@ -31,6 +31,8 @@ from .output import manifest, read_build, to_json, write_files
 from .pipeline import build as run_build
 from .pipeline import build_editions as run_build_editions
 from .pipeline import plan as run_plan
+from .select import nothing_selected_hint
+from .wording import plural
 
 if TYPE_CHECKING:
     from .delivery import ExportResult
@@ -305,16 +307,17 @@ def _report_build(
     if not result.files:
         if log.isEnabledFor(logging.WARNING):
             new = "new " if config.new_only else ""
+            hint = f"; {result.hint}" if result.hint else ""
             click.echo(
-                f"{label}nothing to send: no {new}posts dated {window.since} to {window.until}; "
-                "nothing was written (--allow-empty writes it anyway)",
+                f"{label}nothing to send: no {new}posts dated {window.since} to {window.until}"
+                f"{hint}; nothing was written (--allow-empty writes it anyway)",
                 err=True,
             )
         return
     count = len(result.digest.entries)
     if log.isEnabledFor(logging.WARNING):  # -q leaves only errors
         click.echo(
-            f"{label}{count} post{'s' if count != 1 else ''} from {window.since} to {window.until} "
+            f"{label}{plural(count, 'post')} from {window.since} to {window.until} "
             f"→ {config.out_dir}  ({result.rendered.html_bytes / 1024:.1f} KB HTML)",
             err=True,
         )
@@ -372,7 +375,8 @@ def list_posts(**opts: Any) -> None:
     ]
     window = planned.digest.window
     if not rows:
-        click.echo(f"no posts dated {window.since} to {window.until}")
+        hint = nothing_selected_hint(planned.loaded.posts, window, config)
+        click.echo(f"no posts dated {window.since} to {window.until}; {hint}")
         return
     headers = ("date", "section", "title", "author", "source")
     widths = [min(max(len(r[i]) for r in [headers, *rows]), 48) for i in range(len(headers))]
@@ -388,7 +392,7 @@ def list_posts(**opts: Any) -> None:
     click.echo(line(tuple("-" * w for w in widths)))
     for row in rows:
         click.echo(line(row))
-    click.echo(f"\n{len(rows)} posts from {window.since} to {window.until}")
+    click.echo(f"\n{plural(len(rows), 'post')} from {window.since} to {window.until}")
 
 
 @main.command(name="check")
@@ -591,7 +595,8 @@ def mark_sent_command(build_dir: Path, config_file: Path | None, verbose: int, q
     issue = run_record(config, build_dir, via="mark-sent")
     if not quiet:
         click.echo(
-            f"recorded {issue.id} ({len(issue.posts)} posts) in {config.ledger_path}", err=True
+            f"recorded {issue.id} ({plural(len(issue.posts), 'post')}) in {config.ledger_path}",
+            err=True,
         )
 
 
@@ -624,7 +629,7 @@ def rebuild_command(
     target = out_dir or config.out_dir / "rebuild" / issue_id
     result = run_rebuild(config, issue_id, target, force=force)
     if not quiet:
-        click.echo(f"rebuilt {issue_id} → {target} ({len(result.files)} files)", err=True)
+        click.echo(f"rebuilt {issue_id} → {target} ({plural(len(result.files), 'file')})", err=True)
 
 
 @main.command(name="archive")
@@ -645,7 +650,7 @@ def archive_command(out_dir: Path, config_file: Path | None, verbose: int, quiet
     config = load_config(config_file)
     files = write_archive(config, out_dir)
     if not quiet:
-        click.echo(f"archive: {len(files)} files → {out_dir}", err=True)
+        click.echo(f"archive: {plural(len(files), 'file')} → {out_dir}", err=True)
 
 
 @main.command(name="preview")

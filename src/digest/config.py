@@ -133,6 +133,8 @@ class Config:
     only_sources: tuple[str, ...] | None = None  # rebuild: exactly these posts
     strict: bool = False
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
+    # The attributes the command line set, so messages name the flag, not the file.
+    from_flags: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -497,9 +499,12 @@ def load_config(
             value = (root / value).resolve()
         values[f.attr] = value
 
+    flag_errors: list[str] = []
+    from_flags: set[str] = set()
     for attr, given in (overrides or {}).items():
         if given is None or given == ():
             continue
+        from_flags.add(attr)
         if attr == "cache_dir" and given is False:
             values["cache_dir"] = None  # --no-cache
             continue
@@ -509,18 +514,20 @@ def load_config(
                 values[attr] = bool(given)
                 continue
             raise ValueError(f"unknown configuration attribute {attr!r}")
-        label = "--" + attr.replace("_dir", "").replace("_", "-")
+        label = FLAG_NAMES.get(attr) or "--" + attr.replace("_dir", "").replace("_", "-")
         try:
             value = spec.check(given)
         except ValueError as exc:
-            errors.append(f"{label}: {exc}, found {_describe(given)}")
+            flag_errors.append(f"{label}: {exc}, found {_describe(given)}")
             continue
         if attr in _PATH_ATTRS:
             value = (cwd / value).resolve()
         values[attr] = value
 
-    if errors:
+    if errors and not flag_errors:
         raise ConfigError(errors, where=where if source else None)
+    if flag_errors:  # a flag's value came from the command line, not from the file
+        raise ConfigError([*(f"{where}: {e}" for e in errors), *flag_errors])
 
     if "editions" in values:
         values["editions"] = tuple(
@@ -535,7 +542,36 @@ def load_config(
     if "templates_dir" not in values and (root / "templates").is_dir():
         values["templates_dir"] = (root / "templates").resolve()
     warnings = _unknown_keys(raw, where) if source else []
-    return Config(source=source, warnings=tuple(warnings), **values)
+    return Config(
+        source=source, warnings=tuple(warnings), from_flags=frozenset(from_flags), **values
+    )
+
+
+# The command-line flag of each Config attribute a flag can set, for messages.
+FLAG_NAMES = {
+    "posts_dir": "--posts",
+    "templates_dir": "--templates",
+    "out_dir": "--out",
+    "categories": "--category",
+    "exclude_categories": "--exclude-category",
+    "window_days": "--since",
+    "since": "--since",
+    "until": "--until",
+    "base_url": "--base-url",
+    "timezone": "--timezone",
+    "limit": "--limit",
+    "new_only": "--new-only",
+    "cache_dir": "--no-cache",
+}
+
+
+def origin(config: Config, attr: str) -> str:
+    """Where ``config``'s value of ``attr`` came from: its flag, or its key in the file."""
+    if attr in config.from_flags and attr in FLAG_NAMES:
+        return FLAG_NAMES[attr]
+    spec = _BY_ATTR.get(attr)
+    label = spec.label if spec is not None else attr
+    return f"{config.source.name}: {label}" if config.source else label
 
 
 # The validators, for exporters that check their own [export.NAME] options the same way.

@@ -39,7 +39,7 @@ class ConfigError(DigestError):
         head = f"{self.where}: " if self.where else ""
         if len(self.problems) == 1:
             return head + self.problems[0]
-        lines = [f"{head}{len(self.problems)} problems in the configuration:"]
+        lines = [f"{head}{len(self.problems)} problems in the configuration:"]  # always > 1
         lines += [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
 

@@ -187,3 +187,5 @@ class BuildResult:
     rendered: Rendered
     files: tuple[Path, ...]
     warnings: tuple[Problem, ...]
+    # Why nothing was selected and what would select something (empty digests only).
+    hint: str = ""

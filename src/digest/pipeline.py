@@ -26,7 +26,8 @@ from .models import BuildResult, Digest, LoadResult, Problem, Rendered, Selectio
 from .output import write_build
 from .posts import PendingLoad, with_bodies
 from .preflight import preflight
-from .select import resolve_window, select
+from .select import nothing_selected_hint, resolve_window, select, unknown_categories
+from .wording import plural
 
 log = logging.getLogger("digest")
 Progress = Callable[[int, int], None]
@@ -92,6 +93,9 @@ def choose(
     selection = select(
         loaded.posts, config, window, sent=sent, sent_since=sent_since, claimed=claimed
     )
+    selection = replace(
+        selection, problems=(*unknown_categories(loaded.posts, config), *selection.problems)
+    )
     # Bodies are read for the selected posts only: excerpts are the costly part.
     selection = replace(selection, posts=with_bodies(selection.posts, config))
     shared = (*config.warnings, *loaded.problems)
@@ -99,9 +103,9 @@ def choose(
         log.warning("%s", problem)
     warnings = (*shared, *selection.problems)
     log.info(
-        "%s: %d posts loaded (drafts left out: %d); %d selected for %s to %s",
+        "%s: %s loaded (drafts left out: %d); %d selected for %s to %s",
         config.edition,
-        len(loaded.posts),
+        plural(len(loaded.posts), "post"),
         len(loaded.drafts),
         len(selection.posts),
         window.since.isoformat(),
@@ -164,10 +168,9 @@ def render_and_write(
         log.warning("%s", problem)
     full, listed = len(fitted.full_entries), len(fitted.entries) - len(fitted.full_entries)
     log.info(
-        "%s: the email carries %d post%s: %d with excerpts, %d as title and link",
+        "%s: the email carries %s: %d with excerpts, %d as title and link",
         config.edition,
-        full + listed,
-        "" if full + listed == 1 else "s",
+        plural(full + listed, "post"),
         full,
         listed,
     )
@@ -185,7 +188,7 @@ def _size_problems(config: Config, fitted: Digest, rendered: Rendered) -> Iterat
         yield Problem(
             where=where,
             message=f"the HTML would be over the {config.size_budget_kb} KB size budget "
-            f"(Gmail clips at about 102 KB): the last {count} post{'s' if count != 1 else ''} "
+            f"(Gmail clips at about 102 KB): the last {plural(count, 'post')} "
             f"{'are' if count != 1 else 'is'} listed under {fitted.more_title!r} as titles "
             "and links",
         )
@@ -218,7 +221,8 @@ def build(
     result = render_and_write(config, selection, write=write, allow_empty=allow_empty)
     if config.strict and result.warnings:
         raise StrictModeError([str(w) for w in result.warnings])
-    return replace(result, warnings=(*warnings, *result.warnings))
+    hint = "" if selection.posts else nothing_selected_hint(loaded.posts, selection.window, config)
+    return replace(result, warnings=(*warnings, *result.warnings), hint=hint)
 
 
 def _render_edition(job: tuple[Config, Selection, Digest | None, bool, bool]) -> BuildResult:
@@ -297,6 +301,10 @@ def build_editions(
                 for job, result in zip(jobs, results, strict=True)
             ]
     return {
-        job[0].edition: replace(result, warnings=(*warnings[job[0].edition], *result.warnings))
+        job[0].edition: replace(
+            result,
+            warnings=(*warnings[job[0].edition], *result.warnings),
+            hint="" if job[1].posts else nothing_selected_hint(loaded.posts, job[1].window, job[0]),
+        )
         for job, result in zip(jobs, results, strict=True)
     }

@@ -65,7 +65,30 @@ def render_template(env: jinja2.Environment, name: str, **context: object) -> st
         place = f"{exc.filename or exc.name or name}:{exc.lineno}"
         raise TemplateError(f"template syntax error: {exc.message}", where=place) from None
     except jinja2.TemplateError as exc:
-        raise TemplateError(f"template error: {exc}", where=name) from None
+        raise TemplateError(f"template error: {exc}", where=_template_place(exc, name)) from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+        # A filter or expression failing on a value (a division by zero, a bad index):
+        # the template's fault, so name its line rather than report an internal error.
+        raise TemplateError(
+            f"template error: {type(exc).__name__}: {exc}", where=_template_place(exc, name)
+        ) from None
+
+
+def _template_place(exc: BaseException, name: str) -> str:
+    """``file:line`` of the innermost template frame of ``exc``, else the template's name.
+
+    Jinja rewrites tracebacks so that frames of compiled templates carry the
+    template's file name and line number; the innermost one is where it failed
+    (an included or extended template included).
+    """
+    import traceback
+
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        filename = frame.filename
+        if filename.endswith(".j2") or filename == "<template>":
+            shown = filename if filename != "<template>" else name
+            return f"{shown}:{frame.lineno}"
+    return name
 
 
 def warm_up() -> None:

@@ -6,14 +6,16 @@ the same inputs and ``--until`` always give the same selection.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import difflib
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
-from .config import Config
+from .config import Config, origin
 from .dates import window_start
 from .errors import UsageError
 from .models import DateWindow, Post, Problem, Selection
 from .posts import category_key
+from .wording import plural
 
 
 def resolve_window(config: Config, today: date) -> DateWindow:
@@ -100,3 +102,74 @@ def select(
     if config.limit is not None:
         unique = unique[: config.limit]
     return Selection(window=window, posts=tuple(unique), problems=tuple(problems))
+
+
+def unknown_categories(posts: Sequence[Post], config: Config) -> tuple[Problem, ...]:
+    """A warning for each wanted category that no post has, listing the ones that exist.
+
+    A typo in ``-c`` would otherwise give an empty digest and no clue why. The
+    known categories are listed closest first, so the intended one leads.
+    """
+    known: dict[str, str] = {}
+    for post in posts:
+        for name in post.categories:
+            known.setdefault(category_key(name), name)
+    problems = []
+    for where, wanted in (
+        (origin(config, "categories"), config.categories),
+        (origin(config, "exclude_categories"), config.exclude_categories),
+    ):
+        for name in wanted:
+            if category_key(name) in known:
+                continue
+            ranked = sorted(
+                known.values(),
+                key=lambda k: (
+                    -difflib.SequenceMatcher(None, category_key(name), category_key(k)).ratio(),
+                    k.casefold(),
+                ),
+            )
+            listing = ", ".join(ranked[:12]) + (", …" if len(ranked) > 12 else "")
+            problems.append(
+                Problem(
+                    where=where,
+                    message=f"no post has the category {name!r}"
+                    + (
+                        f"; categories (closest first): {listing}"
+                        if ranked
+                        else "; no post has any category"
+                    ),
+                )
+            )
+    return tuple(problems)
+
+
+def nothing_selected_hint(posts: Sequence[Post], window: DateWindow, config: Config) -> str:
+    """Why a window selected nothing, and the option that would include the newest post.
+
+    The newest post on or before ``--until`` is named with a ``--since`` that
+    takes it in (a window of the same length ending on it); posts only after
+    the window (scheduled) suggest ``--until``; posts inside the window that
+    were filtered out point at the filters.
+    """
+    if not posts:
+        return "no posts were loaded at all"
+    days = (window.until - window.since).days + 1
+    before = [p.day for p in posts if p.day <= window.until]
+    if not before:
+        first = min(p.day for p in posts)
+        return (
+            f"every post is dated after the window; the first is dated {first} "
+            f"(try --until {first})"
+        )
+    newest = max(before)
+    if newest >= window.since:
+        inside = sum(1 for day in before if day >= window.since)
+        filters = ["--new-only (already sent)"] if config.new_only else []
+        if config.categories or config.exclude_categories:
+            filters.append("the category filters")
+        by = " and ".join(filters) or "the selection"
+        return f"{plural(inside, 'post')} dated in the window, left out by {by}"
+    since = newest - timedelta(days=days - 1)
+    suggestion = f"--since {since}" + (f" --until {newest}" if config.until else "")
+    return f"the newest is dated {newest} (try {suggestion})"
