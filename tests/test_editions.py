@@ -202,3 +202,38 @@ def test_a_broken_post_is_reported_once_not_per_edition(project: Path, caplog) -
         results = build_editions(config, ["leadership", "sustainability"], write=False)
     assert sum("2026-11-25-broken.md" in r.getMessage() for r in caplog.records) == 1
     assert all(any(p.where == "2026-11-25-broken.md" for p in r.warnings) for r in results.values())
+
+
+def test_preview_takes_edition_like_build(
+    project: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import digest.preview
+
+    seen: list[str] = []
+
+    class FakePreview:
+        def __init__(self, configure, port: int) -> None:
+            self.configure = configure
+            self.url = f"http://127.0.0.1:{port}/"
+
+        def start(self) -> FakePreview:
+            seen.append(self.configure().edition)
+            return self
+
+        def stop(self) -> None:
+            seen.append("stopped")
+
+    class Interrupted:
+        def wait(self) -> None:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(digest.preview, "Preview", FakePreview)
+    monkeypatch.setattr(threading, "Event", Interrupted)
+    args = ["preview", "--config", str(project / "digest.toml"), "--no-open", "--port", "0"]
+    result = runner.invoke(main, [*args, "--edition", "leadership"])
+    assert result.exit_code == 0, result.output
+    assert seen == ["leadership", "stopped"]
+    unknown = runner.invoke(main, [*args, "--edition", "nope"])
+    assert unknown.exit_code != 0 and "nope" in unknown.output

@@ -663,17 +663,23 @@ def archive_command(out_dir: Path, config_file: Path | None, verbose: int, quiet
     help="Port on 127.0.0.1 (0 picks a free one).",
 )
 @click.option("--no-open", is_flag=True, help="Do not open a browser.")
+@click.option("--edition", metavar="NAME", help="Preview this edition, as `build --edition`.")
 @_handle_errors
 def preview_command(**opts: Any) -> None:
     """Serve a live preview that rebuilds when posts, templates or digest.toml change."""
-    port, no_open = opts.pop("port"), opts.pop("no_open")
+    port, no_open, edition = opts.pop("port"), opts.pop("no_open"), opts.pop("edition")
     _setup_logging(opts.pop("verbose"), opts.pop("quiet"))
     frozen = dict(opts)
-    _config(dict(frozen))  # fail now, with a clear message, if the configuration is wrong
+
+    def configure() -> Config:
+        config = _config(dict(frozen))
+        return config.for_edition(edition) if edition else config
+
+    configure()  # fail now, with a clear message, if the configuration or edition is wrong
     from .preview import Preview
 
     try:
-        server = Preview(lambda: _config(dict(frozen)), port=port).start()
+        server = Preview(configure, port=port).start()
     except OSError as exc:
         _fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}", 1)
     click.echo(f"preview at {server.url} (Ctrl-C to stop)", err=True)
