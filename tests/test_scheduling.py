@@ -13,11 +13,13 @@ from a secret in the environment, and the ledger committed afterwards.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +36,7 @@ from digest.exporters import get_exporter
 from digest.ledger import LEDGER_NAME
 
 from .conftest import SAMPLE_UNTIL, copy_sample
+from .fakeapi import start
 
 REPO = Path(__file__).resolve().parents[1]
 GUIDE = REPO / "docs" / "scheduling.md"
@@ -436,6 +439,133 @@ def test_gitignore_hides_what_digest_writes_but_not_the_ledger(tmp_path: Path) -
         text=True,
     ).stdout.splitlines()
     assert untracked == [LEDGER_NAME]
+
+
+# --- the cron script, run for real against a stand-in Mailchimp ---------------
+
+SECRET = "s3cr3t-key-us21"
+
+
+class CronMachine:
+    """A clone of a blog with the weekly script, its remote, and `digest` on PATH."""
+
+    def __init__(self, root: Path, api_url: str) -> None:
+        self.root = root
+        self.remote = root / "remote.git"
+        self.blog = copy_sample(root / "blog")
+        # A fixed week, so the test does not depend on today's date.
+        toml = self.blog / "digest.toml"
+        text = toml.read_text(encoding="utf-8")
+        toml.write_text(
+            text.replace("[selection]\n", f'[selection]\nuntil = "{SAMPLE_UNTIL}"\n', 1),
+            encoding="utf-8",
+        )
+        (self.blog / "scripts").mkdir()
+        shutil.copy2(SCRIPT, self.blog / "scripts" / SCRIPT.name)
+        shutil.copy(REPO / ".gitignore", self.blog / ".gitignore")
+        home, bin_dir = root / "home", root / "bin"
+        (home / ".config" / "digest").mkdir(parents=True)
+        (home / ".config" / "digest" / "env").write_text(f"MAILCHIMP_API_KEY={SECRET}\n")
+        bin_dir.mkdir()
+        shim = bin_dir / "digest"
+        shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m digest "$@"\n', encoding="utf-8")
+        shim.chmod(0o755)
+        self.env = {
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
+            "HOME": str(home),
+            "PYTHONPATH": str(REPO / "src"),
+            "MAILCHIMP_API_URL": api_url,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": "Editor",
+            "GIT_AUTHOR_EMAIL": "editor@example.org",
+            "GIT_COMMITTER_NAME": "Editor",
+            "GIT_COMMITTER_EMAIL": "editor@example.org",
+        }
+        self.git("init", "-q", "--bare", str(self.remote), cwd=root)
+        self.git("init", "-q")
+        self.git("add", ".")
+        self.git("commit", "-q", "-m", "the blog")
+        self.git("remote", "add", "origin", str(self.remote))
+        self.git("push", "-q", "-u", "origin", "HEAD")
+
+    def git(self, *args: str, cwd: Path | None = None) -> str:
+        return subprocess.run(
+            ["git", *args],
+            cwd=cwd or self.blog,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+
+    def run_weekly(self) -> subprocess.CompletedProcess[str]:
+        """The crontab's job: cd into the clone and run the script."""
+        return subprocess.run(
+            ["sh", "-c", f"scripts/{SCRIPT.name}"],
+            cwd=self.blog,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def remote_ledger(self) -> list[str]:
+        shown = subprocess.run(
+            ["git", "--git-dir", str(self.remote), "show", f"HEAD:{LEDGER_NAME}"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        return shown.stdout.splitlines() if shown.returncode == 0 else []
+
+
+@pytest.mark.skipif(
+    not all(shutil.which(tool) for tool in ("git", "flock", "sh")),
+    reason="the cron script needs git, flock (util-linux) and sh",
+)
+def test_the_cron_script_sends_each_week_once_and_commits_the_ledger(tmp_path: Path) -> None:
+    api, server = start(lambda method, path, body: [])
+    try:
+        machine = CronMachine(tmp_path, api.url)
+
+        # A push the service refuses: exit 1, nothing recorded, nothing committed.
+        api.script = [(400, {"detail": "list not found"}, {})]
+        failed = machine.run_weekly()
+        assert failed.returncode == 1, failed.stderr
+        assert "list not found" in failed.stderr
+        assert machine.remote_ledger() == []
+
+        # A second script started while one runs refuses at once.
+        with open(machine.blog / "scripts" / SCRIPT.name) as held:
+            fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+            busy = machine.run_weekly()
+        assert busy.returncode == 1 and "another run is still going" in busy.stderr
+        assert len(api.received) == 1
+
+        # The next run pushes the campaign and commits the ledger to the remote.
+        sent = machine.run_weekly()
+        assert sent.returncode == 0, sent.stderr
+        assert [r.method + " " + r.path for r in api.received[1:]] == [
+            "POST /campaigns",
+            "PUT /campaigns/cmp-1/content",
+        ]
+        [issue] = machine.remote_ledger()
+        assert f'"until":"{SAMPLE_UNTIL}"' in issue.replace(" ", "")
+        assert machine.git("status", "--porcelain") == ""  # the lock, dist/, cache: ignored
+
+        # The same week again: nothing new, so no push, no commit, exit 0 —
+        # although dist/ held last run's digest, which must not go out twice.
+        again = machine.run_weekly()
+        assert again.returncode == 0, again.stderr
+        assert "nothing new this week" in again.stdout
+        assert len(api.received) == 3
+        assert machine.remote_ledger() == [issue]
+
+        for run in (failed, busy, sent, again):
+            assert SECRET not in run.stdout + run.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # --- the checks themselves can fail ---------------------------------------------
