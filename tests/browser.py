@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import struct
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -23,7 +24,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+# Screenshots for people to look at: outside the repository (tests never write there),
+# in $DIGEST_TEST_ARTIFACTS when set (CI can upload that folder).
+ARTIFACTS = Path(
+    os.environ.get("DIGEST_TEST_ARTIFACTS") or Path(tempfile.gettempdir()) / "digest-test-artifacts"
+)
 
 
 def chromium_path() -> str | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import textwrap
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +62,63 @@ def project(tmp_path: Path) -> Path:
     return copy_sample(tmp_path)
 
 
+def sample_config_in(tmp: Path) -> Config:
+    """The repository's sample configuration with every output redirected into ``tmp``.
+
+    The sample's own paths point into the repository (``dist/``, the cache,
+    the ledger); tests never write there, and a render cache shared between
+    tests would let a test compare a cached render with itself.
+    """
+    return replace(
+        load_config(REPO / "digest.toml"),
+        out_dir=tmp / "dist",
+        cache_dir=None,
+        ledger_path=tmp / "digest-ledger.jsonl",
+    )
+
+
 @pytest.fixture
-def sample_config() -> Config:
-    return load_config(REPO / "digest.toml")
+def sample_config(tmp_path: Path) -> Config:
+    return sample_config_in(tmp_path)
+
+
+# --- no test writes into the repository ------------------------------------------------------
+
+_SCRATCH = {".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".venv"}
+
+
+def _repository_files() -> dict[str, int]:
+    """Every file in the working tree but tool caches, with its modification time."""
+    found: dict[str, int] = {}
+    for folder, dirs, files in os.walk(REPO):
+        dirs[:] = [d for d in dirs if d not in _SCRATCH and not d.endswith(".egg-info")]
+        for name in files:
+            path = Path(folder, name)
+            with contextlib.suppress(OSError):
+                found[str(path.relative_to(REPO))] = path.stat().st_mtime_ns
+    return found
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_BEFORE] = _repository_files()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    before = session.config.stash.get(_BEFORE, None)
+    if before is None or session.config.getoption("--update-golden"):
+        return
+    after = _repository_files()
+    touched = sorted(name for name, mtime in after.items() if before.get(name) != mtime)
+    if touched:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                "error: tests wrote into the repository: " + ", ".join(touched[:10]), red=True
+            )
+
+
+_BEFORE = pytest.StashKey[dict[str, int]]()
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The sample digest in a real browser: responsive layout, images, text size, dark mode.
 
 Runs Debian's Chromium through Playwright at phone, small-tablet and desktop
-widths. Screenshots land in test-artifacts/ for people to look at.
+widths. Screenshots land in $DIGEST_TEST_ARTIFACTS (default: the system temp folder's
+digest-test-artifacts/) for people to look at.
 """
 
 from __future__ import annotations
@@ -28,14 +29,10 @@ WIDTHS = (375, 600, 1024)
 
 @pytest.fixture(scope="module")
 def digest_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from digest.config import load_config
-
-    from .conftest import REPO
+    from .conftest import sample_config_in
 
     out = tmp_path_factory.mktemp("dist")
-    config: Config = replace(
-        load_config(REPO / "digest.toml"), until=date(2026, 11, 26), out_dir=out
-    )
+    config: Config = replace(sample_config_in(out), until=date(2026, 11, 26), out_dir=out)
     result = build(config, write=False)
     write_build(out, result.digest, result.rendered)
     return out / "digest.html"
@@ -78,7 +75,7 @@ LAYOUT_JS = """() => {
 @pytest.mark.parametrize("width", WIDTHS)
 def test_layout_at_each_width(browser: Any, digest_html: Path, width: int) -> None:
     page = open_page(browser, digest_html, width)
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"digest-{width}-light.png"), full_page=True)
     layout = page.evaluate(LAYOUT_JS)
     page.close()
@@ -149,7 +146,7 @@ def test_text_and_link_contrast_in_both_schemes(
     browser: Any, digest_html: Path, scheme: str
 ) -> None:
     page = open_page(browser, digest_html, 600, scheme)
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"digest-600-{scheme}.png"), full_page=True)
     samples = page.evaluate(COLOURS_JS)
     page.close()

@@ -20,12 +20,10 @@ UNSUB = "https://leadingwell.example.org/newsletter/unsubscribe"
 
 
 @pytest.fixture(scope="module")
-def good() -> EmailParts:
-    from digest.config import load_config
+def good(tmp_path_factory: pytest.TempPathFactory) -> EmailParts:
+    from .conftest import sample_config_in
 
-    from .conftest import REPO
-
-    config = replace(load_config(REPO / "digest.toml"), until=date(2026, 11, 26))
+    config = replace(sample_config_in(tmp_path_factory.mktemp("good")), until=date(2026, 11, 26))
     result = build(config, write=False)
     parts = parts_from_manifest(result.rendered.html, result.rendered.text, manifest(result.digest))
     assert len(parts.posts) == 5 and parts.subject == result.rendered.subject

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from digest.config import Config
+from digest.config import Config, load_config
 from digest.errors import RenderError, TemplateError
 from digest.pipeline import build, plan
 from digest.render import mjml_to_html, render
 
-from .conftest import REPO, WritePost
+from .conftest import REPO, WritePost, copy_sample
 
 GOLDEN = Path(__file__).parent / "golden"
 UNTIL = date(2026, 11, 26)
@@ -117,11 +117,17 @@ def test_broken_mjml_is_a_render_error_naming_the_template() -> None:
         mjml_to_html("<mjml><mj-body><mj-section>")
 
 
-def test_rendering_is_deterministic(sample_config: Config) -> None:
-    config = replace(sample_config, until=UNTIL)
-    first = build(config, write=False).rendered
-    second = build(config, write=False).rendered
-    assert first == second
+def test_rendering_is_deterministic(tmp_path: Path) -> None:
+    """Two real renders (no cache), from two copies of the project, into two folders."""
+    files = []
+    for name in ("one", "two"):
+        root = copy_sample(tmp_path / name)
+        config = replace(load_config(root / "digest.toml"), until=UNTIL, cache_dir=None)
+        result = build(config)
+        assert result.files and all(p.is_relative_to(root) for p in result.files)
+        files.append({p.name: p.read_bytes() for p in result.files})
+    assert files[0] == files[1]
+    assert set(files[0]) == {"digest.html", "digest.txt", "digest.json"}
 
 
 def test_golden_sample_digest(sample_config: Config, update_golden: bool) -> None:

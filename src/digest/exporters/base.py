@@ -191,6 +191,12 @@ def with_placeholder(email: Email, html: str, text: str, placeholder: str) -> tu
     """
     target = email.unsubscribe_url or email.unsubscribe_mailto or UNSUBSCRIBE_STANDIN
     escaped = html_lib.escape(target, quote=True)
+    if target == UNSUBSCRIBE_STANDIN and (f'href="{escaped}"' not in html or target not in text):
+        raise ExportError(
+            "digest.toml names no unsubscribe link, and the built digest carries none to "
+            "replace with the service's placeholder",
+            hint="build again with this digest.toml, or set [email] unsubscribe_url",
+        )
     if f'href="{escaped}"' not in html or target not in text:
         raise ExportError(
             f"the unsubscribe link {target} is missing from the built digest",
