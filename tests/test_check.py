@@ -15,6 +15,7 @@ from digest.cli import main
 from digest.config import Config
 from digest.output import manifest, write_build
 from digest.pipeline import build
+from digest.sizes import GMAIL_CLIP_BYTES, KB
 
 UNSUB = "https://leadingwell.example.org/newsletter/unsubscribe"
 
@@ -58,9 +59,20 @@ def test_size_over_clip_limit_and_budget(good: EmailParts) -> None:
     padding = "<!--" + "x" * 110_000 + "-->"
     clipped = run(html_sub(good, "</body>", padding + "</body>"))
     assert any("Gmail clips" in m for m in rule_findings(clipped, "size", "error"))
-    over_budget = run(good, budget_bytes=20 * 1024)
-    assert rule_findings(over_budget, "size", "warning")
+    over_budget = run(good, budget_bytes=20 * KB)
+    [warning] = rule_findings(over_budget, "size", "warning")
+    assert warning.endswith("over the 20 KB budget (Gmail clips messages over about 102 KB)")
     assert not rule_findings(run(good), "size", "warning")
+    # one unit everywhere: the clip, the budget and the sizes printed are all 1,000-byte KB
+    size = len(good.html.encode())
+    assert f"HTML is {size / 1000:.1f} KB" in rule_findings(run(good), "size", "info")
+    assert GMAIL_CLIP_BYTES == 102 * 1000
+    just_over = html_sub(good, "</body>", "<!--" + "x" * (GMAIL_CLIP_BYTES - size) + "--></body>")
+    assert rule_findings(run(just_over), "size", "error")
+    just_under = html_sub(
+        good, "</body>", "<!--" + "x" * (GMAIL_CLIP_BYTES - size - 8) + "--></body>"
+    )
+    assert not rule_findings(run(just_under), "size", "error")
 
 
 def test_subject_length(good: EmailParts) -> None:

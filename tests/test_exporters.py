@@ -254,7 +254,7 @@ def test_export_without_unsubscribe_url_is_a_clear_error(tmp_path: Path) -> None
 
     config, dist = build_project(tmp_path)
     config = replace(config, unsubscribe_url="", unsubscribe_mailto="")
-    with pytest.raises(ExportError, match="digest.toml names no unsubscribe link, and the built"):
+    with pytest.raises(ExportError, match=r"digest\.toml names no unsubscribe link, and the built"):
         export(config, dist, ["listmonk"])
 
 

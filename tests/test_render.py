@@ -11,6 +11,7 @@ from digest.config import Config, load_config
 from digest.errors import RenderError, TemplateError
 from digest.pipeline import build, plan
 from digest.render import mjml_to_html, render
+from digest.sizes import KB
 
 from .conftest import REPO, WritePost, copy_sample
 
@@ -170,14 +171,14 @@ def test_over_budget_digest_collapses_later_posts_and_says_so(
     assert not roomy.digest.more
     full_size = len(roomy.rendered.html.encode())
     budget_kb = 40
-    assert full_size > budget_kb * 1024
+    assert full_size > budget_kb * KB
     with caplog.at_level("WARNING", logger="digest"):
         tight = build(
             tmp_config(until=date(2026, 2, 28), since=date(2026, 2, 1), size_budget_kb=budget_kb),
             write=False,
         )
     size = len(tight.rendered.html.encode())
-    assert size <= budget_kb * 1024
+    assert size <= budget_kb * KB
     assert tight.digest.more, "some posts were collapsed"
     full_titles = [e.post.title for s in tight.digest.sections for e in s.entries]
     more_titles = [e.post.title for e in tight.digest.more]
@@ -188,7 +189,7 @@ def test_over_budget_digest_collapses_later_posts_and_says_so(
     from digest.render import collapse, render
 
     one_fewer = collapse(roomy.digest, len(more_titles) - 1)
-    assert render(one_fewer, None).html_bytes > budget_kb * 1024
+    assert render(one_fewer, None).html_bytes > budget_kb * KB
     # a 28-day window: the heading says so rather than "this week"
     assert "More posts in the last four weeks" in tight.rendered.html
     assert "MORE POSTS IN THE LAST FOUR WEEKS" in tight.rendered.text

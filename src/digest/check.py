@@ -35,12 +35,12 @@ from lxml.etree import _Element
 
 from .links import is_safe_link
 from .models import UNSUBSCRIBE_STANDIN
+from .sizes import DEFAULT_BUDGET_KB, GMAIL_CLIP_BYTES, GMAIL_CLIPS, KB, kb
 from .wording import plural
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
-GMAIL_CLIP_BYTES = 102 * 1000  # Gmail hides everything past ~102 KB behind "[Message clipped]"
 SUBJECT_MAX = 78  # RFC 5322's recommended line length; most inboxes cut earlier
 PREHEADER_MAX = 150
 RESIDUE = re.compile(r"\{\{|\{%|%\}|\}\}|\{#|#\}|\bTK\b|lorem ipsum", re.IGNORECASE)
@@ -118,7 +118,7 @@ class EmailParts:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CheckOptions:
     allow_features: tuple[str, ...] = ()  # caniemail slugs to treat as graceful too
-    budget_bytes: int = 90 * 1024
+    budget_bytes: int = DEFAULT_BUDGET_KB * KB
     clip_bytes: int = GMAIL_CLIP_BYTES
     subject_max: int = SUBJECT_MAX
     unsubscribe_url: str = ""
@@ -199,23 +199,21 @@ def template_residue(parts: EmailParts, options: CheckOptions | None = None) -> 
 
 
 def _size(size: int, options: CheckOptions) -> Iterator[Finding]:
-    kb = size / 1024
     if size > options.clip_bytes:
         yield Finding(
             rule="size",
             severity="error",
-            message=f"HTML is {kb:.1f} KB: Gmail clips messages over about 102 KB, "
-            "hiding the rest and the unsubscribe link",
+            message=f"HTML is {kb(size)}: {GMAIL_CLIPS}, hiding the rest and the unsubscribe link",
         )
     elif size > options.budget_bytes:
         yield Finding(
             rule="size",
             severity="warning",
-            message=f"HTML is {kb:.1f} KB, over the {options.budget_bytes / 1024:.0f} KB budget "
-            "(Gmail clips at about 102 KB)",
+            message=f"HTML is {kb(size)}, over the {options.budget_bytes / KB:g} KB budget "
+            f"({GMAIL_CLIPS})",
         )
     else:
-        yield Finding(rule="size", severity="info", message=f"HTML is {kb:.1f} KB")
+        yield Finding(rule="size", severity="info", message=f"HTML is {kb(size)}")
 
 
 def _subject(parts: EmailParts, options: CheckOptions) -> Iterator[Finding]:
@@ -827,7 +825,7 @@ def _dark_mode(doc: _Element, html: str) -> Iterator[Finding]:
 def summary_line(report: Report) -> str:
     return (
         f"{plural(report.count('error'), 'error')}, {plural(report.count('warning'), 'warning')}, "
-        f"{plural(report.count('info'), 'note')}; HTML {report.html_bytes / 1024:.1f} KB"
+        f"{plural(report.count('info'), 'note')}; HTML {kb(report.html_bytes)}"
     )
 
 

@@ -32,6 +32,7 @@ from .pipeline import build as run_build
 from .pipeline import build_editions as run_build_editions
 from .pipeline import plan as run_plan
 from .select import nothing_selected_hint
+from .sizes import budget_bytes, kb
 from .wording import plural
 
 if TYPE_CHECKING:
@@ -318,7 +319,7 @@ def _report_build(
     if log.isEnabledFor(logging.WARNING):  # -q leaves only errors
         click.echo(
             f"{label}{plural(count, 'post')} from {window.since} to {window.until} "
-            f"→ {config.out_dir}  ({result.rendered.html_bytes / 1024:.1f} KB HTML)",
+            f"→ {config.out_dir}  ({kb(result.rendered.html_bytes)} HTML)",
             err=True,
         )
         click.echo(f"{label}subject: {result.digest.subject}", err=True)
@@ -449,7 +450,7 @@ def check_command(
     _setup_logging(verbose, quiet)
     config = load_config(config_file)
     options = CheckOptions(
-        budget_bytes=(budget_kb or config.size_budget_kb) * 1024,
+        budget_bytes=budget_bytes(budget_kb or config.size_budget_kb),
         unsubscribe_url=config.unsubscribe_url,
         allow_features=allow,
     )

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import ConfigError, UsageError
 from .ledger import LEDGER_NAME
 from .models import Problem
+from .sizes import DEFAULT_BUDGET_KB
 
 CONFIG_NAME = "digest.toml"
 
@@ -117,7 +118,7 @@ class Config:
     exports: Mapping[str, Mapping[str, Any]] = field(default_factory=ReadOnlyDict)
     thumbnails: bool = True
     more_title: str = ""  # empty: "More this week", or the window in words
-    size_budget_kb: int = 90
+    size_budget_kb: int = DEFAULT_BUDGET_KB
     utm_source: str = ""
     utm_medium: str = ""
     utm_campaign: str = ""

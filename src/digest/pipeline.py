@@ -27,6 +27,7 @@ from .output import write_build
 from .posts import PendingLoad, with_bodies
 from .preflight import preflight
 from .select import nothing_selected_hint, resolve_window, select, unknown_categories
+from .sizes import GMAIL_CLIPS, budget_bytes, kb
 from .wording import plural
 
 log = logging.getLogger("digest")
@@ -149,7 +150,7 @@ def render_and_write(
     ``digest check`` or an exporter would reject) are logged and returned;
     with ``config.strict`` and any of them, nothing is written.
     """
-    budget = config.size_budget_kb * 1024
+    budget = budget_bytes(config.size_budget_kb)
     key = render_key(config, selection) if config.cache_dir is not None else ""
     cached = load_render(config, key) if key else None
     if cached is not None:
@@ -182,20 +183,20 @@ def render_and_write(
 
 def _size_problems(config: Config, fitted: Digest, rendered: Rendered) -> Iterator[Problem]:
     where = f"{config.edition} output"
-    budget = config.size_budget_kb * 1024
+    budget = budget_bytes(config.size_budget_kb)
     if fitted.more:
         count = len(fitted.more)
         yield Problem(
             where=where,
             message=f"the HTML would be over the {config.size_budget_kb} KB size budget "
-            f"(Gmail clips at about 102 KB): the last {plural(count, 'post')} "
+            f"({GMAIL_CLIPS}): the last {plural(count, 'post')} "
             f"{'are' if count != 1 else 'is'} listed under {fitted.more_title!r} as titles "
             "and links",
         )
     if rendered.html_bytes > budget:
         yield Problem(
             where=where,
-            message=f"the HTML is {rendered.html_bytes / 1024:.1f} KB, over the "
+            message=f"the HTML is {kb(rendered.html_bytes)}, over the "
             f"{config.size_budget_kb} KB size budget even with every post collapsed",
         )
 

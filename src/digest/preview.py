@@ -30,6 +30,7 @@ from .config import Config
 from .errors import DigestError
 from .output import manifest
 from .pipeline import build
+from .sizes import budget_bytes
 
 log = logging.getLogger("digest")
 DARK_QUERY = "@media (prefers-color-scheme: dark)"
@@ -83,7 +84,7 @@ class Preview:
             report = check(
                 parts,
                 CheckOptions(
-                    budget_bytes=config.size_budget_kb * 1024,
+                    budget_bytes=budget_bytes(config.size_budget_kb),
                     unsubscribe_url=config.unsubscribe_url,
                 ),
             )

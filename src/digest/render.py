@@ -183,7 +183,7 @@ def render_within_budget(
 ) -> tuple[Digest, Rendered]:
     """Render; if the HTML is over budget, collapse the fewest later posts that fit it.
 
-    Gmail clips messages over about 102 KB and hides the rest, unsubscribe
+    Gmail clips messages over about 102 KB (see ``sizes``) and hides the rest, unsubscribe
     link included, behind "[Message clipped]". The size only grows with the
     number of full entries, so the search is a bisection, started from an
     estimate (the bytes one collapsed post saves, from the full and the
