@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.config import Config, load_config
+from digest.exporters import get_exporter
 from digest.output import write_build
 from digest.pipeline import build
 
@@ -28,15 +29,10 @@ SERVICES = [
     "listmonk",
     "buttondown",
 ]
+# Each service's unsubscribe tag, from the exporter registry (the one source of them).
 PLACEHOLDERS = {
-    "mailchimp": "*|UNSUB|*",
-    "sendgrid": "<%asm_group_unsubscribe_raw_url%>",
-    "sendgrid-singlesend": "{{{unsubscribe}}}",
-    "postmark": "{{{ pm:unsubscribe }}}",
-    "ses": "{{amazonSESUnsubscribeUrl}}",
-    "mailgun": "%unsubscribe_url%",
-    "listmonk": "{{ UnsubscribeURL }}",
-    "buttondown": "{{ unsubscribe_url }}",
+    name: (get_exporter(name).placeholder or get_exporter(name).placeholder_aliases[0])
+    for name in SERVICES
 }
 
 

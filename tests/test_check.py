@@ -10,7 +10,14 @@ from xml.etree import ElementTree as ET
 import pytest
 from click.testing import CliRunner
 
-from digest.check import CheckOptions, EmailParts, Report, check, parts_from_manifest, support_table
+from digest.checks import (
+    CheckOptions,
+    EmailParts,
+    Report,
+    check,
+    parts_from_manifest,
+    support_table,
+)
 from digest.cli import main
 from digest.config import Config
 from digest.output import manifest, write_build

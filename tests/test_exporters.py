@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from digest import exporters as registry_module
-from digest.check import CheckOptions, EmailParts, check
+from digest.checks import CheckOptions, EmailParts, check
 from digest.cli import main
 from digest.delivery import export
 from digest.errors import ConfigError, ExportError, UsageError

@@ -114,7 +114,7 @@ def test_an_empty_subject_is_a_warning(tmp_path: Path, runner: CliRunner) -> Non
         {"2026-11-24-a.md": POST.format(title="A", author="Ann")},
     )
     result = run(runner, config)
-    assert "warning: subject: [subject] the subject is empty" in result.output
+    assert "warning: [digest] subject: [subject] the subject is empty" in result.output
     assert run(runner, config, "--strict").exit_code == 1
 
 

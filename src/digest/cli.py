@@ -445,7 +445,7 @@ def check_command(
 
     Exit status 1 when there are errors, or warnings with --strict.
     """
-    from .check import CheckOptions, as_junit, check, parts_from_manifest, summary_line
+    from .checks import CheckOptions, as_junit, check, parts_from_manifest, summary_line
 
     _setup_logging(verbose, quiet)
     config = load_config(config_file)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from .check import EmailParts, Finding, subject_findings, template_residue
+from .checks import EmailParts, Finding, cheap_findings
 from .config import Config
 from .errors import DigestError
 from .models import Digest, Problem, Rendered
@@ -91,7 +91,11 @@ def _finding_problems(findings: Iterable[Finding], where: str) -> Iterator[Probl
         if finding.severity == "info":
             continue
         place = f" ({finding.where})" if finding.where else ""
-        yield Problem(where=where, message=f"[{finding.rule}] {finding.message}{place}")
+        # the subject comes from one config key: name it, so the editor knows what to change
+        yield Problem(
+            where="[digest] subject" if finding.rule == "subject" else where,
+            message=f"[{finding.rule}] {finding.message}{place}",
+        )
 
 
 def preflight(digest: Digest, rendered: Rendered, config: Config) -> tuple[Problem, ...]:
@@ -105,7 +109,6 @@ def preflight(digest: Digest, rendered: Rendered, config: Config) -> tuple[Probl
     )
     return (
         *_config_problems(config, where),
-        *_finding_problems(subject_findings(parts), "subject"),
         *_post_problems(digest),
-        *_finding_problems(template_residue(parts), f"{config.edition} output"),
+        *_finding_problems(cheap_findings(parts), f"{config.edition} output"),
     )

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import watchfiles
 
-from .check import CheckOptions, check, parts_from_manifest, summary_line
+from .checks import CheckOptions, check, parts_from_manifest, summary_line
 from .config import Config
 from .errors import DigestError
 from .output import manifest

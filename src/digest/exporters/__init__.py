@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import re
 from dataclasses import dataclass
+from functools import cache
 
 from ..errors import UsageError
 from ..models import Problem
@@ -54,8 +56,14 @@ class Registered:
     origin: str  # "built-in" or "plugin <distribution>"
 
 
+@cache
+def _scan() -> tuple[importlib.metadata.EntryPoint, ...]:
+    """The installed plugins, scanned once per process (a scan reads every distribution)."""
+    return tuple(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+
+
 def _entry_points() -> list[importlib.metadata.EntryPoint]:
-    return list(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP))
+    return list(_scan())
 
 
 def registry() -> tuple[dict[str, Registered], list[Problem]]:
@@ -92,11 +100,37 @@ def get_exporter(name: str) -> Exporter:
     """The exporter called ``name``; an unknown name is answered with the choices."""
     found, problems = registry()
     for problem in problems:
-        log.warning("%s", problem)
+        if str(problem) not in _warned:  # a refused plugin is said once per process
+            _warned.add(str(problem))
+            log.warning("%s", problem)
     if name not in found:
         choices = ", ".join(sorted(found))
         raise UsageError(f"unknown exporter {name!r}; choose from: {choices}")
     return found[name].exporter
+
+
+_warned: set[str] = set()
+
+
+def unsubscribe_placeholders() -> tuple[str, ...]:
+    """Every registered exporter's unsubscribe tag, plugins included, with its aliases.
+
+    The one list ``digest check`` accepts in place of an unsubscribe link: a
+    plugin's exported HTML passes the check as a built-in's does. Each tag is
+    also accepted with the spaces inside its braces left out or put in, as
+    people write them by hand (``{{UnsubscribeURL}}``).
+    """
+    found, _ = registry()
+    tags: dict[str, None] = {}
+    for registered in found.values():
+        exporter = registered.exporter
+        for tag in (exporter.placeholder, *exporter.placeholder_aliases):
+            if not tag:
+                continue
+            tight = re.sub(r"(\{+)\s*(.*?)\s*(\}+)", r"\1\2\3", tag)
+            spaced = re.sub(r"(\{+)\s*(.*?)\s*(\}+)", r"\1 \2 \3", tag)
+            tags.update(dict.fromkeys((tag, tight, spaced)))
+    return tuple(tags)
 
 
 __all__ = [
@@ -110,4 +144,5 @@ __all__ = [
     "Registered",
     "get_exporter",
     "registry",
+    "unsubscribe_placeholders",
 ]

@@ -100,6 +100,8 @@ class Exporter(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
     placeholder: ClassVar[str | None] = None  # the service's unsubscribe placeholder
+    # Other spellings of it the service also substitutes, accepted by `digest check`.
+    placeholder_aliases: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[Mapping[str, Option]] = {}
     credentials: ClassVar[Credentials | None] = None  # None: no push
     default_base_url: ClassVar[str] = ""

@@ -31,6 +31,7 @@ class MailgunExporter(Exporter):
     name = "mailgun"
     description = "Mailgun messages (form fields), %unsubscribe_url% placeholder"
     placeholder = "%unsubscribe_url%"
+    placeholder_aliases = ("%tag_unsubscribe_url%",)  # Mailgun's per-tag unsubscribe
     options: ClassVar[Mapping[str, Option]] = {
         "domain": Option(
             as_nonempty, required=True, help="your sending domain, e.g. mg.example.org"

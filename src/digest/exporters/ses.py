@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..config import as_str, as_str_list
+from ..errors import ExportError
+from ..models import UNSUBSCRIBE_STANDIN
 from ._json import payload_bytes
 from .base import (
     DEFUSE_BRACES,
@@ -35,6 +37,8 @@ SES_PLACEHOLDER = "{{amazonSESUnsubscribeUrl}}"
 class SesExporter(Exporter):
     name = "ses"
     description = "Amazon SES v2 SendEmail (also aws sesv2 send-email --cli-input-json input)"
+    # SES substitutes its tag only for a message sent with a contact list (see export).
+    placeholder_aliases = (SES_PLACEHOLDER,)
     credentials = Credentials(
         scheme="aws-sigv4",
         secret_env="AWS_SECRET_ACCESS_KEY",
@@ -59,6 +63,12 @@ class SesExporter(Exporter):
         html, text = self.neutralise(email.html, email.text)
         if options["contact_list"]:
             html, text = with_placeholder(email, html, text, SES_PLACEHOLDER)
+        elif UNSUBSCRIBE_STANDIN in html or UNSUBSCRIBE_STANDIN in text:
+            raise ExportError(
+                "ses: without a contact list SES has no unsubscribe tag, and the digest was "
+                "built without an unsubscribe link",
+                hint="set [export.ses] contact_list, or [email] unsubscribe_url and build again",
+            )
         to = recipients(email, options["to"], self.name)
         headers = (
             [{"Name": "List-Unsubscribe", "Value": list_unsubscribe(email)}]

@@ -1,0 +1,220 @@
+"""The CSS-support rule: what the email's HTML and CSS use, against what each client supports.
+
+Client support comes from a table derived from caniemail
+(``scripts/caniemail_table.py``, MIT licence, see ``data/``). A feature
+used in the base styles that a major client lacks is a warning; inside
+``@media`` (an enhancement a client may skip) or with partial support, a
+note; features whose absence is itself the fallback (``GRACEFUL``) are notes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from typing import Any
+from urllib.parse import urlsplit
+
+import tinycss2
+from lxml.etree import _Element
+
+from .model import CheckInput, Finding
+from .registry import rule
+
+# Features whose absence in a client is itself the fallback: the email stays
+# readable and its layout intact. MJML's output and digest's templates use
+# them on purpose, so they are reported as notes rather than warnings.
+GRACEFUL: dict[str, str] = {
+    "css-opacity": "hides the preheader; mso-hide and max-height hide it elsewhere",
+    "css-max-height": "hides the preheader; other properties hide it elsewhere",
+    "css-overflow": "hides the preheader; other properties hide it elsewhere",
+    "css-border-spacing": "a table reset; Outlook's tables have no spacing anyway",
+    "css-outline": "an image reset (outline:none)",
+    "css-word-spacing": "a body reset",
+    "css-word-break": "lets long words wrap; without it they still show",
+    "css-color-scheme": "a dark-mode hint; without it the client's own dark mode applies",
+    "css-height": "height:auto keeps image proportions; the height attribute is the fallback",
+    "css-border-radius": "rounded corners; square where unsupported",
+    "html-aria-hidden": "hides decorative arrows from screen readers; harmless where stripped",
+    "html-aria-label": "unique names for 'Read more' links; stripped, the visible text is read",
+}
+
+
+@cache
+def support_table() -> dict[str, Any]:
+    data = files("digest").joinpath("data", "caniemail.json").read_text(encoding="utf-8")
+    table: dict[str, Any] = json.loads(data)
+    return table
+
+
+@dataclass
+class _Usage:
+    """Every detectable feature the email uses, and whether any use is in its base styles."""
+
+    base: dict[tuple[str, ...], str] = field(default_factory=dict)
+    enhancement: dict[tuple[str, ...], str] = field(default_factory=dict)
+
+    def add(self, key: tuple[str, ...], where: str, *, enhancement: bool) -> None:
+        target = self.enhancement if enhancement else self.base
+        target.setdefault(key, where)
+
+
+def _declarations(tokens: list[Any], usage: _Usage, where: str, enhancement: bool) -> None:
+    for decl in tinycss2.parse_declaration_list(tokens, skip_whitespace=True, skip_comments=True):
+        if decl.type != "declaration":
+            continue
+        name = decl.lower_name
+        usage.add(("property", name), where, enhancement=enhancement)
+        value = tinycss2.serialize(decl.value).strip().lower()
+        usage.add(("property-value", name, " ".join(value.split())), where, enhancement=enhancement)
+        if decl.important:
+            usage.add(("important",), where, enhancement=enhancement)
+        _values(decl.value, usage, where, enhancement)
+
+
+def _values(tokens: Iterable[Any], usage: _Usage, where: str, enhancement: bool) -> None:
+    for token in tokens:
+        if token.type == "function":
+            usage.add(("function", token.lower_name), where, enhancement=enhancement)
+            _values(token.arguments, usage, where, enhancement)
+        elif token.type == "dimension":
+            usage.add(("unit", token.lower_unit), where, enhancement=enhancement)
+        elif token.type == "percentage":
+            usage.add(("unit", "%"), where, enhancement=enhancement)
+        elif token.type == "ident" and token.lower_value == "initial":
+            usage.add(("keyword", "initial"), where, enhancement=enhancement)
+
+
+_PSEUDO = re.compile(r"(::?[a-z-]+)")
+
+
+def _rules(rules: Iterable[Any], usage: _Usage, enhancement: bool) -> None:
+    for css_rule in rules:
+        if css_rule.type == "at-css_rule":
+            name = css_rule.lower_at_keyword
+            usage.add(("at-css_rule", name), f"@{name}", enhancement=True)
+            prelude = tinycss2.serialize(css_rule.prelude).lower()
+            for feature in re.findall(r"\(\s*([-a-z]+)\s*[:)]", prelude):
+                usage.add(
+                    ("media-feature", feature), f"@{name} {prelude.strip()[:40]}", enhancement=True
+                )
+            if css_rule.content is not None and name in {"media", "supports"}:
+                _rules(
+                    tinycss2.parse_rule_list(
+                        css_rule.content, skip_whitespace=True, skip_comments=True
+                    ),
+                    usage,
+                    True,
+                )
+            elif css_rule.content is not None and name == "font-face":
+                _declarations(css_rule.content, usage, "@font-face", True)
+        elif css_rule.type == "qualified-css_rule":
+            selector = tinycss2.serialize(css_rule.prelude).strip()
+            for pseudo in _PSEUDO.findall(re.sub(r"\[[^\]]*\]", "", selector)):
+                usage.add(("pseudo", pseudo.lower()), selector[:60], enhancement=enhancement)
+            _declarations(css_rule.content, usage, selector[:60], enhancement)
+
+
+def _usage(html: str, doc: _Element) -> _Usage:
+    usage = _Usage()
+    for style in doc.iter("style"):
+        sheet = tinycss2.parse_stylesheet(
+            style.text or "", skip_whitespace=True, skip_comments=True
+        )
+        _rules(sheet, usage, enhancement=False)
+    for element in doc.iter():
+        if not isinstance(element.tag, str):
+            continue
+        tag = element.tag.lower()
+        usage.add(("element", tag), f"<{tag}>", enhancement=False)
+        if tag in {"input", "button"} and element.get("type"):
+            usage.add(
+                ("element", tag, element.get("type", "").lower()), f"<{tag}>", enhancement=False
+            )
+        for attribute in element.attrib:
+            usage.add(("attribute", attribute.lower()), f"<{tag} {attribute}>", enhancement=False)
+        style = element.get("style")
+        if style:
+            _declarations(
+                tinycss2.parse_component_value_list(style), usage, f"<{tag} style>", False
+            )
+        if tag == "a":
+            href = (element.get("href") or "").strip()
+            if href.startswith("#"):
+                usage.add(("link-scheme", "#"), href, enhancement=False)
+            elif href.lower().startswith("mailto:"):
+                usage.add(("link-scheme", "mailto"), href[:40], enhancement=False)
+        if tag == "meta" and (element.get("name") or "").lower() == "color-scheme":
+            usage.add(("meta", "color-scheme"), "<meta name=color-scheme>", enhancement=True)
+        if tag == "img":
+            src = (element.get("src") or "").lower()
+            if src.startswith("data:"):
+                usage.add(("image-data-uri",), src[:30], enhancement=False)
+            else:
+                ext = urlsplit(src).path.rsplit(".", 1)[-1] if "." in urlsplit(src).path else ""
+                if ext:
+                    usage.add(("image-format", ext), src[:60], enhancement=False)
+    return usage
+
+
+def _detect_keys(spec: dict[str, str]) -> tuple[str, ...]:
+    kind = spec["kind"]
+    if kind in {"important", "image-data-uri"}:
+        return (kind,)
+    if kind == "property-value":
+        return (kind, spec["name"], " ".join(spec["value"].lower().split()))
+    if kind == "element" and "type" in spec:
+        return (kind, spec["name"], spec["type"])
+    return (kind, spec["name"])
+
+
+@rule("css-support")
+def css_support(inp: CheckInput) -> Iterator[Finding]:
+    options = inp.options
+    usage = _usage(inp.parts.html, inp.doc)
+    graceful = set(GRACEFUL) | set(options.allow_features)
+    for slug, feature in sorted(support_table()["features"].items()):
+        base_where = enh_where = None
+        for spec in feature["detect"]:
+            key = _detect_keys(spec)
+            base_where = base_where or usage.base.get(key)
+            enh_where = enh_where or usage.enhancement.get(key)
+        if base_where is None and enh_where is None:
+            continue
+        unsupported = feature["unsupported"]
+        partial = [p["client"] for p in feature["partial"]]
+        title = feature["title"]
+        if unsupported and base_where is not None and slug in graceful:
+            reason = GRACEFUL.get(slug, "allowed by configuration")
+            yield Finding(
+                rule="css-support",
+                severity="info",
+                message=f"{title} is not supported by {', '.join(unsupported)}; {reason}",
+                where=base_where,
+            )
+        elif unsupported and base_where is not None:
+            yield Finding(
+                rule="css-support",
+                severity="warning",
+                message=f"{title} is not supported by {', '.join(unsupported)} ({feature['url']})",
+                where=base_where,
+            )
+        elif unsupported:
+            yield Finding(
+                rule="css-support",
+                severity="info",
+                message=f"{title} is skipped by {', '.join(unsupported)}; "
+                "used as an enhancement only",
+                where=enh_where or "",
+            )
+        if partial:
+            yield Finding(
+                rule="css-support",
+                severity="info",
+                message=f"{title} is only partly supported by {', '.join(partial)} "
+                f"({feature['url']})",
+                where=base_where or enh_where or "",
+            )
