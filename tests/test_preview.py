@@ -1,7 +1,9 @@
-"""digest preview in headless Chromium: loads, switches views, follows edits, shows errors."""
+"""digest preview: in headless Chromium (loads, switches views, follows edits, shows errors,
+keeps the email sandboxed) and over raw HTTP (Host checks, quiet disconnects, headers)."""
 
 from __future__ import annotations
 
+import http.client
 import re
 import time
 from collections.abc import Iterator
@@ -17,9 +19,9 @@ from digest.preview import Preview, with_scheme
 
 from .browser import offline
 
-playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is a test dependency"
-)
+
+def playwright() -> Any:
+    return pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency")
 
 
 @pytest.fixture
@@ -47,6 +49,7 @@ def wait_for_version(server: Preview, above: int, timeout: float = 15.0) -> None
 
 
 def test_preview_page_views_and_live_reload(browser: Any, server: Preview, project: Path) -> None:
+    playwright_api = playwright()
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.route("https://**/*", offline)
     page.goto(server.url)
@@ -109,3 +112,44 @@ def test_with_scheme_forces_the_dark_styles() -> None:
     html = "<style>@media (prefers-color-scheme: dark) { body { color: white } }</style>"
     assert "@media all {" in with_scheme(html, "dark")
     assert "@media not all {" in with_scheme(html, "light")
+
+
+# --- raw HTTP: what a hostile page or a careless client can send -----------------------------
+
+
+def get(server: Preview, path: str = "/", host: str | list[str] | None = "default") -> Any:
+    """GET ``path`` with exactly the Host headers given (None: no Host header at all)."""
+    port = server._server.server_port
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+    hosts = [f"127.0.0.1:{port}"] if host == "default" else host
+    for value in [hosts] if isinstance(hosts, str) else hosts or []:
+        connection.putheader("Host", value)
+    connection.endheaders()
+    response = connection.getresponse()
+    response.body = response.read()
+    connection.close()
+    return response
+
+
+def test_requests_for_another_host_are_refused(server: Preview) -> None:
+    port = server._server.server_port
+    refused = [
+        f"evil.example:{port}",
+        "evil.example",
+        f"localhost:{port + 1 if port < 65535 else port - 1}",
+        "127.0.0.1",  # no port: not what a browser sends for this server
+        f"127.0.0.2:{port}",
+        f"localhost.:{port}",
+        f"localhost:{port}@evil.example",
+        None,  # no Host at all
+        [f"localhost:{port}", f"evil.example:{port}"],  # two of them
+    ]
+    for host in refused:
+        for path in ("/", "/status.json", "/email.html", "/email.txt"):
+            response = get(server, path, host)
+            assert response.status == 403, (host, path)
+            assert b"forbidden" in response.body
+            assert b"<" not in response.body  # nothing of the page or the email
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LocalHost:{port}"):
+        assert get(server, "/status.json", host).status == 200, host

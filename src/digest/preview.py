@@ -33,6 +33,7 @@ from .pipeline import build
 
 log = logging.getLogger("digest")
 DARK_QUERY = "@media (prefers-color-scheme: dark)"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
 @dataclass
@@ -173,6 +174,19 @@ class Preview:
         preview = self
 
         class Handler(BaseHTTPRequestHandler):
+            def parse_request(self) -> bool:
+                """Refuse, for every method, a request not addressed to this server by name."""
+                if not super().parse_request():
+                    return False
+                hosts = self.headers.get_all("Host") or []
+                port = preview._server.server_port
+                if len(hosts) == 1 and host_allowed(hosts[0], port):
+                    return True
+                self.close_connection = True
+                message = f"forbidden: the preview answers only to {allowed_hosts(port)[0]}\n"
+                self._send(403, "text/plain; charset=utf-8", message.encode())
+                return False
+
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 state = preview._snapshot()
@@ -182,9 +196,8 @@ class Preview:
                     self._send(200, "application/json", json.dumps(state.status).encode())
                 elif parts.path == "/email.html":
                     scheme = parse_qs(parts.query).get("scheme", ["light"])[0]
-                    self._send(
-                        200, "text/html; charset=utf-8", with_scheme(state.html, scheme).encode()
-                    )
+                    html = with_scheme(state.html, scheme).encode()
+                    self._send(200, "text/html; charset=utf-8", html)
                 elif parts.path == "/email.txt":
                     self._send(200, "text/plain; charset=utf-8", state.text.encode())
                 else:
@@ -202,6 +215,17 @@ class Preview:
                 log.debug("preview: " + format, *args)
 
         return Handler
+
+
+def allowed_hosts(port: int) -> tuple[str, ...]:
+    """The Host values a browser sends for this server: a loopback name and the port."""
+    named = tuple(f"{name}:{port}" for name in LOOPBACK_NAMES)
+    return named + (LOOPBACK_NAMES if port == 80 else ())
+
+
+def host_allowed(host: str, port: int) -> bool:
+    """Whether ``host`` (a Host header) names this server, so no rebound DNS name gets in."""
+    return host.strip().lower() in allowed_hosts(port)
 
 
 def with_scheme(html: str, scheme: str) -> str:
