@@ -4,7 +4,10 @@ keeps the email sandboxed) and over raw HTTP (Host checks, quiet disconnects, he
 from __future__ import annotations
 
 import http.client
+import logging
 import re
+import socket
+import struct
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -153,3 +156,43 @@ def test_requests_for_another_host_are_refused(server: Preview) -> None:
             assert b"<" not in response.body  # nothing of the page or the email
     for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LocalHost:{port}"):
         assert get(server, "/status.json", host).status == 200, host
+
+
+def reset_after_request(server: Preview) -> None:
+    """Send a request and drop the connection at once (a RST), before the answer arrives."""
+    port = server._server.server_port
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.sendall(f"GET /email.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+
+
+def test_a_client_that_disconnects_leaves_no_traceback(
+    server: Preview, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="digest")
+    deadline = time.monotonic() + 20
+    while "went away" not in caplog.text:  # until a disconnect did land mid-answer
+        assert time.monotonic() < deadline, "no disconnect reached the server"
+        reset_after_request(server)
+        time.sleep(0.05)
+    assert get(server, "/status.json").status == 200  # and the server carries on
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Exception occurred" not in err
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_failing_request_is_one_line_not_a_traceback(
+    server: Preview,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken() -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(server, "_snapshot", broken)
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+        get(server, "/status.json")
+    err = capfd.readouterr().err
+    assert "Traceback" not in err
+    assert any("RuntimeError('a bug')" in r.getMessage() for r in caplog.records)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from .pipeline import build
 log = logging.getLogger("digest")
 DARK_QUERY = "@media (prefers-color-scheme: dark)"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+REQUEST_TIMEOUT = 30.0  # seconds a client may take to send a request or read an answer
 
 
 @dataclass
@@ -55,7 +57,7 @@ class Preview:
         self._state = _State()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server = _QuietServer((host, port), self._handler())
         self._threads: list[threading.Thread] = []
         self._watched: list[Path] = []
 
@@ -174,6 +176,8 @@ class Preview:
         preview = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = REQUEST_TIMEOUT  # a stalled client cannot hold a thread forever
+
             def parse_request(self) -> bool:
                 """Refuse, for every method, a request not addressed to this server by name."""
                 if not super().parse_request():
@@ -215,6 +219,18 @@ class Preview:
                 log.debug("preview: " + format, *args)
 
         return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that disconnects mid-answer is logged at debug level, not with a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            log.debug("preview: client %s went away (%s)", client_address[0], error)
+        else:
+            log.error("preview: request from %s failed: %r", client_address[0], error)
+            log.debug("preview: request failure", exc_info=error)
 
 
 def allowed_hosts(port: int) -> tuple[str, ...]:
