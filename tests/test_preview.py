@@ -117,6 +117,25 @@ def test_with_scheme_forces_the_dark_styles() -> None:
     assert "@media not all {" in with_scheme(html, "light")
 
 
+def test_the_email_frames_are_sandboxed(browser: Any, server: Preview) -> None:
+    playwright_api = playwright()
+    page = browser.new_page()
+    page.route("https://**/*", offline)
+    page.goto(server.url)
+    for frame_id in ("phone", "desktop"):
+        tokens = set((page.locator(f"#{frame_id}").get_attribute("sandbox") or "").split())
+        assert page.locator(f"#{frame_id}").get_attribute("sandbox") is not None
+        assert not {"allow-scripts", "allow-same-origin"} & tokens
+    phone = page.frame_locator("#phone")
+    playwright_api.expect(phone.locator("h3").first).to_be_visible()
+    # the email runs in an opaque origin: it cannot reach into the preview page
+    reach = phone.locator("body").evaluate(
+        "() => { try { return parent.document.title } catch (e) { return e.name } }"
+    )
+    assert reach == "SecurityError"
+    page.close()
+
+
 # --- raw HTTP: what a hostile page or a careless client can send -----------------------------
 
 
@@ -156,6 +175,19 @@ def test_requests_for_another_host_are_refused(server: Preview) -> None:
             assert b"<" not in response.body  # nothing of the page or the email
     for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LocalHost:{port}"):
         assert get(server, "/status.json", host).status == 200, host
+
+
+def test_security_headers(server: Preview) -> None:
+    email = get(server, "/email.html")
+    assert email.status == 200
+    policy = email.getheader("Content-Security-Policy")
+    assert "default-src 'none'" in policy and "script-src" not in policy
+    assert "sandbox" in policy and "allow-scripts" not in policy
+    page = get(server, "/")
+    assert "script-src 'sha256-" in page.getheader("Content-Security-Policy")
+    assert "frame-ancestors 'none'" in page.getheader("Content-Security-Policy")
+    for path in ("/", "/email.html", "/email.txt", "/status.json", "/nothing"):
+        assert get(server, path).getheader("X-Content-Type-Options") == "nosniff", path
 
 
 def reset_after_request(server: Preview) -> None:
