@@ -237,3 +237,16 @@ def test_a_post_title_cannot_inject_headers_through_the_subject(
     names = [line.split(":", 1)[0].lower() for line in eml_headers(project)]
     assert "bcc" not in names and "x-evil" not in names
 
+
+def test_a_manifest_subject_cannot_inject_headers(runner: CliRunner, project: Path) -> None:
+    config = ["--config", str(project / "digest.toml")]
+    assert runner.invoke(main, ["build", *config, "--until", SAMPLE_UNTIL]).exit_code == 0
+    manifest = project / "dist" / "digest.json"
+    data = json.loads(manifest.read_text())
+    data["subject"] = "Hello\r\nBcc: evil@example.org\nX-Evil: 1"
+    manifest.write_text(json.dumps(data))
+    result = runner.invoke(main, ["export", str(project / "dist"), "--to", "eml", *config])
+    assert result.exit_code == 0, result.output
+    headers = eml_headers(project)
+    assert "Subject: Hello Bcc: evil@example.org X-Evil: 1" in headers
+    assert not [h for h in headers if h.lower().startswith(("bcc:", "x-evil:"))]
