@@ -483,12 +483,64 @@ def support_table() -> dict[str, Any]:
     return table
 
 
+# Bounds on the CSS the support check parses, so a hostile <style> cannot make it
+# recurse without end or run for minutes: real email CSS nests a few blocks deep,
+# and Gmail clips a whole email at about 100 KB.
+CSS_MAX_DEPTH = 32
+CSS_MAX_CHARS = 128 * 1024
+_CSS_SKIPPED = re.compile(
+    r"""/\*.*?(?:\*/|\Z)|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""", re.DOTALL
+)
+_CSS_BRACKET = re.compile(r"[(\[{)\]}]")
+
+
+def css_depth(css: str, limit: int = CSS_MAX_DEPTH) -> int:
+    """How deeply ``css`` nests brackets, without parsing it: stops counting past ``limit``.
+
+    Comments and strings are left out; an unclosed bracket counts as open to the
+    end, as CSS parsers treat it.
+    """
+    depth = deepest = 0
+    for match in _CSS_BRACKET.finditer(_CSS_SKIPPED.sub("", css)):
+        if match.group() in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                break
+        else:
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 @dataclass
 class _Usage:
-    """Every detectable feature the email uses, and whether any use is in its base styles."""
+    """Every detectable feature the email uses, and whether any use is in its base styles.
+
+    ``unread`` says which CSS was too deep or too much to parse, so the report can say so.
+    """
 
     base: dict[tuple[str, ...], str] = field(default_factory=dict)
     enhancement: dict[tuple[str, ...], str] = field(default_factory=dict)
+    unread: list[str] = field(default_factory=list)
+    chars: int = 0
+
+    def readable(self, css: str, where: str) -> bool:
+        """Whether ``css`` is within the depth and size bounds; if not, note it as unread."""
+        if self.chars + len(css) > CSS_MAX_CHARS:
+            if self.chars <= CSS_MAX_CHARS:
+                self.unread.append(
+                    f"more than {CSS_MAX_CHARS // 1024} KB of CSS: CSS support not checked "
+                    f"from {where} on"
+                )
+            self.chars = CSS_MAX_CHARS + 1
+            return False
+        self.chars += len(css)
+        if css_depth(css) > CSS_MAX_DEPTH:
+            self.unread.append(
+                f"CSS in {where} nests more than {CSS_MAX_DEPTH} blocks deep; not checked"
+            )
+            return False
+        return True
 
     def add(self, key: tuple[str, ...], where: str, *, enhancement: bool) -> None:
         target = self.enhancement if enhancement else self.base
@@ -554,6 +606,8 @@ def _rules(rules: Iterable[Any], usage: _Usage, enhancement: bool) -> None:
 def _usage(html: str, doc: _Element) -> _Usage:
     usage = _Usage()
     for style in doc.iter("style"):
+        if not usage.readable(style.text or "", f"<style> at line {style.sourceline}"):
+            continue
         sheet = tinycss2.parse_stylesheet(
             style.text or "", skip_whitespace=True, skip_comments=True
         )
@@ -570,7 +624,7 @@ def _usage(html: str, doc: _Element) -> _Usage:
         for attribute in element.attrib:
             usage.add(("attribute", attribute.lower()), f"<{tag} {attribute}>", enhancement=False)
         style = element.get("style")
-        if style:
+        if style and usage.readable(style, f"<{tag} style> at line {element.sourceline}"):
             _declarations(
                 tinycss2.parse_component_value_list(style), usage, f"<{tag} style>", False
             )
@@ -606,6 +660,8 @@ def _detect_keys(spec: dict[str, str]) -> tuple[str, ...]:
 
 def _css_support(html: str, doc: _Element, options: CheckOptions) -> Iterator[Finding]:
     usage = _usage(html, doc)
+    for problem in usage.unread[:5]:
+        yield Finding(rule="css-support", severity="warning", message=problem)
     graceful = set(GRACEFUL) | set(options.allow_features)
     for slug, feature in sorted(support_table()["features"].items()):
         base_where = enh_where = None
