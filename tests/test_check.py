@@ -1,13 +1,16 @@
 """digest check: every rule passes on the sample digest and fails on a broken fixture."""
 
+import hashlib
 import json
 import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import pytest
+import tinycss2
 from click.testing import CliRunner
 
 from digest.checks import (
@@ -18,6 +21,7 @@ from digest.checks import (
     parts_from_manifest,
     support_table,
 )
+from digest.checks.css import CSS_MAX_CHARS
 from digest.cli import main
 from digest.config import Config
 from digest.output import manifest, write_build
@@ -386,3 +390,85 @@ def test_check_command_errors_for_a_missing_text_part(runner: CliRunner, built: 
     result = runner.invoke(main, ["check", str(built)])
     assert result.exit_code == 1
     assert "the text part digest.txt is missing" in result.output
+
+
+# --- hostile CSS: bounded work, a clean finding ----------------------------------------------
+
+DEEP = 5_000  # far past Python's recursion limit, within the size bound
+DEEP_CSS = {
+    "nested @media": "@media all {" * DEEP + "}" * DEEP,
+    "nested @supports": "@supports (display: block) {" * 2_000 + "}" * 2_000,
+    "brackets in a value": "p { margin: " + "(" * DEEP + ")" * DEEP + " }",
+    "square brackets": "[" * DEEP + "]" * DEEP + " { color: red }",
+    "nested functions": "p { width: " + "calc(" * DEEP + "1px" + ")" * DEEP + " }",
+    "unclosed": "p { margin: " + "(" * DEEP,
+}
+
+
+@pytest.mark.parametrize("css", list(DEEP_CSS.values()), ids=list(DEEP_CSS))
+def test_deeply_nested_css_is_a_finding_not_a_crash(good: EmailParts, css: str) -> None:
+    hostile = html_sub(good, "</head>", f"<style>{css}</style></head>")
+    report = run(hostile)
+    warnings = rule_findings(report, "css-support", "warning")
+    assert any(
+        re.search(r"CSS in <style> at line \d+ nests more than 32 blocks deep", m) for m in warnings
+    ), warnings
+    # the rest of the email's CSS is still checked
+    assert rule_findings(report, "css-support", "info") == rule_findings(
+        run(good), "css-support", "info"
+    )
+
+
+def test_deeply_nested_css_in_a_style_attribute(good: EmailParts) -> None:
+    nested = "calc(" * DEEP + "1px" + ")" * DEEP
+    report = run(html_sub(good, '<h1 style="', f'<h1 style="width:{nested};'))
+    assert any(
+        re.search(r"CSS in <h1 style> at line \d+ nests more than 32", m)
+        for m in rule_findings(report, "css-support", "warning")
+    )
+
+
+def test_brackets_in_css_strings_and_comments_do_not_count(good: EmailParts) -> None:
+    css = 'p::before { content: "' + "(" * 100 + '" } /* ' + "{" * 100 + " */ p { color: red }"
+    report = run(html_sub(good, "</head>", f"<style>{css}</style></head>"))
+    assert not [m for m in rule_findings(report, "css-support") if "blocks deep" in m]
+    assert any("::before" in f.where for f in report.findings if f.rule == "css-support")
+
+
+def test_the_css_parsed_is_bounded_in_size(
+    good: EmailParts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[int] = []
+    real = tinycss2.parse_stylesheet
+
+    def counting(css: str, **kwargs: Any) -> Any:
+        parsed.append(len(css))
+        return real(css, **kwargs)
+
+    monkeypatch.setattr(tinycss2, "parse_stylesheet", counting)
+    sheet = "<style>" + "p { color: red }" * 2_000 + "</style>"  # 32 KB each
+    report = run(html_sub(good, "</head>", sheet * 30 + "</head>"))  # 960 KB of CSS
+    assert sum(parsed) <= CSS_MAX_CHARS
+    warnings = rule_findings(report, "css-support", "warning")
+    assert [m for m in warnings if m.startswith("more than 128 KB of CSS")] == [
+        "more than 128 KB of CSS: CSS support not checked from <style> at line "
+        f"{good.html[: good.html.index('</head>')].count(chr(10)) + 1} on"
+    ], warnings
+
+
+def test_check_command_reports_nested_css_in_one_line(runner: CliRunner, built: Path) -> None:
+    html = built / "digest.html"
+    sample = html.read_text()
+    for depth, expected in ((DEEP, "nests more than 32 blocks deep"), (100_000, "128 KB of CSS")):
+        css = "@media all {" * depth + "}" * depth
+        html.write_text(sample.replace("</head>", f"<style>{css}</style></head>", 1))
+        data = json.loads((built / "digest.json").read_text())
+        if "html_sha256" in data:  # a manifest that records the parts' hashes: keep it consistent
+            data["html_sha256"] = hashlib.sha256(html.read_bytes()).hexdigest()
+            (built / "digest.json").write_text(json.dumps(data))
+        result = runner.invoke(main, ["check", str(built)])
+        assert "internal error" not in result.output and "Traceback" not in result.output
+        found = [line for line in result.output.splitlines() if expected in line]
+        assert len(found) == 1 and found[0].startswith("warning: [css-support] "), result.output
+        strict = runner.invoke(main, ["check", "--strict", str(built)])
+        assert strict.exit_code == 1 and "internal error" not in strict.output

@@ -1,8 +1,13 @@
-"""digest preview in headless Chromium: loads, switches views, follows edits, shows errors."""
+"""digest preview: in headless Chromium (loads, switches views, follows edits, shows errors,
+keeps the email sandboxed) and over raw HTTP (Host checks, quiet disconnects, headers)."""
 
 from __future__ import annotations
 
+import http.client
+import logging
 import re
+import socket
+import struct
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,9 +22,9 @@ from digest.preview import Preview, with_scheme
 
 from .browser import offline
 
-playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is a test dependency"
-)
+
+def playwright() -> Any:
+    return pytest.importorskip("playwright.sync_api", reason="playwright is a test dependency")
 
 
 @pytest.fixture
@@ -47,6 +52,7 @@ def wait_for_version(server: Preview, above: int, timeout: float = 15.0) -> None
 
 
 def test_preview_page_views_and_live_reload(browser: Any, server: Preview, project: Path) -> None:
+    playwright_api = playwright()
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.route("https://**/*", offline)
     page.goto(server.url)
@@ -109,3 +115,116 @@ def test_with_scheme_forces_the_dark_styles() -> None:
     html = "<style>@media (prefers-color-scheme: dark) { body { color: white } }</style>"
     assert "@media all {" in with_scheme(html, "dark")
     assert "@media not all {" in with_scheme(html, "light")
+
+
+def test_the_email_frames_are_sandboxed(browser: Any, server: Preview) -> None:
+    playwright_api = playwright()
+    page = browser.new_page()
+    page.route("https://**/*", offline)
+    page.goto(server.url)
+    for frame_id in ("phone", "desktop"):
+        sandbox = page.locator(f"#{frame_id}").get_attribute("sandbox")
+        assert sandbox is not None
+        assert not {"allow-scripts", "allow-same-origin"} & set(sandbox.split())
+    phone = page.frame_locator("#phone")
+    playwright_api.expect(phone.locator("h3").first).to_be_visible()
+    # the email runs in an opaque origin: it cannot reach into the preview page
+    reach = phone.locator("body").evaluate(
+        "() => { try { return parent.document.title } catch (e) { return e.name } }"
+    )
+    assert reach == "SecurityError"
+    page.close()
+
+
+# --- raw HTTP: what a hostile page or a careless client can send -----------------------------
+
+
+def get(server: Preview, path: str = "/", host: str | list[str] | None = "default") -> Any:
+    """GET ``path`` with exactly the Host headers given (None: no Host header at all)."""
+    port = server._server.server_port
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+    hosts = [f"127.0.0.1:{port}"] if host == "default" else host
+    for value in [hosts] if isinstance(hosts, str) else hosts or []:
+        connection.putheader("Host", value)
+    connection.endheaders()
+    response = connection.getresponse()
+    response.body = response.read()
+    connection.close()
+    return response
+
+
+def test_requests_for_another_host_are_refused(server: Preview) -> None:
+    port = server._server.server_port
+    refused = [
+        f"evil.example:{port}",
+        "evil.example",
+        f"localhost:{port + 1 if port < 65535 else port - 1}",
+        "127.0.0.1",  # no port: not what a browser sends for this server
+        f"127.0.0.2:{port}",
+        f"localhost.:{port}",
+        f"localhost:{port}@evil.example",
+        None,  # no Host at all
+        [f"localhost:{port}", f"evil.example:{port}"],  # two of them
+    ]
+    for host in refused:
+        for path in ("/", "/status.json", "/email.html", "/email.txt"):
+            response = get(server, path, host)
+            assert response.status == 403, (host, path)
+            assert b"forbidden" in response.body
+            assert b"<" not in response.body  # nothing of the page or the email
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", f"LocalHost:{port}"):
+        assert get(server, "/status.json", host).status == 200, host
+
+
+def test_security_headers(server: Preview) -> None:
+    email = get(server, "/email.html")
+    assert email.status == 200
+    policy = email.getheader("Content-Security-Policy")
+    assert "default-src 'none'" in policy and "script-src" not in policy
+    assert "sandbox" in policy and "allow-scripts" not in policy
+    page = get(server, "/")
+    assert "script-src 'sha256-" in page.getheader("Content-Security-Policy")
+    assert "frame-ancestors 'none'" in page.getheader("Content-Security-Policy")
+    for path in ("/", "/email.html", "/email.txt", "/status.json", "/nothing"):
+        assert get(server, path).getheader("X-Content-Type-Options") == "nosniff", path
+
+
+def reset_after_request(server: Preview) -> None:
+    """Send a request and drop the connection at once (a RST), before the answer arrives."""
+    port = server._server.server_port
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        client.sendall(f"GET /email.html HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+
+
+def test_a_client_that_disconnects_leaves_no_traceback(
+    server: Preview, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="digest")
+    deadline = time.monotonic() + 20
+    while "went away" not in caplog.text:  # until a disconnect did land mid-answer
+        assert time.monotonic() < deadline, "no disconnect reached the server"
+        reset_after_request(server)
+        time.sleep(0.05)
+    assert get(server, "/status.json").status == 200  # and the server carries on
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "Exception occurred" not in err
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_failing_request_is_one_line_not_a_traceback(
+    server: Preview,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken() -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(server, "_snapshot", broken)
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+        get(server, "/status.json")
+    err = capfd.readouterr().err
+    assert "Traceback" not in err
+    assert any("RuntimeError('a bug')" in r.getMessage() for r in caplog.records)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -278,6 +279,26 @@ def _clock(value: Any) -> str:
     return text
 
 
+def _one_line(check: Callable[[Any], str]) -> Callable[[Any], str]:
+    """``check``, then refuse what would break out of an email header.
+
+    These values become (or are rendered into) header lines: a line break would
+    let the configuration add headers of its own (``Bcc:``), and no other
+    control character (nor Unicode's line and paragraph separators) belongs in one.
+    """
+
+    def one_line(value: Any) -> str:
+        text = check(value)
+        if any(unicodedata.category(c) in {"Cc", "Zl", "Zp"} for c in text):
+            raise ValueError("expected one line, without line breaks or control characters")
+        return text
+
+    return one_line
+
+
+_header_str, _header_nonempty = _one_line(_str), _one_line(_nonempty)
+
+
 def _exports(value: Any) -> Mapping[str, Mapping[str, Any]]:
     """``[export.NAME]`` tables, kept raw: each exporter validates its own options."""
     if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
@@ -317,7 +338,7 @@ def _editions(value: Any) -> tuple[EditionSpec, ...]:
                     exclude_categories=_str_list(table["exclude_categories"])
                     if "exclude_categories" in table
                     else None,
-                    subject=_nonempty(table["subject"]) if "subject" in table else None,
+                    subject=_header_nonempty(table["subject"]) if "subject" in table else None,
                     intro=_str(table["intro"]) if "intro" in table else None,
                     templates_dir=_path(table["templates"]) if "templates" in table else None,
                     exports=_exports(table.get("export", {})),
@@ -363,7 +384,7 @@ class _Field:
 
 
 FIELDS: tuple[_Field, ...] = (
-    _Field("site", "name", "site_name", _nonempty),
+    _Field("site", "name", "site_name", _header_nonempty),
     _Field("site", "url", "base_url", _base_url),
     _Field("site", "language", "language", _nonempty),
     _Field("site", "timezone", "timezone", _timezone),
@@ -378,7 +399,7 @@ FIELDS: tuple[_Field, ...] = (
     _Field("selection", "exclude_categories", "exclude_categories", _str_list),
     _Field("selection", "limit", "limit", _limit),
     _Field("selection", "tags_as_categories", "tags_as_categories", _bool),
-    _Field("digest", "subject", "subject", _nonempty),
+    _Field("digest", "subject", "subject", _header_nonempty),
     _Field("digest", "preheader", "preheader", _str),
     _Field("digest", "intro", "intro", _str),
     _Field("digest", "excerpt_words", "excerpt_words", _int_at_least(5)),
@@ -391,13 +412,13 @@ FIELDS: tuple[_Field, ...] = (
     _Field("links", "utm_medium", "utm_medium", _str),
     _Field("links", "utm_campaign", "utm_campaign", _str),
     _Field("links", "skip_domains", "utm_skip_domains", _str_list),
-    _Field("email", "from", "sender", _str),
-    _Field("email", "reply_to", "reply_to", _str),
-    _Field("email", "unsubscribe_url", "unsubscribe_url", _http_url),
-    _Field("email", "unsubscribe_mailto", "unsubscribe_mailto", _mailto),
-    _Field("email", "view_online_url", "view_online_url", _http_url),
-    _Field("email", "to", "recipient", _str),
-    _Field("email", "list_id", "list_id", _str),
+    _Field("email", "from", "sender", _header_str),
+    _Field("email", "reply_to", "reply_to", _header_str),
+    _Field("email", "unsubscribe_url", "unsubscribe_url", _one_line(_http_url)),
+    _Field("email", "unsubscribe_mailto", "unsubscribe_mailto", _one_line(_mailto)),
+    _Field("email", "view_online_url", "view_online_url", _one_line(_http_url)),
+    _Field("email", "to", "recipient", _header_str),
+    _Field("email", "list_id", "list_id", _header_str),
     _Field("email", "send_time", "send_time", _clock),
     _Field(None, "export", "exports", _exports),
     _Field(None, "sections", "sections", _sections),
@@ -577,3 +598,4 @@ def origin(config: Config, attr: str) -> str:
 
 # The validators, for exporters that check their own [export.NAME] options the same way.
 as_str, as_nonempty, as_str_list, int_at_least = _str, _nonempty, _str_list, _int_at_least
+as_header = _header_str  # for an option that becomes an email header

@@ -72,7 +72,8 @@ def load_email(config: Config, built: Built, where: Path) -> Email:
     return Email(
         html=built.html,
         text=built.text,
-        subject=str(manifest.get("subject", "")),
+        # one line whatever the manifest says: a line break would inject headers
+        subject=" ".join(str(manifest.get("subject", "")).split()),
         preheader=str(manifest.get("preheader", "")),
         site_name=config.site_name,
         site_url=config.base_url,

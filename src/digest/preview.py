@@ -7,12 +7,21 @@ watches the posts, templates and ``digest.toml`` (with ``watchfiles``) and
 rebuilds in memory; the page polls a version number and reloads what changed.
 A broken template or post shows on the page, with file and line, and the
 server keeps running until it is fixed.
+
+The server answers only requests addressed to it by a loopback name and its own
+port (a web page cannot reach it through DNS rebinding), shows the email in
+sandboxed frames with a no-script Content-Security-Policy, and treats a client
+that goes away mid-response as routine, not as an error with a traceback.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import logging
+import re
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +43,16 @@ from .sizes import budget_bytes
 
 log = logging.getLogger("digest")
 DARK_QUERY = "@media (prefers-color-scheme: dark)"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+REQUEST_TIMEOUT = 30.0  # seconds a client may take to send a request or read an answer
+
+# The email: styles and images, but no scripts, forms, plugins or base URL, and
+# sandboxed (an opaque origin) even when opened outside the preview page's frames.
+EMAIL_CSP = (
+    "default-src 'none'; img-src * data:; style-src 'unsafe-inline' *; font-src * data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'self'; "
+    "sandbox allow-popups allow-popups-to-escape-sandbox"
+)
 
 
 @dataclass
@@ -55,7 +74,7 @@ class Preview:
         self._state = _State()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server = _QuietServer((host, port), self._handler())
         self._threads: list[threading.Thread] = []
         self._watched: list[Path] = []
 
@@ -174,28 +193,48 @@ class Preview:
         preview = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = REQUEST_TIMEOUT  # a stalled client cannot hold a thread forever
+
+            def parse_request(self) -> bool:
+                """Refuse, for every method, a request not addressed to this server by name."""
+                if not super().parse_request():
+                    return False
+                hosts = self.headers.get_all("Host") or []
+                port = preview._server.server_port
+                if len(hosts) == 1 and host_allowed(hosts[0], port):
+                    return True
+                self.close_connection = True
+                message = f"forbidden: the preview answers only to {allowed_hosts(port)[0]}\n"
+                self._send(403, "text/plain; charset=utf-8", message.encode())
+                return False
+
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 state = preview._snapshot()
                 if parts.path == "/":
-                    self._send(200, "text/html; charset=utf-8", page())
+                    self._send(200, "text/html; charset=utf-8", page(), page_csp())
                 elif parts.path == "/status.json":
                     self._send(200, "application/json", json.dumps(state.status).encode())
                 elif parts.path == "/email.html":
                     scheme = parse_qs(parts.query).get("scheme", ["light"])[0]
-                    self._send(
-                        200, "text/html; charset=utf-8", with_scheme(state.html, scheme).encode()
-                    )
+                    html = with_scheme(state.html, scheme).encode()
+                    self._send(200, "text/html; charset=utf-8", html, EMAIL_CSP)
                 elif parts.path == "/email.txt":
                     self._send(200, "text/plain; charset=utf-8", state.text.encode())
                 else:
                     self._send(404, "text/plain; charset=utf-8", b"not found")
 
-            def _send(self, status: int, content_type: str, body: bytes) -> None:
+            def _send(
+                self, status: int, content_type: str, body: bytes, csp: str | None = None
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("Cache-Control", "no-store")
+                self.send_header("X-Content-Type-Options", "nosniff")
+                self.send_header("Referrer-Policy", "no-referrer")
+                if csp:
+                    self.send_header("Content-Security-Policy", csp)
                 self.end_headers()
                 self.wfile.write(body)
 
@@ -203,6 +242,29 @@ class Preview:
                 log.debug("preview: " + format, *args)
 
         return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that disconnects mid-answer is logged at debug level, not with a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            log.debug("preview: client %s went away (%s)", client_address[0], error)
+        else:
+            log.error("preview: request from %s failed: %r", client_address[0], error)
+            log.debug("preview: request failure", exc_info=error)
+
+
+def allowed_hosts(port: int) -> tuple[str, ...]:
+    """The Host values a browser sends for this server: a loopback name and the port."""
+    named = tuple(f"{name}:{port}" for name in LOOPBACK_NAMES)
+    return named + (LOOPBACK_NAMES if port == 80 else ())
+
+
+def host_allowed(host: str, port: int) -> bool:
+    """Whether ``host`` (a Host header) names this server, so no rebound DNS name gets in."""
+    return host.strip().lower() in allowed_hosts(port)
 
 
 def with_scheme(html: str, scheme: str) -> str:
@@ -214,3 +276,17 @@ def with_scheme(html: str, scheme: str) -> str:
 def page() -> bytes:
     """The preview page (data/preview.html): HTML, CSS and a little script, no dependencies."""
     return files("digest").joinpath("data", "preview.html").read_bytes()
+
+
+@cache
+def page_csp() -> str:
+    """The page's policy: its own inline script (by hash) and same-origin fetches and frames."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
+        for script in re.findall(rb"<script>(.*?)</script>", page(), re.DOTALL)
+    )
+    return (
+        f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
+        "connect-src 'self'; frame-src 'self'; img-src 'self' data:; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'"
+    )

@@ -50,12 +50,64 @@ def support_table() -> dict[str, Any]:
     return table
 
 
+# Bounds on the CSS the support check parses, so a hostile <style> cannot make it
+# recurse without end or run for minutes: real email CSS nests a few blocks deep,
+# and Gmail clips a whole email at about 100 KB.
+CSS_MAX_DEPTH = 32
+CSS_MAX_CHARS = 128 * 1024
+_CSS_SKIPPED = re.compile(
+    r"""/\*.*?(?:\*/|\Z)|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""", re.DOTALL
+)
+_CSS_BRACKET = re.compile(r"[(\[{)\]}]")
+
+
+def css_depth(css: str, limit: int = CSS_MAX_DEPTH) -> int:
+    """How deeply ``css`` nests brackets, without parsing it: stops counting past ``limit``.
+
+    Comments and strings are left out; an unclosed bracket counts as open to the
+    end, as CSS parsers treat it.
+    """
+    depth = deepest = 0
+    for match in _CSS_BRACKET.finditer(_CSS_SKIPPED.sub("", css)):
+        if match.group() in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                break
+        else:
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 @dataclass
 class _Usage:
-    """Every detectable feature the email uses, and whether any use is in its base styles."""
+    """Every detectable feature the email uses, and whether any use is in its base styles.
+
+    ``unread`` says which CSS was too deep or too much to parse, so the report can say so.
+    """
 
     base: dict[tuple[str, ...], str] = field(default_factory=dict)
     enhancement: dict[tuple[str, ...], str] = field(default_factory=dict)
+    unread: list[str] = field(default_factory=list)
+    chars: int = 0
+
+    def readable(self, css: str, where: str) -> bool:
+        """Whether ``css`` is within the depth and size bounds; if not, note it as unread."""
+        if self.chars + len(css) > CSS_MAX_CHARS:
+            if self.chars <= CSS_MAX_CHARS:
+                self.unread.append(
+                    f"more than {CSS_MAX_CHARS // 1024} KB of CSS: CSS support not checked "
+                    f"from {where} on"
+                )
+            self.chars = CSS_MAX_CHARS + 1
+            return False
+        self.chars += len(css)
+        if css_depth(css) > CSS_MAX_DEPTH:
+            self.unread.append(
+                f"CSS in {where} nests more than {CSS_MAX_DEPTH} blocks deep; not checked"
+            )
+            return False
+        return True
 
     def add(self, key: tuple[str, ...], where: str, *, enhancement: bool) -> None:
         target = self.enhancement if enhancement else self.base
@@ -93,9 +145,9 @@ _PSEUDO = re.compile(r"(::?[a-z-]+)")
 
 def _rules(rules: Iterable[Any], usage: _Usage, enhancement: bool) -> None:
     for css_rule in rules:
-        if css_rule.type == "at-css_rule":
+        if css_rule.type == "at-rule":
             name = css_rule.lower_at_keyword
-            usage.add(("at-css_rule", name), f"@{name}", enhancement=True)
+            usage.add(("at-rule", name), f"@{name}", enhancement=True)
             prelude = tinycss2.serialize(css_rule.prelude).lower()
             for feature in re.findall(r"\(\s*([-a-z]+)\s*[:)]", prelude):
                 usage.add(
@@ -111,7 +163,7 @@ def _rules(rules: Iterable[Any], usage: _Usage, enhancement: bool) -> None:
                 )
             elif css_rule.content is not None and name == "font-face":
                 _declarations(css_rule.content, usage, "@font-face", True)
-        elif css_rule.type == "qualified-css_rule":
+        elif css_rule.type == "qualified-rule":
             selector = tinycss2.serialize(css_rule.prelude).strip()
             for pseudo in _PSEUDO.findall(re.sub(r"\[[^\]]*\]", "", selector)):
                 usage.add(("pseudo", pseudo.lower()), selector[:60], enhancement=enhancement)
@@ -121,6 +173,8 @@ def _rules(rules: Iterable[Any], usage: _Usage, enhancement: bool) -> None:
 def _usage(html: str, doc: _Element) -> _Usage:
     usage = _Usage()
     for style in doc.iter("style"):
+        if not usage.readable(style.text or "", f"<style> at line {style.sourceline}"):
+            continue
         sheet = tinycss2.parse_stylesheet(
             style.text or "", skip_whitespace=True, skip_comments=True
         )
@@ -137,7 +191,7 @@ def _usage(html: str, doc: _Element) -> _Usage:
         for attribute in element.attrib:
             usage.add(("attribute", attribute.lower()), f"<{tag} {attribute}>", enhancement=False)
         style = element.get("style")
-        if style:
+        if style and usage.readable(style, f"<{tag} style> at line {element.sourceline}"):
             _declarations(
                 tinycss2.parse_component_value_list(style), usage, f"<{tag} style>", False
             )
@@ -175,6 +229,8 @@ def _detect_keys(spec: dict[str, str]) -> tuple[str, ...]:
 def css_support(inp: CheckInput) -> Iterator[Finding]:
     options = inp.options
     usage = _usage(inp.parts.html, inp.doc)
+    for problem in usage.unread[:5]:
+        yield Finding(rule="css-support", severity="warning", message=problem)
     graceful = set(GRACEFUL) | set(options.allow_features)
     for slug, feature in sorted(support_table()["features"].items()):
         base_where = enh_where = None
