@@ -51,64 +51,110 @@ def wait_for_version(server: Preview, above: int, timeout: float = 15.0) -> None
         time.sleep(0.05)
 
 
-def test_preview_page_views_and_live_reload(browser: Any, server: Preview, project: Path) -> None:
-    playwright_api = playwright()
+def open_preview(browser: Any, server: Preview) -> Any:
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.route("https://**/*", offline)
     page.goto(server.url)
-    phone = page.frame_locator("#phone")
-    playwright_api.expect(phone.locator("h3").first).to_have_text(
-        "Saying no without closing the door"
-    )
-    playwright_api.expect(page.locator("#summary")).to_contain_text("0 errors, 0 warnings")
-    assert page.locator("#phone").evaluate("e => e.getBoundingClientRect().width") == pytest.approx(
-        375, abs=2
-    )
+    return page
 
+
+def test_preview_loads_the_email_at_phone_width(browser: Any, server: Preview) -> None:
+    expect = playwright().expect
+    page = open_preview(browser, server)
+    phone = page.frame_locator("#phone")
+    expect(phone.locator("h3").first).to_have_text("Saying no without closing the door")
+    expect(page.locator("#summary")).to_contain_text("0 errors, 0 warnings")
+    width = page.locator("#phone").evaluate("e => e.getBoundingClientRect().width")
+    assert width == pytest.approx(375, abs=2)
+    page.close()
+
+
+def test_preview_switches_views(browser: Any, server: Preview) -> None:
+    expect = playwright().expect
+    page = open_preview(browser, server)
     # dark scheme: the email's own dark styles, whatever the viewer's setting
     page.get_by_role("button", name="Dark").click()
-    playwright_api.expect(page.locator("#phone")).to_have_attribute(
-        "src", re.compile("scheme=dark")
-    )
+    expect(page.locator("#phone")).to_have_attribute("src", re.compile("scheme=dark"))
     phone = page.frame_locator("#phone")
-    playwright_api.expect(phone.locator("h3").first).to_be_visible()
+    expect(phone.locator("h3").first).to_be_visible()
     background = phone.locator("body").evaluate("b => getComputedStyle(b).backgroundColor")
     assert background == "rgb(15, 20, 25)"
-
     page.get_by_role("button", name="Plain text").click()
-    playwright_api.expect(page.locator("#text")).to_contain_text(
-        "Read more: https://leadingwell.example.org/"
-    )
-    playwright_api.expect(page.locator("#view-email")).to_be_hidden()
+    expect(page.locator("#text")).to_contain_text("Read more: https://leadingwell.example.org/")
+    expect(page.locator("#view-email")).to_be_hidden()
     page.get_by_role("button", name="Checks").click()
-    playwright_api.expect(page.locator("#findings")).to_contain_text("[size] HTML is")
+    expect(page.locator("#findings")).to_contain_text("[size] HTML is")
     page.get_by_role("button", name="Email").click()
+    expect(page.locator("#view-email")).to_be_visible()
+    page.close()
 
-    # edit a post: the page follows
+
+POST = "2026-11-26-saying-no-without-closing-the-door.md"
+TITLE = 'title: "Saying no without closing the door"'
+
+
+def retitle(project: Path, title: str) -> None:
+    post = project / "posts" / POST
+    text = re.sub(r'^title: ".*"$', f'title: "{title}"', post.read_text(), flags=re.M)
+    post.write_text(text)
+
+
+def test_preview_reloads_after_an_edit(browser: Any, server: Preview, project: Path) -> None:
+    expect = playwright().expect
+    page = open_preview(browser, server)
+    expect(page.frame_locator("#phone").locator("h3").first).to_be_visible()
     before = server.version
-    post = project / "posts" / "2026-11-26-saying-no-without-closing-the-door.md"
-    post.write_text(
-        post.read_text().replace(
-            'title: "Saying no without closing the door"', 'title: "Saying no, kindly"'
-        )
-    )
+    retitle(project, "Saying no, kindly")
     wait_for_version(server, before)
-    playwright_api.expect(page.frame_locator("#phone").locator("h3").first).to_have_text(
+    expect(page.frame_locator("#phone").locator("h3").first).to_have_text(
         "Saying no, kindly", timeout=10_000
     )
+    page.close()
 
-    # a broken template shows on the page with file and line; the server stays up
+
+def test_preview_survives_a_template_error(browser: Any, server: Preview, project: Path) -> None:
+    """A broken template shows on the page with file and line; the server stays up."""
+    expect = playwright().expect
+    page = open_preview(browser, server)
     before = server.version
     (project / "templates" / "digest.txt.j2").write_text("fine\n{% if %}\n")
     wait_for_version(server, before)
-    playwright_api.expect(page.locator("#error")).to_contain_text(
+    expect(page.locator("#error")).to_contain_text(
         "digest.txt.j2:2: template syntax error", timeout=10_000
     )
     before = server.version
     (project / "templates" / "digest.txt.j2").unlink()
     wait_for_version(server, before)
-    playwright_api.expect(page.locator("#error")).to_be_hidden(timeout=10_000)
+    expect(page.locator("#error")).to_be_hidden(timeout=10_000)
     page.close()
+
+
+def test_preview_catches_an_edit_made_mid_rebuild(
+    server: Preview, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit saved while a rebuild runs (after it read the posts) is built too."""
+    import digest.preview as preview_module
+
+    real_build = preview_module.build
+    edited = []
+
+    def build_then_edit(*args: Any, **kwargs: Any) -> Any:
+        result = real_build(*args, **kwargs)
+        if not edited:  # the first rebuild after the first edit: a second edit lands now
+            edited.append(True)
+            time.sleep(0.3)
+            retitle(project, "Second edit, made mid-rebuild")
+        return result
+
+    monkeypatch.setattr(preview_module, "build", build_then_edit)
+    before = server.version
+    retitle(project, "First edit")
+    deadline = time.monotonic() + 20
+    while "Second edit, made mid-rebuild" not in server.state_html():
+        assert time.monotonic() < deadline, (
+            f"the edit made during a rebuild never showed (version {server.version}, was {before})"
+        )
+        time.sleep(0.05)
 
 
 def test_with_scheme_forces_the_dark_styles() -> None:

@@ -74,6 +74,7 @@ class Preview:
         self._state = _State()
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._dirty = threading.Event()  # set by the watcher, cleared by the builder
         self._server = _QuietServer((host, port), self._handler())
         self._threads: list[threading.Thread] = []
         self._watched: list[Path] = []
@@ -86,6 +87,11 @@ class Preview:
     def version(self) -> int:
         with self._lock:
             return self._state.version
+
+    def state_html(self) -> str:
+        """The email HTML the preview serves now."""
+        with self._lock:
+            return self._state.html
 
     def rebuild(self) -> None:
         """Build in memory; on failure keep serving and show the error on the page."""
@@ -134,6 +140,13 @@ class Preview:
         log.info("preview: version %d%s", version, " (error)" if status.get("error") else "")
 
     def _watch(self) -> None:
+        """Mark the preview dirty on every change; never stops watching during a rebuild.
+
+        Rebuilding happens on another thread (``_build_loop``), so an edit made
+        while a rebuild runs is seen and builds again. The watcher restarts only
+        when the watched paths change (a new posts folder in digest.toml), and
+        then asks for one more build to cover the moment it was not watching.
+        """
         while not self._stop.is_set():
             paths = [p for p in self._watched if p.exists()]
             if not paths:
@@ -155,22 +168,31 @@ class Preview:
                     ".digest-cache" not in path.parts and not path.name.startswith(".")
                 )
 
-            for _changes in watchfiles.watch(
+            for changes in watchfiles.watch(
                 *folders,
                 watch_filter=wanted,
                 stop_event=self._stop,
                 debounce=200,
                 step=50,
                 rust_timeout=500,
-                yield_on_timeout=False,
+                yield_on_timeout=True,
                 raise_interrupt=False,
             ):
+                if changes:
+                    self._dirty.set()
+                if [p for p in self._watched if p.exists()] != paths:
+                    self._dirty.set()  # what changed while no watcher ran is built too
+                    break
+
+    def _build_loop(self) -> None:
+        while not self._stop.is_set():
+            if self._dirty.wait(0.5):
+                self._dirty.clear()
                 self.rebuild()
-                break  # the set of watched paths may have changed with the config
 
     def start(self) -> Preview:
         self.rebuild()
-        for target in (self._server.serve_forever, self._watch):
+        for target in (self._server.serve_forever, self._watch, self._build_loop):
             thread = threading.Thread(target=target, daemon=True)
             thread.start()
             self._threads.append(thread)
