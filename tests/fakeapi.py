@@ -3,7 +3,8 @@
 It validates every request body against the service's published schema
 (answering 400 with the schema's complaint, as the real API would), records
 what it received, and answers from a script: a list of (status, body,
-headers) tuples, so tests can make it rate-limit, fail or refuse.
+headers) tuples, so tests can make it rate-limit, fail or refuse, or of
+functions of the request received that return one (to echo it back).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 Validator = Callable[[str, str, Any], list[str]]
+Answer = tuple[int, Any, dict[str, str]]
 
 
 @dataclass
@@ -31,7 +33,7 @@ class Received:
 @dataclass
 class FakeApi:
     validate: Validator
-    script: list[tuple[int, Any, dict[str, str]]] = field(default_factory=list)
+    script: list[Answer | Callable[[Received], Answer]] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
     url: str = ""
@@ -59,19 +61,19 @@ def start(validate: Validator) -> tuple[FakeApi, ThreadingHTTPServer]:
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = _parse(self.headers.get("Content-Type", ""), self.rfile.read(length))
-            api.received.append(Received(self.command, self.path, dict(self.headers.items()), body))
+            received = Received(self.command, self.path, dict(self.headers.items()), body)
+            api.received.append(received)
             problems = api.validate(self.command, self.path, body)
             if problems:
                 api.invalid.extend(problems)
                 self._answer(400, {"detail": "invalid request: " + "; ".join(problems[:3])}, {})
                 return
-            status, answer, headers = (
-                api.script.pop(0) if api.script else (200, {"id": "cmp-1"}, {})
-            )
+            entry = api.script.pop(0) if api.script else (200, {"id": "cmp-1"}, {})
+            status, answer, headers = entry(received) if callable(entry) else entry
             self._answer(status, answer, headers)
 
         def _answer(self, status: int, body: Any, headers: dict[str, str]) -> None:
-            data = json.dumps(body).encode() if not isinstance(body, bytes) else body
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))

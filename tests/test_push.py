@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import base64
+import html
+import json
 import logging
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digest.cli import main
 from digest.delivery import export
 from digest.errors import ExportError
 from digest.exporters import push as push_module
+from digest.exporters.scrub import Scrubber
 
 from .exporthelp import build_project
-from .fakeapi import FakeApi, start
+from .fakeapi import Answer, FakeApi, Received, start
+from .leaks import exposes
 from .specs import (
     POSTMARK_EMAIL,
     SPECS,
@@ -305,3 +312,76 @@ def test_push_files_are_written_even_when_the_push_fails(project, api_for) -> No
     with pytest.raises(ExportError, match="does not match a verified Sender Identity"):
         export(config, dist, ["sendgrid"], do_push=True, env=env_for("sendgrid", api))
     assert Path(dist / "export" / "sendgrid.json").is_file()
+
+
+AUTH_HEADERS = {"authorization", "x-postmark-server-token", "x-amz-security-token"}
+
+
+def echo_auth(received: Received) -> Answer:
+    """A 400 quoting the credentials back, as a careless proxy or API does."""
+    quoted = "; ".join(
+        f"{k}: {v}" for k, v in received.headers.items() if k.lower() in AUTH_HEADERS
+    )
+    return 400, f"Bad request. You sent {quoted}".encode(), {}
+
+
+@pytest.mark.parametrize("service", list(EXPECTED_PATHS))
+def test_an_echoed_credential_is_scrubbed_in_every_encoding(
+    project, api_for, service: str, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    config, dist = project
+    api = api_for(service)
+    api.script = [echo_auth]
+    env = env_for(service, api)
+    if service == "ses":
+        env["AWS_SESSION_TOKEN"] = SECRET  # sent raw, in X-Amz-Security-Token
+    with caplog.at_level(logging.DEBUG, logger="digest"), pytest.raises(ExportError) as caught:
+        export(config, dist, [service], do_push=True, env=env)
+    message = str(caught.value)
+    assert "You sent" in message and "****" in message
+    assert not exposes(message, SECRET)
+    assert not exposes(caplog.text, SECRET)
+    # the stand-in did receive the secret, in the encoding the scrubber must know
+    sent = " ".join(
+        v for r in api.received for k, v in r.headers.items() if k.lower() in AUTH_HEADERS
+    )
+    assert exposes(sent, SECRET)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    prefix=st.binary(max_size=12),
+    suffix=st.binary(max_size=12),
+    secret=st.text(st.characters(min_codepoint=33, max_codepoint=0x2FF), min_size=6, max_size=40),
+    urlsafe=st.booleans(),
+    padded=st.booleans(),
+)
+def test_the_scrubber_finds_a_secret_inside_any_base64(
+    prefix: bytes, suffix: bytes, secret: str, urlsafe: bool, padded: bool
+) -> None:
+    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+    encoded = encode(prefix + secret.encode() + suffix).decode()
+    if not padded:
+        encoded = encoded.rstrip("=")
+    scrub = Scrubber.of([secret])
+    for text in (f"Authorization: Basic {encoded}", f"x{encoded}.", f"{secret} and {encoded}"):
+        assert not exposes(scrub(text), secret)
+
+
+def test_the_scrubber_knows_percent_json_and_html_forms() -> None:
+    secret = 'a/b+c=d&é"<k>'
+    scrub = Scrubber.of([secret, None, ""])
+    for form in (
+        quote(secret, safe=""),
+        quote_plus(secret),
+        json.dumps(secret),
+        json.dumps(secret, ensure_ascii=True),
+        html.escape(secret),
+    ):
+        assert scrub(f"[{form}]") == "[****]" or "****" in scrub(f"[{form}]")
+        assert secret not in scrub(f"[{form}]") and form not in scrub(f"[{form}]")
+    assert Scrubber.of([])("nothing to hide") == "nothing to hide"
+    # innocent text stays as it was
+    assert scrub("HTTP 400: Invalid token (see https://example.org/docs)") == (
+        "HTTP 400: Invalid token (see https://example.org/docs)"
+    )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import email
 import socket
-from collections.abc import Iterator
+import socketserver
+import threading
+from collections.abc import Callable, Iterator
 from email import policy
 from typing import Any
 
@@ -18,6 +20,7 @@ from digest.delivery import send
 from digest.errors import ExportError
 
 from .exporthelp import build_project
+from .leaks import exposes
 
 PASSWORD = "correct horse battery staple"
 # The test server allows AUTH without TLS on loopback; aiosmtpd rightly warns about that.
@@ -75,6 +78,58 @@ def smtp_auth() -> Iterator[tuple[Inbox, int]]:
     controller.start()
     yield inbox, port
     controller.stop()
+
+
+class ScriptedSmtp(socketserver.StreamRequestHandler):
+    """A misbehaving SMTP server: ``reply(line)`` answers each command line (None: hang up)."""
+
+    reply: Callable[[bytes], bytes | None]
+    greeting = b"220 scripted ESMTP\r\n"
+
+    def handle(self) -> None:
+        try:
+            self.wfile.write(self.greeting)
+            for line in self.rfile:
+                answer = type(self).reply(line.rstrip(b"\r\n"))
+                if answer is None:
+                    return
+                self.wfile.write(answer)
+        except OSError:  # the client went away
+            pass
+
+
+def echoing_auth(mechanisms: bytes) -> Callable[[bytes], bytes | None]:
+    """Offers ``mechanisms`` and refuses every login, quoting what the client sent."""
+
+    def reply(line: bytes) -> bytes | None:
+        command = line.split(b" ", 1)[0].upper()
+        if command == b"EHLO":
+            return b"250-scripted\r\n250 AUTH " + mechanisms + b"\r\n"
+        if command == b"AUTH" and line.split()[1].upper() == b"LOGIN":
+            return b"334 UGFzc3dvcmQ6\r\n"  # "Password:"; the next line is the password
+        if command == b"QUIT":
+            return None
+        return b"535 5.7.8 rejected: " + line + b"\r\n"
+
+    return reply
+
+
+@pytest.fixture
+def scripted() -> Iterator[Callable[[Callable[[bytes], bytes | None]], int]]:
+    servers: list[socketserver.ThreadingTCPServer] = []
+
+    def make(reply: Callable[[bytes], bytes | None]) -> int:
+        handler = type("Handler", (ScriptedSmtp,), {"reply": staticmethod(reply)})
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        servers.append(server)
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        return int(server.server_address[1])
+
+    yield make
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -230,3 +285,24 @@ def test_starttls_refused_by_the_server_is_a_clear_error(project, smtp) -> None:
             env={},
         )
     assert inbox.messages == []
+
+
+@pytest.mark.parametrize("mechanisms", [b"PLAIN", b"LOGIN", b"PLAIN LOGIN"])
+def test_a_server_quoting_the_login_back_never_shows_the_password(
+    project, scripted, mechanisms: bytes
+) -> None:
+    config, dist = project
+    port = scripted(echoing_auth(mechanisms))
+    with pytest.raises(ExportError, match="refused the login for editor: 535") as caught:
+        send(
+            config,
+            dist,
+            host="127.0.0.1",
+            port=port,
+            recipients=["a@example.org"],
+            user="editor",
+            env={"DIGEST_SMTP_PASSWORD": PASSWORD},
+        )
+    message = str(caught.value)
+    assert "rejected: " in message and "****" in message
+    assert not exposes(message, PASSWORD)

@@ -1,8 +1,10 @@
 """Sending an export's requests to a service's API: the only user of httpx.
 
 Credentials come from environment variables named by the exporter and are
-never written, logged or shown: any message from a service is scrubbed of
-them before it reaches an error. Rate limits (429) and server errors (5xx)
+never written, logged or shown: every message, from a service or about it,
+goes through one :class:`~digest.exporters.scrub.Scrubber` that knows each
+secret's encoded forms (base64 of the Basic-auth pair, percent-encoding, …)
+before it reaches an error or a log line. Rate limits (429) and server errors (5xx)
 are retried with exponential backoff, honouring ``Retry-After``; any other
 4xx stops at once with the service's own explanation.
 """
@@ -15,11 +17,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from ..errors import ExportError
 from .base import Export, Exporter, HttpRequest
+from .scrub import Scrubber
 
 log = logging.getLogger("digest")
 
@@ -72,6 +76,7 @@ class SigV4(httpx.Auth):
 def _auth(
     exporter: Exporter, env: Mapping[str, str]
 ) -> tuple[dict[str, str], httpx.Auth | None, list[str]]:
+    """Headers or an httpx auth for the push, and every secret they carry."""
     creds = exporter.credentials
     if creds is None:
         raise ExportError(
@@ -97,28 +102,26 @@ def _auth(
     return {creds.header: f"{creds.prefix}{secret}"}, None, [secret]
 
 
-def _scrub(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "****")
-    return text
+def _message(response: httpx.Response, scrub: Scrubber) -> str:
+    """The service's own explanation, from the usual JSON error shapes, scrubbed.
 
-
-def _message(response: httpx.Response) -> str:
-    """The service's own explanation, from the usual JSON error shapes."""
+    Scrubbed before it is shortened: a cut through a secret would leave a part
+    of it that no scrubber recognises.
+    """
     try:
         data = response.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return response.text.strip()[:300]
+        return scrub(response.text.strip())[:300]
     if isinstance(data, dict):
         for key in ("detail", "message", "Message", "error", "title"):
             if isinstance(data.get(key), str):
-                return str(data[key])
+                return scrub(str(data[key]))[:300]
         errors = data.get("errors")
         if isinstance(errors, list) and errors:
             first = errors[0]
-            return str(first.get("message", first)) if isinstance(first, dict) else str(first)
-    return json.dumps(data)[:300]
+            text = str(first.get("message", first)) if isinstance(first, dict) else str(first)
+            return scrub(text)[:300]
+    return scrub(json.dumps(data))[:300]
 
 
 def _retry_after(response: httpx.Response, attempt: int) -> float:
@@ -151,6 +154,8 @@ def push(
     """Send ``export.requests`` in order; a later path's ``{id}`` is the previous response's id."""
     headers, auth, secrets = _auth(exporter, env)
     base = exporter.base_url(env)
+    # a password in the address (https://user:pass@host) is a secret too
+    scrub = Scrubber.of([*secrets, urlsplit(base).password])
     responses: list[PushResponse] = []
     previous_id = ""
     with httpx.Client(
@@ -170,12 +175,10 @@ def push(
                 except httpx.TimeoutException:
                     problem = "timed out"
                 except httpx.TransportError as exc:
-                    problem = _scrub(f"cannot connect ({type(exc).__name__}: {exc})", secrets)
+                    problem = scrub(f"cannot connect ({type(exc).__name__}: {exc})")
                 else:
                     if response.status_code == 429 or response.status_code >= 500:
-                        problem = (
-                            f"HTTP {response.status_code}: {_scrub(_message(response), secrets)}"
-                        )
+                        problem = f"HTTP {response.status_code}: {_message(response, scrub)}"
                         if attempt < ATTEMPTS:
                             delay = _retry_after(response, attempt)
                             log.warning("%s: %s; retrying in %.0f s", label, problem, delay)
@@ -185,7 +188,7 @@ def push(
                     if response.status_code >= 400:
                         raise ExportError(
                             f"{label} was refused: HTTP {response.status_code}: "
-                            f"{_scrub(_message(response), secrets)}"
+                            f"{_message(response, scrub)}"
                         )
                     break
                 if attempt == ATTEMPTS:

@@ -2,7 +2,10 @@
 
 The exported ``.eml`` bytes are sent exactly as written, so what arrives is
 byte for byte what the editor can open. The password comes from the
-environment only (``DIGEST_SMTP_PASSWORD``).
+environment only (``DIGEST_SMTP_PASSWORD``) and never appears in a message:
+the server's replies are scrubbed of it in every form it travels in (``AUTH
+PLAIN`` and ``AUTH LOGIN`` send it base64-encoded, and a server may quote
+them back).
 """
 
 from __future__ import annotations
@@ -12,8 +15,33 @@ import ssl
 from collections.abc import Sequence
 
 from ..errors import ExportError
+from .scrub import Scrubber
 
 PASSWORD_ENV = "DIGEST_SMTP_PASSWORD"
+
+
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    error = exc.smtp_error
+    return error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+
+
+def _explain(exc: OSError, user: str | None) -> str:
+    """What went wrong, in the words of the server where it gave some."""
+    if isinstance(exc, ConnectionRefusedError):
+        return "cannot connect to the SMTP server: connection refused"
+    if isinstance(exc, TimeoutError):
+        return "the SMTP server did not answer in time"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"the SMTP server refused the login for {user}: {exc.smtp_code} {_reply(exc)}"
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return f"the SMTP server does not support that: {exc}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return f"the SMTP server refused every recipient: {', '.join(sorted(exc.recipients))}"
+    if isinstance(exc, smtplib.SMTPException):
+        return f"SMTP error: {exc}"
+    if isinstance(exc, ssl.SSLError):
+        return f"STARTTLS failed: {exc.reason}"
+    return f"cannot connect to the SMTP server: {exc.strerror or exc}"
 
 
 def send_bytes(
@@ -35,6 +63,7 @@ def send_bytes(
             where=where,
             hint=f"export {PASSWORD_ENV}=… (the password is never taken from a flag)",
         )
+    scrub = Scrubber.of([password])
     try:
         with smtplib.SMTP(host, port, timeout=timeout) as client:
             client.ehlo()
@@ -44,35 +73,9 @@ def send_bytes(
             if user:
                 client.login(user, password or "")
             refused = client.sendmail(sender, list(recipients), data)
-    except ConnectionRefusedError:
-        raise ExportError(
-            "cannot connect to the SMTP server: connection refused", where=where
-        ) from None
-    except TimeoutError:
-        raise ExportError("the SMTP server did not answer in time", where=where) from None
-    except smtplib.SMTPAuthenticationError as exc:
-        reason = (
-            exc.smtp_error.decode(errors="replace")
-            if isinstance(exc.smtp_error, bytes)
-            else str(exc.smtp_error)
-        )
-        raise ExportError(
-            f"the SMTP server refused the login for {user}: {exc.smtp_code} {reason}", where=where
-        ) from None
-    except smtplib.SMTPNotSupportedError as exc:
-        raise ExportError(f"the SMTP server does not support that: {exc}", where=where) from None
-    except smtplib.SMTPRecipientsRefused as exc:
-        names = ", ".join(sorted(exc.recipients))
-        raise ExportError(
-            f"the SMTP server refused every recipient: {names}", where=where
-        ) from None
-    except smtplib.SMTPException as exc:
-        raise ExportError(f"SMTP error: {exc}", where=where) from None
-    except ssl.SSLError as exc:
-        raise ExportError(f"STARTTLS failed: {exc.reason}", where=where) from None
-    except OSError as exc:
-        raise ExportError(
-            f"cannot connect to the SMTP server: {exc.strerror or exc}", where=where
-        ) from None
+    except OSError as exc:  # smtplib.SMTPException and ssl.SSLError are OSErrors
+        raise ExportError(scrub(_explain(exc, user)), where=where) from None
     if refused:
-        raise ExportError(f"the SMTP server refused: {', '.join(sorted(refused))}", where=where)
+        raise ExportError(
+            scrub(f"the SMTP server refused: {', '.join(sorted(refused))}"), where=where
+        )
