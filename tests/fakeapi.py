@@ -30,9 +30,14 @@ class Received:
     body: Any
 
 
+def _created(received: Received) -> Answer:
+    return 200, {"id": "cmp-1"}, {}
+
+
 @dataclass
 class FakeApi:
     validate: Validator
+    success: Callable[[Received], Answer] = _created  # the answer when the script is empty
     script: list[Answer | Callable[[Received], Answer]] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
@@ -54,8 +59,10 @@ def _parse(content_type: str, raw: bytes) -> Any:
     return raw.decode()
 
 
-def start(validate: Validator) -> tuple[FakeApi, ThreadingHTTPServer]:
-    api = FakeApi(validate=validate)
+def start(
+    validate: Validator, success: Callable[[Received], Answer] = _created
+) -> tuple[FakeApi, ThreadingHTTPServer]:
+    api = FakeApi(validate=validate, success=success)
 
     class Handler(BaseHTTPRequestHandler):
         def _handle(self) -> None:
@@ -68,7 +75,7 @@ def start(validate: Validator) -> tuple[FakeApi, ThreadingHTTPServer]:
                 api.invalid.extend(problems)
                 self._answer(400, {"detail": "invalid request: " + "; ".join(problems[:3])}, {})
                 return
-            entry = api.script.pop(0) if api.script else (200, {"id": "cmp-1"}, {})
+            entry = api.script.pop(0) if api.script else api.success
             status, answer, headers = entry(received) if callable(entry) else entry
             self._answer(status, answer, headers)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ..errors import UsageError
 from ..models import Problem
-from .base import Credentials, Email, Export, Exporter, HttpRequest, Option
+from .base import Credentials, Email, Expect, Export, Exporter, HttpRequest, Option
 from .buttondown import ButtondownExporter
 from .eml import EmlExporter, MboxExporter
 from .listmonk import ListmonkExporter
@@ -103,6 +103,7 @@ __all__ = [
     "BUILTINS",
     "Credentials",
     "Email",
+    "Expect",
     "Export",
     "Exporter",
     "HttpRequest",

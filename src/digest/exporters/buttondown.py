@@ -14,6 +14,7 @@ from .base import (
     DEFUSE_BRACES,
     Credentials,
     Email,
+    Expect,
     Export,
     Exporter,
     HttpRequest,
@@ -59,6 +60,12 @@ class ButtondownExporter(Exporter):
         return Export(
             files={"export/buttondown.json": payload_bytes(body)},
             requests=(
-                HttpRequest(method="POST", path="/v1/emails", json=body, label="create email"),
+                HttpRequest(
+                    method="POST",
+                    path="/v1/emails",
+                    json=body,
+                    label="create email",
+                    expect=Expect(status=201, id="id"),
+                ),
             ),
         )

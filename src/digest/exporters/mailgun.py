@@ -16,6 +16,7 @@ from .base import (
     DEFUSE_PERCENT,
     Credentials,
     Email,
+    Expect,
     Export,
     Exporter,
     HttpRequest,
@@ -74,6 +75,7 @@ class MailgunExporter(Exporter):
                     path=f"/v3/{options['domain']}/messages",
                     form=fields,
                     label="send message",
+                    expect=Expect(status=200, id="id"),
                 ),
             ),
         )

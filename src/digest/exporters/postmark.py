@@ -16,6 +16,7 @@ from .base import (
     DEFUSE_BRACES,
     Credentials,
     Email,
+    Expect,
     Export,
     Exporter,
     HttpRequest,
@@ -60,5 +61,13 @@ class PostmarkExporter(Exporter):
             body["ReplyTo"] = email.reply_to
         return Export(
             files={"export/postmark.json": payload_bytes(body)},
-            requests=(HttpRequest(method="POST", path="/email", json=body, label="send email"),),
+            requests=(
+                HttpRequest(
+                    method="POST",
+                    path="/email",
+                    json=body,
+                    label="send email",
+                    expect=Expect(status=200, id="MessageID", fields={"ErrorCode": 0}),
+                ),
+            ),
         )

@@ -17,12 +17,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
 from ..errors import ExportError
-from .base import Export, Exporter, HttpRequest
+from .base import Expect, Export, Exporter, HttpRequest
 from .scrub import Scrubber
 
 log = logging.getLogger("digest")
@@ -38,6 +38,7 @@ class PushResponse:
     label: str
     status: int
     body: Any
+    id: str = ""  # the id the service gave what it created or sent
 
 
 class SigV4(httpx.Auth):
@@ -143,6 +144,55 @@ def _send(client: httpx.Client, request: HttpRequest, url: str) -> httpx.Respons
     return client.request(request.method, url, json=request.json)
 
 
+_MISSING = object()
+MAX_ID_LENGTH = 200
+
+
+def _member(data: Any, path: str) -> Any:
+    """``data["a"]["b"]`` for ``"a.b"``; ``_MISSING`` where a step is not there."""
+    for key in path.split("."):
+        if not isinstance(data, dict) or key not in data:
+            return _MISSING
+        data = data[key]
+    return data
+
+
+def _unexpected(expect: Expect | None, response: httpx.Response) -> tuple[str, str]:
+    """(the answer's id, "") when it is what the API promises, else ("", what is wrong)."""
+    status = response.status_code
+    if expect is None:
+        return "", ""  # an undeclared endpoint: any 2xx
+    if status != expect.status:
+        return "", f"HTTP {status}, where the API answers {expect.status}"
+    if expect.empty:
+        if response.content.strip():
+            return "", f"HTTP {status} with a body, where the API sends none"
+        return "", ""
+    try:
+        data = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return "", f"HTTP {status} without the JSON body the API promises"
+    if not isinstance(data, dict):
+        return "", f"HTTP {status} without the JSON object the API promises"
+    found = _member(data, expect.id) if expect.id else ""
+    if isinstance(found, bool) or not isinstance(found, (str, int)) or (expect.id and found == ""):
+        return "", f"HTTP {status} without the {expect.id!r} the API promises"
+    if len(str(found)) > MAX_ID_LENGTH:
+        return "", f"HTTP {status} with an id of {len(str(found))} characters"
+    for key, value in expect.fields.items():
+        member = _member(data, key)
+        if member is _MISSING:
+            return "", f"HTTP {status} without the {key!r} the API promises"
+        if type(member) is not type(value) or member != value:
+            return "", f"HTTP {status} with {key} = {json.dumps(member)[:40]}"
+    return str(found), ""
+
+
+def _redirect(response: httpx.Response, scrub: Scrubber) -> str:
+    location = scrub(response.headers.get("Location", "")[:200]) or "nowhere"
+    return f"HTTP {response.status_code}, a redirect to {location}"
+
+
 def push(
     exporter: Exporter,
     export: Export,
@@ -151,11 +201,17 @@ def push(
     sleep: Callable[[float], None] = time.sleep,
     transport: httpx.BaseTransport | None = None,
 ) -> list[PushResponse]:
-    """Send ``export.requests`` in order; a later path's ``{id}`` is the previous response's id."""
+    """Send ``export.requests`` in order; a later path's ``{id}`` is the previous response's id.
+
+    A request succeeds only with the answer its :class:`Expect` declares; a
+    redirect is never followed (the body would go to another host) and fails.
+    """
     headers, auth, secrets = _auth(exporter, env)
     base = exporter.base_url(env)
     # a password in the address (https://user:pass@host) is a secret too
     scrub = Scrubber.of([*secrets, urlsplit(base).password])
+    override = exporter.credentials.base_url_env if exporter.credentials else ""
+    check = f"check the API address{f' ({override})' if override else ''}"
     responses: list[PushResponse] = []
     previous_id = ""
     with httpx.Client(
@@ -166,7 +222,8 @@ def push(
         follow_redirects=False,
     ) as client:
         for request in export.requests:
-            path = request.path.replace("{id}", previous_id)
+            # an id from a response is data, not a path: quoted, it cannot climb or query
+            path = request.path.replace("{id}", quote(previous_id, safe=""))
             url = base + path
             label = f"{exporter.name}: {request.label or request.method + ' ' + request.path}"
             for attempt in range(1, ATTEMPTS + 1):
@@ -195,12 +252,31 @@ def push(
                     raise ExportError(f"{label} failed after {ATTEMPTS} attempts: {problem}")
                 log.warning("%s: %s; retrying", label, problem)
                 sleep(float(BACKOFF_SECONDS * 2 ** (attempt - 1)))
+            if response.is_redirect or not response.is_success:
+                raise ExportError(
+                    f"{label} failed: {_redirect(response, scrub)}; "
+                    "a redirect is never followed, and nothing was recorded as sent",
+                    hint=check,
+                )
+            answer_id, wrong = _unexpected(request.expect, response)
+            if wrong:
+                raise ExportError(
+                    f"{label} failed: {wrong}: {_message(response, scrub)[:120]}; "
+                    "nothing was recorded as sent",
+                    hint=f"{check}; if {exporter.name} did act on it, its dashboard shows it",
+                )
             try:
                 body: Any = response.json()
             except (json.JSONDecodeError, UnicodeDecodeError):
                 body = response.text
-            if isinstance(body, dict):
-                previous_id = str(body.get("id", body.get("ID", previous_id)))
-            log.info("%s: HTTP %d", label, response.status_code)
-            responses.append(PushResponse(label=label, status=response.status_code, body=body))
+            previous_id = answer_id or previous_id
+            log.info(
+                "%s: HTTP %d%s",
+                label,
+                response.status_code,
+                scrub(f", id {answer_id}") if answer_id else "",
+            )
+            responses.append(
+                PushResponse(label=label, status=response.status_code, body=body, id=answer_id)
+            )
     return responses

@@ -19,6 +19,7 @@ from .base import (
     DEFUSE_BRACES,
     Credentials,
     Email,
+    Expect,
     Export,
     Exporter,
     HttpRequest,
@@ -82,7 +83,13 @@ class SendGridExporter(Exporter):
         return Export(
             files={"export/sendgrid.json": payload_bytes(body)},
             requests=(
-                HttpRequest(method="POST", path="/v3/mail/send", json=body, label="mail send"),
+                HttpRequest(
+                    method="POST",
+                    path="/v3/mail/send",
+                    json=body,
+                    label="mail send",
+                    expect=Expect(status=202, empty=True),
+                ),
             ),
         )
 
@@ -137,6 +144,7 @@ class SendGridSingleSendExporter(Exporter):
                     path="/v3/marketing/singlesends",
                     json=body,
                     label="create single send",
+                    expect=Expect(status=201, id="id"),
                 ),
             ),
         )

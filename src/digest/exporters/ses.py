@@ -20,6 +20,7 @@ from .base import (
     DEFUSE_BRACES,
     Credentials,
     Email,
+    Expect,
     Export,
     Exporter,
     HttpRequest,
@@ -94,7 +95,11 @@ class SesExporter(Exporter):
             files={"export/ses.json": payload_bytes(body)},
             requests=(
                 HttpRequest(
-                    method="POST", path="/v2/email/outbound-emails", json=body, label="send email"
+                    method="POST",
+                    path="/v2/email/outbound-emails",
+                    json=body,
+                    label="send email",
+                    expect=Expect(status=200, id="MessageId"),
                 ),
             ),
         )
