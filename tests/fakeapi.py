@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -59,8 +60,18 @@ def _parse(content_type: str, raw: bytes) -> Any:
     return raw.decode()
 
 
+def slow(seconds: float, answer: Answer) -> Callable[[Received], Answer]:
+    """An answer given only after ``seconds``: a service that is slow to confirm."""
+
+    def late(received: Received) -> Answer:
+        time.sleep(seconds)
+        return answer
+
+    return late
+
+
 def start(
-    validate: Validator, success: Callable[[Received], Answer] = _created
+    validate: Validator, success: Callable[[Received], Answer] = _created, *, port: int = 0
 ) -> tuple[FakeApi, ThreadingHTTPServer]:
     api = FakeApi(validate=validate, success=success)
 
@@ -81,20 +92,23 @@ def start(
 
         def _answer(self, status: int, body: Any, headers: dict[str, str]) -> None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+            except OSError:  # the client gave up waiting: that is what some tests are about
+                pass
 
         do_POST = do_PUT = do_PATCH = _handle
 
         def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     api.url = f"http://127.0.0.1:{server.server_address[1]}"
     threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

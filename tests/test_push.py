@@ -9,24 +9,29 @@ import logging
 import re
 import socket
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digest import ledger
 from digest.cli import main
 from digest.config import Config
 from digest.delivery import export
-from digest.errors import ExportError
+from digest.errors import ExportError, UnconfirmedError
+from digest.exporters import Credentials, Expect, Export, Exporter, HttpRequest
 from digest.exporters import push as push_module
 from digest.exporters.scrub import Scrubber
 
 from .exporthelp import build_project
-from .fakeapi import Answer, FakeApi, Received, start
+from .fakeapi import Answer, FakeApi, Received, slow, start
 from .leaks import exposes
 from .specs import (
     POSTMARK_EMAIL,
@@ -121,12 +126,13 @@ STATUS = {"sendgrid": 202, "sendgrid-singlesend": 201, "buttondown": 201}
 def api_for() -> Iterator[Any]:
     servers = []
 
-    def make(service: str) -> FakeApi:
+    def make(service: str, port: int = 0) -> FakeApi:
         # Decided here, in the test's own thread: with the published specs the stand-in
         # answers 400 to an invalid body, as the real API would; without them (a clone
         # with no ../shared) it still exercises retries, errors and secrets.
-        validate = spec_validator(service) if SPECS.is_dir() else _accept_any
-        api, server = start(validate, SUCCESS.get(service, SUCCESS["mailchimp"]))
+        known = SPECS.is_dir() and service in EXPECTED_PATHS
+        validate = spec_validator(service) if known else _accept_any
+        api, server = start(validate, SUCCESS.get(service, SUCCESS["mailchimp"]), port=port)
         servers.append(server)
         return api
 
@@ -220,16 +226,16 @@ def test_push_sends_spec_valid_requests(
         assert api.received[0].headers["Authorization"] == f"Token {SECRET}"
 
 
-def test_rate_limit_and_server_errors_are_retried_with_backoff(project, api_for, caplog) -> None:
+def test_rate_limits_and_a_drafts_server_errors_are_retried(project, api_for, caplog) -> None:
     config, dist = project
-    api = api_for("postmark")
+    api = api_for("listmonk")  # creates a draft campaign: a second try cannot send anything
     api.script = [
-        (429, {"Message": "slow down"}, {"Retry-After": "0"}),
-        (503, {"Message": "busy"}, {}),
-        SUCCESS["postmark"],
+        (429, {"message": "slow down"}, {"Retry-After": "0"}),
+        (503, {"message": "busy"}, {}),
+        SUCCESS["listmonk"],
     ]
     with caplog.at_level(logging.WARNING, logger="digest"):
-        [result] = export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
+        [result] = export(config, dist, ["listmonk"], do_push=True, env=env_for("listmonk", api))
     assert len(api.received) == 3
     assert result.pushed[0].status == 200
     assert (
@@ -568,3 +574,171 @@ def test_declared_answers_are_the_published_ones(project, service: str) -> None:
         for step in expect.id.split(".") if expect.id else []:
             assert step in schema.get("properties", {}), (path, expect.id)
             schema = _resolve(document, schema["properties"][step])
+
+
+@pytest.fixture
+def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits between attempts, recorded instead of slept."""
+    waited: list[float] = []
+    monkeypatch.setattr(push_module, "_pause", waited.append)
+    return waited
+
+
+SENDS = ["postmark", "mailgun", "sendgrid", "ses"]
+
+
+@pytest.mark.parametrize("service", SENDS)
+def test_a_5xx_from_a_send_endpoint_is_sent_once_and_recorded_unconfirmed(
+    fresh, api_for, service: str, runner: CliRunner
+) -> None:
+    config, dist = fresh
+    api = api_for(service)
+    api.script = [(502, {"message": "Bad gateway"}, {})]
+    with pytest.raises(UnconfirmedError) as caught:
+        export(config, dist, [service], do_push=True, env=env_for(service, api))
+    assert len(api.received) == 1  # never twice
+    message = str(caught.value)
+    assert "may have been sent: HTTP 502" in message
+    assert "recorded in the ledger as unconfirmed (digest-2026-11-26)" in message
+    assert f"if it went out, run: digest mark-sent {dist}" in message
+    assert f"digest export --to {service} --push {dist}" in message
+    [entry] = ledger.read(config.ledger_path)
+    assert entry.unconfirmed.startswith(f"{service}: ") and "HTTP 502" in entry.unconfirmed
+    assert entry.via == f"push {service}"
+
+    # --new-only neither resends nor drops it: it stops and says how to settle it
+    build_args = ["build", "--config", str(config.source), "--until", "2026-11-26", "--new-only"]
+    refused = runner.invoke(main, [*build_args, "--out", str(dist.parent / "next")])
+    assert refused.exit_code == 1, refused.output
+    assert "digest-2026-11-26 may or may not have gone out" in refused.output
+    assert "digest mark-sent" in refused.output and "Traceback" not in refused.output
+
+    # the editor checked: it went out
+    marked = runner.invoke(main, ["mark-sent", "--config", str(config.source), str(dist)])
+    assert marked.exit_code == 0, marked.output
+    [entry] = ledger.read(config.ledger_path)
+    assert (entry.id, entry.unconfirmed, entry.via) == ("digest-2026-11-26", "", "mark-sent")
+    assert "unconfirmed" not in ledger_text(config)
+    after = runner.invoke(main, [*build_args, "--out", str(dist.parent / "next")])
+    assert after.exit_code == 0 and "nothing to send" in after.output
+
+
+def test_an_unconfirmed_issue_pushed_again_is_confirmed(fresh, api_for) -> None:
+    config, dist = fresh
+    api = api_for("postmark")
+    api.script = [(500, {"Message": "oops"}, {})]
+    with pytest.raises(UnconfirmedError):
+        export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
+    export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
+    [entry] = ledger.read(config.ledger_path)
+    assert (entry.id, entry.unconfirmed, entry.via) == ("digest-2026-11-26", "", "push postmark")
+    # a later unconfirmed push of the same issue does not undo the confirmation
+    api.script = [(500, {"Message": "oops"}, {})]
+    with pytest.raises(UnconfirmedError, match="already recorded as sent"):
+        export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
+    assert ledger.read(config.ledger_path) == (entry,)
+
+
+def test_a_slow_send_endpoint_receives_the_request_once(
+    fresh, api_for, monkeypatch: pytest.MonkeyPatch, pauses: list[float]
+) -> None:
+    config, dist = fresh
+    monkeypatch.setattr(push_module, "TIMEOUT", httpx.Timeout(0.5))
+    api = api_for("mailgun")
+    api.script = [slow(1.5, SUCCESS["mailgun"](None))]  # type: ignore[arg-type]
+    with pytest.raises(UnconfirmedError, match=r"may have been sent: no answer in time"):
+        export(config, dist, ["mailgun"], do_push=True, env=env_for("mailgun", api))
+    assert len(api.received) == 1 and pauses == []
+    assert ledger.read(config.ledger_path)[0].unconfirmed
+
+
+def test_a_slow_draft_endpoint_is_retried(
+    project, api_for, monkeypatch: pytest.MonkeyPatch, pauses: list[float]
+) -> None:
+    config, dist = project
+    monkeypatch.setattr(push_module, "TIMEOUT", httpx.Timeout(0.5))
+    api = api_for("listmonk")
+    api.script = [slow(1.5, SUCCESS["listmonk"](None))]  # type: ignore[arg-type]
+    [result] = export(config, dist, ["listmonk"], do_push=True, env=env_for("listmonk", api))
+    assert result.pushed[0].id == "7" and len(api.received) == 2 and len(pauses) == 1
+
+
+def test_a_429_is_retried_after_the_wait_the_service_asks_for(
+    fresh, api_for, pauses: list[float]
+) -> None:
+    config, dist = fresh
+    api = api_for("postmark")
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    api.script = [
+        (429, {"Message": "Rate limit"}, {"Retry-After": "7"}),
+        (429, {"Message": "Rate limit"}, {"Retry-After": later}),
+    ]
+    [result] = export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
+    assert len(api.received) == 3 and result.pushed[0].id
+    assert pauses[0] == 7 and 20 < pauses[1] <= 30
+    assert ledger.read(config.ledger_path)[0].unconfirmed == ""
+
+    api.script = [(429, {"Message": "Daily limit"}, {"Retry-After": "3600"})]
+    with pytest.raises(ExportError, match="asks to wait 3600 s: push again later") as caught:
+        export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
+    assert not isinstance(caught.value, UnconfirmedError)
+
+
+def test_a_refused_connection_is_retried_and_sends_once(
+    fresh, api_for, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, dist = fresh
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started: list[FakeApi] = []
+
+    def service_comes_up(seconds: float) -> None:
+        if not started:
+            started.append(api_for("postmark", port=port))
+
+    monkeypatch.setattr(push_module, "_pause", service_comes_up)
+    env = {"POSTMARK_SERVER_TOKEN": SECRET, "POSTMARK_API_URL": f"http://127.0.0.1:{port}"}
+    [result] = export(config, dist, ["postmark"], do_push=True, env=env)
+    assert result.pushed[0].id and len(started[0].received) == 1
+    assert ledger.read(config.ledger_path)[0].unconfirmed == ""
+
+
+class IdempotentService(Exporter):
+    """A service whose send endpoint documents an idempotency key (none built in does)."""
+
+    name = "idempotent"
+    description = "a stand-in"
+    credentials = Credentials(scheme="bearer", secret_env="KEY", base_url_env="URL")
+
+    def export(self, email: Any, options: Any) -> Export:
+        return Export(
+            files={},
+            requests=(
+                HttpRequest(
+                    method="POST",
+                    path="/send",
+                    json={"to": "a@example.org"},
+                    expect=Expect(status=200, id="id"),
+                    idempotency_header="Idempotency-Key",
+                ),
+            ),
+        )
+
+
+def test_a_send_with_an_idempotency_key_is_retried_with_the_same_key(
+    api_for, pauses: list[float]
+) -> None:
+    exporter = IdempotentService()
+    api = api_for("idempotent")
+    api.script = [(503, {"message": "busy"}, {}), (200, {"id": "m-1"}, {})]
+    env = {"KEY": SECRET, "URL": api.url}
+    [answer] = push_module.push(exporter, exporter.export(None, {}), env)
+    assert answer.id == "m-1"
+    keys = [r.headers["Idempotency-Key"] for r in api.received]
+    assert len(keys) == 2 and keys[0] == keys[1] and keys[0].startswith("digest-")
+    # the same request in a later run carries the same key: the service recognises it
+    assert keys[0] == push_module.idempotency_key(exporter.export(None, {}).requests[0])
+    api.script = [(503, {"message": "busy"}, {})] * 4
+    with pytest.raises(UnconfirmedError, match="failed after 4 attempts: HTTP 503"):
+        push_module.push(exporter, exporter.export(None, {}), env)

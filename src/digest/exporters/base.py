@@ -73,6 +73,11 @@ class HttpRequest:
     form: Mapping[str, Any] | None = None
     label: str = ""
     expect: Expect | None = None  # None: any 2xx (declare it: see Expect)
+    # Whether the service sends mail on this request (a draft is not sent): a request
+    # that sends is never retried once it may have arrived, unless the service takes
+    # an idempotency key, in this header (only where its API documents one).
+    sends: bool = True
+    idempotency_header: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,6 +125,8 @@ class Exporter(ABC):
     placeholder: ClassVar[str | None] = None  # the service's unsubscribe placeholder
     options: ClassVar[Mapping[str, Option]] = {}
     credentials: ClassVar[Credentials | None] = None  # None: no push
+    # Where an editor sees whether a push went out, for an unconfirmed one.
+    activity_log: ClassVar[str] = "the service's dashboard"
     default_base_url: ClassVar[str] = ""
 
     @abstractmethod

@@ -46,6 +46,7 @@ class ButtondownExporter(Exporter):
         base_url_env="BUTTONDOWN_API_URL",
     )
     default_base_url = "https://api.buttondown.com"
+    activity_log = "the Emails page in Buttondown"
 
     neutralisers = (DEFUSE_BRACES,)
 
@@ -66,6 +67,7 @@ class ButtondownExporter(Exporter):
                     json=body,
                     label="create email",
                     expect=Expect(status=201, id="id"),
+                    sends=options["status"] == "about_to_send",
                 ),
             ),
         )

@@ -77,6 +77,7 @@ class ListmonkExporter(Exporter):
                     json=body,
                     label="create campaign",
                     expect=Expect(status=200, id="data.id"),
+                    sends=False,  # a draft campaign
                 ),
             ),
         )

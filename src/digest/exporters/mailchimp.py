@@ -84,6 +84,7 @@ class MailchimpExporter(Exporter):
                     json=campaign,
                     label="create campaign",
                     expect=Expect(status=200, id="id"),
+                    sends=False,  # a draft campaign: the editor sends it from Mailchimp
                 ),
                 HttpRequest(
                     method="PUT",
@@ -91,6 +92,7 @@ class MailchimpExporter(Exporter):
                     json=content,
                     label="set content",
                     expect=Expect(status=200),
+                    sends=False,
                 ),
             ),
         )

@@ -47,6 +47,7 @@ class MailgunExporter(Exporter):
         scheme="basic", secret_env="MAILGUN_API_KEY", user="api", base_url_env="MAILGUN_API_URL"
     )
     default_base_url = "https://api.mailgun.net"
+    activity_log = "the Logs page of Mailgun's dashboard"
 
     neutralisers = (DEFUSE_BRACES, DEFUSE_PERCENT)
 
@@ -76,6 +77,7 @@ class MailgunExporter(Exporter):
                     form=fields,
                     label="send message",
                     expect=Expect(status=200, id="id"),
+                    sends=True,
                 ),
             ),
         )

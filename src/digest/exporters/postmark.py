@@ -42,6 +42,7 @@ class PostmarkExporter(Exporter):
         base_url_env="POSTMARK_API_URL",
     )
     default_base_url = "https://api.postmarkapp.com"
+    activity_log = "the message stream's Activity page in Postmark"
 
     neutralisers = (DEFUSE_BRACES,)
 
@@ -68,6 +69,7 @@ class PostmarkExporter(Exporter):
                     json=body,
                     label="send email",
                     expect=Expect(status=200, id="MessageID", fields={"ErrorCode": 0}),
+                    sends=True,
                 ),
             ),
         )

@@ -4,24 +4,34 @@ Credentials come from environment variables named by the exporter and are
 never written, logged or shown: every message, from a service or about it,
 goes through one :class:`~digest.exporters.scrub.Scrubber` that knows each
 secret's encoded forms (base64 of the Basic-auth pair, percent-encoding, …)
-before it reaches an error or a log line. Rate limits (429) and server errors (5xx)
-are retried with exponential backoff, honouring ``Retry-After``; any other
-4xx stops at once with the service's own explanation.
+before it reaches an error or a log line.
+
+Never twice: a request is retried only when it provably did not arrive (the
+connection was refused, the name did not resolve, connecting timed out) or
+the service asks for it (429, honouring ``Retry-After``). A request that may
+have arrived — a timeout or a dropped connection after it was sent, a 5xx —
+is retried only on endpoints that do not send mail (creating a draft) or that
+take an idempotency key; on the others it ends the push as unconfirmed
+(:class:`~digest.errors.UnconfirmedError`), for the editor to check. Any
+other 4xx stops at once with the service's own explanation.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 
-from ..errors import ExportError
+from ..errors import ExportError, UnconfirmedError
 from .base import Expect, Export, Exporter, HttpRequest
 from .scrub import Scrubber
 
@@ -125,14 +135,39 @@ def _message(response: httpx.Response, scrub: Scrubber) -> str:
     return scrub(json.dumps(data))[:300]
 
 
-def _retry_after(response: httpx.Response, attempt: int) -> float:
-    header = str(response.headers.get("Retry-After", ""))
-    if header.isdigit():
-        return min(float(header), MAX_RETRY_AFTER)
+def _pause(seconds: float) -> None:
+    """Waiting between attempts (a module function, so that tests can stand in for it)."""
+    time.sleep(seconds)
+
+
+def _backoff(attempt: int) -> float:
     return float(BACKOFF_SECONDS * 2 ** (attempt - 1))
 
 
+def _retry_after(response: httpx.Response, attempt: int) -> float:
+    """How long the service asks us to wait (seconds or an HTTP date), else the backoff."""
+    header = str(response.headers.get("Retry-After", "")).strip()
+    if header.isdigit():
+        return float(header)
+    try:
+        when = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return _backoff(attempt)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def idempotency_key(request: HttpRequest) -> str:
+    """The same key for the same request, in this run or the next: a re-push is recognised."""
+    body = json.dumps([request.method, request.path, request.json, request.form], default=str)
+    return "digest-" + hashlib.sha256(body.encode("utf-8")).hexdigest()[:48]
+
+
 def _send(client: httpx.Client, request: HttpRequest, url: str) -> httpx.Response:
+    headers = (
+        {request.idempotency_header: idempotency_key(request)} if request.idempotency_header else {}
+    )
     if request.form is not None:
         # multipart/form-data without files: (name, (None, value)) parts, repeated for lists
         parts = [
@@ -140,8 +175,83 @@ def _send(client: httpx.Client, request: HttpRequest, url: str) -> httpx.Respons
             for key, value in request.form.items()
             for item in (value if isinstance(value, (list, tuple)) else [value])
         ]
-        return client.request(request.method, url, files=parts)
-    return client.request(request.method, url, json=request.json)
+        return client.request(request.method, url, files=parts, headers=headers)
+    return client.request(request.method, url, json=request.json, headers=headers)
+
+
+# Raised before a byte of the request left: retrying cannot send anything twice.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Call:
+    """One request of a push, with what its outcome needs to be told."""
+
+    request: HttpRequest
+    url: str
+    label: str
+    scrub: Scrubber
+    check: str  # where the editor can see whether it went out
+
+    @property
+    def cautious(self) -> bool:
+        """An answer-less failure must not be retried: it may have sent mail."""
+        return self.request.sends and not self.request.idempotency_header
+
+    def unconfirmed(self, problem: str) -> UnconfirmedError:
+        return UnconfirmedError(
+            f"{self.label} may have been sent: {problem}; not retried, so that it cannot "
+            "go out twice",
+            reason=f"{self.label}: {problem}",
+            check=self.check,
+        )
+
+
+def _deliver(
+    client: httpx.Client, call: _Call, sleep: Callable[[float], None]
+) -> tuple[httpx.Response, bool]:
+    """The first answer that is not a rate limit or a retried failure, and whether an
+    earlier attempt may have arrived."""
+    maybe_sent = False
+    problem = ""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            response = _send(client, call.request, call.url)
+        except NOT_SENT as exc:
+            problem = call.scrub(f"cannot connect ({type(exc).__name__}: {exc})")
+            delay = _backoff(attempt)
+        except httpx.UnsupportedProtocol:
+            raise ExportError(
+                f"{call.label}: the API address must start with https:// (or http://)"
+            ) from None
+        except httpx.TransportError as exc:  # after the request (or part of it) was sent
+            maybe_sent = True
+            what = "no answer in time" if isinstance(exc, httpx.TimeoutException) else "lost"
+            problem = call.scrub(f"{what} ({type(exc).__name__}: {exc})".replace(": )", ")"))
+            if call.cautious:
+                raise call.unconfirmed(problem) from None
+            delay = _backoff(attempt)
+        else:
+            status = response.status_code
+            if status != 429 and status < 500:
+                return response, maybe_sent
+            problem = f"HTTP {status}: {_message(response, call.scrub)}"
+            if status >= 500:
+                maybe_sent = True
+                if call.cautious:
+                    raise call.unconfirmed(problem)
+            delay = _retry_after(response, attempt)
+            if delay > MAX_RETRY_AFTER:
+                raise ExportError(
+                    f"{call.label} failed: {problem}; the service asks to wait "
+                    f"{delay:.0f} s: push again later"
+                )
+        if attempt < ATTEMPTS:
+            log.warning("%s: %s; retrying in %.1f s", call.label, problem, delay)
+            sleep(delay)
+    if maybe_sent and call.request.sends:
+        raise call.unconfirmed(f"failed after {ATTEMPTS} attempts: {problem}")
+    raise ExportError(f"{call.label} failed after {ATTEMPTS} attempts: {problem}")
 
 
 _MISSING = object()
@@ -198,13 +308,15 @@ def push(
     export: Export,
     env: Mapping[str, str],
     *,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> list[PushResponse]:
     """Send ``export.requests`` in order; a later path's ``{id}`` is the previous response's id.
 
     A request succeeds only with the answer its :class:`Expect` declares; a
     redirect is never followed (the body would go to another host) and fails.
+    Raises :class:`UnconfirmedError` when a request that sends mail may have
+    gone out without an answer that says so.
     """
     headers, auth, secrets = _auth(exporter, env)
     base = exporter.base_url(env)
@@ -224,47 +336,21 @@ def push(
         for request in export.requests:
             # an id from a response is data, not a path: quoted, it cannot climb or query
             path = request.path.replace("{id}", quote(previous_id, safe=""))
-            url = base + path
-            label = f"{exporter.name}: {request.label or request.method + ' ' + request.path}"
-            for attempt in range(1, ATTEMPTS + 1):
-                try:
-                    response = _send(client, request, url)
-                except httpx.TimeoutException:
-                    problem = "timed out"
-                except httpx.TransportError as exc:
-                    problem = scrub(f"cannot connect ({type(exc).__name__}: {exc})")
-                else:
-                    if response.status_code == 429 or response.status_code >= 500:
-                        problem = f"HTTP {response.status_code}: {_message(response, scrub)}"
-                        if attempt < ATTEMPTS:
-                            delay = _retry_after(response, attempt)
-                            log.warning("%s: %s; retrying in %.0f s", label, problem, delay)
-                            sleep(delay)
-                            continue
-                        raise ExportError(f"{label} failed after {ATTEMPTS} attempts: {problem}")
-                    if response.status_code >= 400:
-                        raise ExportError(
-                            f"{label} was refused: HTTP {response.status_code}: "
-                            f"{_message(response, scrub)}"
-                        )
-                    break
-                if attempt == ATTEMPTS:
-                    raise ExportError(f"{label} failed after {ATTEMPTS} attempts: {problem}")
-                log.warning("%s: %s; retrying", label, problem)
-                sleep(float(BACKOFF_SECONDS * 2 ** (attempt - 1)))
-            if response.is_redirect or not response.is_success:
-                raise ExportError(
-                    f"{label} failed: {_redirect(response, scrub)}; "
-                    "a redirect is never followed, and nothing was recorded as sent",
-                    hint=check,
-                )
-            answer_id, wrong = _unexpected(request.expect, response)
-            if wrong:
-                raise ExportError(
-                    f"{label} failed: {wrong}: {_message(response, scrub)[:120]}; "
-                    "nothing was recorded as sent",
-                    hint=f"{check}; if {exporter.name} did act on it, its dashboard shows it",
-                )
+            call = _Call(
+                request=request,
+                url=base + path,
+                label=f"{exporter.name}: {request.label or request.method + ' ' + request.path}",
+                scrub=scrub,
+                check=exporter.activity_log,
+            )
+            response, maybe_sent = _deliver(client, call, sleep or _pause)
+            answer_id, problem, hint = _judge(request.expect, response, scrub, check)
+            if problem and maybe_sent and request.sends:
+                raise call.unconfirmed(f"an earlier attempt got no answer, then it {problem}")
+            if problem:
+                if hint and request.sends:
+                    hint += f"; if it did go out, {exporter.activity_log} shows it"
+                raise ExportError(f"{call.label} {problem}", hint=hint)
             try:
                 body: Any = response.json()
             except (json.JSONDecodeError, UnicodeDecodeError):
@@ -272,11 +358,28 @@ def push(
             previous_id = answer_id or previous_id
             log.info(
                 "%s: HTTP %d%s",
-                label,
+                call.label,
                 response.status_code,
                 scrub(f", id {answer_id}") if answer_id else "",
             )
             responses.append(
-                PushResponse(label=label, status=response.status_code, body=body, id=answer_id)
+                PushResponse(label=call.label, status=response.status_code, body=body, id=answer_id)
             )
     return responses
+
+
+def _judge(
+    expect: Expect | None, response: httpx.Response, scrub: Scrubber, check: str
+) -> tuple[str, str, str | None]:
+    """(id, "", None) for the promised answer, else ("", what happened, a hint)."""
+    status = response.status_code
+    if response.is_redirect or status < 200 or 300 <= status < 400:
+        problem = f"failed: {_redirect(response, scrub)}, and a redirect is never followed"
+        return "", f"{problem}; nothing was recorded as sent", check
+    if status >= 400:
+        return "", f"was refused: HTTP {status}: {_message(response, scrub)}", None
+    answer_id, wrong = _unexpected(expect, response)
+    if wrong:
+        problem = f"failed: {wrong}: {_message(response, scrub)[:120]}"
+        return "", f"{problem}; nothing was recorded as sent", check
+    return answer_id, "", None

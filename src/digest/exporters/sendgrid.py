@@ -54,6 +54,7 @@ class SendGridExporter(Exporter):
     }
     credentials = CREDENTIALS
     default_base_url = "https://api.sendgrid.com"
+    activity_log = "SendGrid's Activity Feed"
 
     neutralisers = (DEFUSE_BRACES, DEFUSE_ASM)
 
@@ -89,6 +90,7 @@ class SendGridExporter(Exporter):
                     json=body,
                     label="mail send",
                     expect=Expect(status=202, empty=True),
+                    sends=True,
                 ),
             ),
         )
@@ -145,6 +147,7 @@ class SendGridSingleSendExporter(Exporter):
                     json=body,
                     label="create single send",
                     expect=Expect(status=201, id="id"),
+                    sends=False,  # a draft: no send_at
                 ),
             ),
         )

@@ -43,6 +43,10 @@ class SesExporter(Exporter):
         base_url_env="SES_API_URL",
         extra_env=("AWS_REGION",),
     )
+    activity_log = (
+        "a configuration set's event destination (SES keeps no log of single messages) "
+        "or the recipients' inboxes"
+    )
 
     def service_url(self, env: Mapping[str, str]) -> str:
         return f"https://email.{env['AWS_REGION']}.amazonaws.com"  # checked by the push
@@ -100,6 +104,7 @@ class SesExporter(Exporter):
                     json=body,
                     label="send email",
                     expect=Expect(status=200, id="MessageId"),
+                    sends=True,
                 ),
             ),
         )
