@@ -4,7 +4,8 @@ It validates every request body against the service's published schema
 (answering 400 with the schema's complaint, as the real API would), records
 what it received, and answers from a script: a list of (status, body,
 headers) tuples, so tests can make it rate-limit, fail or refuse, or of
-functions of the request received that return one (to echo it back).
+functions of the request received that return one (to echo it back), or a
+:class:`Drip`: raw bytes sent one at a time, slowly, like a stuck proxy.
 """
 
 from __future__ import annotations
@@ -31,6 +32,26 @@ class Received:
     body: Any
 
 
+@dataclass(frozen=True)
+class Drip:
+    """An answer written a byte every ``interval`` seconds (until the client gives up)."""
+
+    data: bytes
+    interval: float = 0.2
+
+
+def drip_headers(interval: float = 0.2) -> Drip:
+    """A 200 whose status line and headers take minutes to arrive."""
+    return Drip(b"HTTP/1.1 200 OK\r\n" + b"X-Padding: " + b"." * 2000 + b"\r\n\r\n", interval)
+
+
+def drip_body(interval: float = 0.2) -> Drip:
+    """Headers at once, then a body that takes minutes to arrive."""
+    body = b"{" + b" " * 2000 + b"}"
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    return Drip(head + b"Content-Length: %d\r\n\r\n" % len(body) + body, interval)
+
+
 def _created(received: Received) -> Answer:
     return 200, {"id": "cmp-1"}, {}
 
@@ -39,7 +60,7 @@ def _created(received: Received) -> Answer:
 class FakeApi:
     validate: Validator
     success: Callable[[Received], Answer] = _created  # the answer when the script is empty
-    script: list[Answer | Callable[[Received], Answer]] = field(default_factory=list)
+    script: list[Answer | Callable[[Received], Answer] | Drip] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
     url: str = ""
@@ -87,6 +108,9 @@ def start(
                 self._answer(400, {"detail": "invalid request: " + "; ".join(problems[:3])}, {})
                 return
             entry = api.script.pop(0) if api.script else api.success
+            if isinstance(entry, Drip):
+                self._drip(entry)
+                return
             status, answer, headers = entry(received) if callable(entry) else entry
             self._answer(status, answer, headers)
 
@@ -101,6 +125,16 @@ def start(
                 self.end_headers()
                 self.wfile.write(data)
             except OSError:  # the client gave up waiting: that is what some tests are about
+                pass
+
+        def _drip(self, drip: Drip) -> None:
+            self.close_connection = True
+            try:
+                for byte in drip.data:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(drip.interval)
+            except OSError:  # the client gave up: the point of the test
                 pass
 
         do_POST = do_PUT = do_PATCH = _handle

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import socket
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -31,7 +32,7 @@ from digest.exporters import push as push_module
 from digest.exporters.scrub import Scrubber
 
 from .exporthelp import build_project
-from .fakeapi import Answer, FakeApi, Received, slow, start
+from .fakeapi import Answer, FakeApi, Received, drip_body, drip_headers, slow, start
 from .leaks import exposes
 from .specs import (
     POSTMARK_EMAIL,
@@ -742,3 +743,45 @@ def test_a_send_with_an_idempotency_key_is_retried_with_the_same_key(
     api.script = [(503, {"message": "busy"}, {})] * 4
     with pytest.raises(UnconfirmedError, match="failed after 4 attempts: HTTP 503"):
         push_module.push(exporter, exporter.export(None, {}), env)
+
+
+@pytest.mark.parametrize("drip", [drip_headers, drip_body])
+def test_a_dripping_send_endpoint_cannot_hold_the_push(
+    fresh, api_for, monkeypatch: pytest.MonkeyPatch, pauses: list[float], drip: Any
+) -> None:
+    config, dist = fresh
+    monkeypatch.setattr(push_module, "DEADLINE_SECONDS", 1.0)
+    api = api_for("postmark")
+    api.script = [drip()]  # a byte every 0.2 s: 400 s to finish
+    started = time.monotonic()
+    with pytest.raises(UnconfirmedError, match="no complete answer within the 1 s deadline"):
+        export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
+    # bounded by the deadline, not by the server (a generous margin for a busy machine)
+    assert time.monotonic() - started < 20
+    assert len(api.received) == 1 and pauses == []
+
+
+def test_a_dripping_draft_endpoint_is_retried_within_bounds(
+    project, api_for, monkeypatch: pytest.MonkeyPatch, pauses: list[float]
+) -> None:
+    config, dist = project
+    monkeypatch.setattr(push_module, "DEADLINE_SECONDS", 1.0)
+    api = api_for("listmonk")
+    api.script = [drip_body()] * 4
+    started = time.monotonic()
+    with pytest.raises(ExportError, match="failed after 4 attempts: no complete answer") as caught:
+        export(config, dist, ["listmonk"], do_push=True, env=env_for("listmonk", api))
+    assert time.monotonic() - started < 40
+    assert not isinstance(caught.value, UnconfirmedError)  # a draft: nothing was sent
+    assert len(api.received) == 4 and len(pauses) == 3
+
+
+def test_an_answer_is_read_up_to_a_cap(project, api_for, monkeypatch: pytest.MonkeyPatch) -> None:
+    config, dist = project
+    monkeypatch.setattr(push_module, "MAX_ANSWER_BYTES", 1000)
+    api = api_for("mailgun")
+    api.script = [(400, {"message": "x" * 5000}, {})]
+    with pytest.raises(ExportError, match="was refused: HTTP 400") as caught:
+        export(config, dist, ["mailgun"], do_push=True, env=env_for("mailgun", api))
+    # cut at 1000 bytes, the JSON no longer parses: the message is its first raw characters
+    assert 'HTTP 400: {"message": "xxxx' in str(caught.value)

@@ -152,16 +152,20 @@ def send(
         raise ExportError(
             "no sender address", hint="set [email] from in digest.toml or pass --from"
         )
-    send_bytes(
-        eml.read_bytes(),
-        host=host,
-        port=port,
-        sender=envelope_from,
-        recipients=recipients,
-        starttls=starttls,
-        user=user,
-        password=env.get(PASSWORD_ENV),
-    )
+    try:
+        send_bytes(
+            eml.read_bytes(),
+            host=host,
+            port=port,
+            sender=envelope_from,
+            recipients=recipients,
+            starttls=starttls,
+            user=user,
+            password=env.get(PASSWORD_ENV),
+        )
+    except UnconfirmedError as exc:
+        again = f"send it again with digest send {build_dir}"
+        raise unconfirmed(config, build_dir, exc, via=f"send {host}:{port}", again=again) from None
     log.info("sent %s to %s via %s:%d", eml.name, ", ".join(recipients), host, port)
     record(config, build_dir, via=f"send {host}:{port}")
     return eml

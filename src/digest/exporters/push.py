@@ -14,15 +14,22 @@ is retried only on endpoints that do not send mail (creating a draft) or that
 take an idempotency key; on the others it ends the push as unconfirmed
 (:class:`~digest.errors.UnconfirmedError`), for the editor to check. Any
 other 4xx stops at once with the service's own explanation.
+
+One deadline per request (:data:`DEADLINE_SECONDS`) covers connecting,
+sending and reading the whole answer: httpx's own timeouts are per operation,
+so a server that drips a byte every few seconds would never trip them. Each
+attempt runs under ``asyncio.timeout`` with httpx's async client, which
+cancels it wherever it is; the answer read is capped too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -37,7 +44,9 @@ from .scrub import Scrubber
 
 log = logging.getLogger("digest")
 
-TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # per operation, within the deadline
+DEADLINE_SECONDS = 60.0  # per request: connect, send and read the answer
+MAX_ANSWER_BYTES = 1_000_000  # an answer is an id or a message: the rest is not read
 ATTEMPTS = 4
 BACKOFF_SECONDS = 1.0
 MAX_RETRY_AFTER = 60.0
@@ -164,19 +173,78 @@ def idempotency_key(request: HttpRequest) -> str:
     return "digest-" + hashlib.sha256(body.encode("utf-8")).hexdigest()[:48]
 
 
-def _send(client: httpx.Client, request: HttpRequest, url: str) -> httpx.Response:
-    headers = (
-        {request.idempotency_header: idempotency_key(request)} if request.idempotency_header else {}
-    )
-    if request.form is not None:
-        # multipart/form-data without files: (name, (None, value)) parts, repeated for lists
-        parts = [
+def _content(request: HttpRequest) -> dict[str, Any]:
+    """httpx's arguments for the body: JSON, or multipart/form-data without files."""
+    if request.form is None:
+        return {"json": request.json}
+    # (name, (None, value)) parts, repeated for lists
+    return {
+        "files": [
             (key, (None, str(item)))
             for key, value in request.form.items()
             for item in (value if isinstance(value, (list, tuple)) else [value])
         ]
-        return client.request(request.method, url, files=parts, headers=headers)
-    return client.request(request.method, url, json=request.json, headers=headers)
+    }
+
+
+class _DeadlinePassed(Exception):
+    """The request's deadline passed; ``sent``: its first bytes had left by then."""
+
+    def __init__(self, sent: bool):
+        super().__init__()
+        self.sent = sent
+
+
+async def _attempt(client: httpx.AsyncClient, request: HttpRequest, url: str) -> httpx.Response:
+    """One try at ``request``, answer read in full (up to the cap), within the deadline."""
+    headers = (
+        {request.idempotency_header: idempotency_key(request)} if request.idempotency_header else {}
+    )
+    sending = asyncio.Event()
+
+    async def trace(event: str, info: Any) -> None:  # httpx's documented "trace" extension
+        if event.endswith("send_request_headers.started"):
+            sending.set()
+
+    try:
+        async with asyncio.timeout(DEADLINE_SECONDS):
+            async with client.stream(
+                request.method,
+                url,
+                headers=headers,
+                extensions={"trace": trace},
+                **_content(request),
+            ) as streamed:
+                body = bytearray()
+                async for chunk in streamed.aiter_bytes():
+                    body += chunk
+                    if len(body) >= MAX_ANSWER_BYTES:
+                        break
+    except TimeoutError:
+        raise _DeadlinePassed(sending.is_set()) from None
+    # the body is decoded already: the headers that describe its encoding go
+    kept = [
+        (k, v)
+        for k, v in streamed.headers.multi_items()
+        if k.lower() not in {"content-encoding", "content-length", "transfer-encoding"}
+    ]
+    return httpx.Response(
+        streamed.status_code, headers=kept, content=bytes(body[:MAX_ANSWER_BYTES])
+    )
+
+
+def _run(coroutine: Coroutine[Any, Any, httpx.Response]) -> httpx.Response:
+    """Run one attempt on a loop of its own.
+
+    Not ``asyncio.run``: closing the loop must not wait for a resolver thread
+    that is still stuck in ``getaddrinfo`` after the deadline cancelled it.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coroutine)
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 # Raised before a byte of the request left: retrying cannot send anything twice.
@@ -207,8 +275,13 @@ class _Call:
         )
 
 
+async def _attempt_with(client: Callable[[], httpx.AsyncClient], call: _Call) -> httpx.Response:
+    async with client() as opened:
+        return await _attempt(opened, call.request, call.url)
+
+
 def _deliver(
-    client: httpx.Client, call: _Call, sleep: Callable[[float], None]
+    client: Callable[[], httpx.AsyncClient], call: _Call, sleep: Callable[[float], None]
 ) -> tuple[httpx.Response, bool]:
     """The first answer that is not a rate limit or a retried failure, and whether an
     earlier attempt may have arrived."""
@@ -216,9 +289,17 @@ def _deliver(
     problem = ""
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            response = _send(client, call.request, call.url)
+            response = _run(_attempt_with(client, call))
         except NOT_SENT as exc:
             problem = call.scrub(f"cannot connect ({type(exc).__name__}: {exc})")
+            delay = _backoff(attempt)
+        except _DeadlinePassed as exc:
+            what = "no complete answer" if exc.sent else "not connected"
+            problem = f"{what} within the {DEADLINE_SECONDS:g} s deadline"
+            if exc.sent:
+                maybe_sent = True
+                if call.cautious:
+                    raise call.unconfirmed(problem) from None
             delay = _backoff(attempt)
         except httpx.UnsupportedProtocol:
             raise ExportError(
@@ -309,7 +390,7 @@ def push(
     env: Mapping[str, str],
     *,
     sleep: Callable[[float], None] | None = None,
-    transport: httpx.BaseTransport | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> list[PushResponse]:
     """Send ``export.requests`` in order; a later path's ``{id}`` is the previous response's id.
 
@@ -326,45 +407,48 @@ def push(
     check = f"check the API address{f' ({override})' if override else ''}"
     responses: list[PushResponse] = []
     previous_id = ""
-    with httpx.Client(
-        timeout=TIMEOUT,
-        headers={**headers, "User-Agent": "digest"},
-        auth=auth,
-        transport=transport,
-        follow_redirects=False,
-    ) as client:
-        for request in export.requests:
-            # an id from a response is data, not a path: quoted, it cannot climb or query
-            path = request.path.replace("{id}", quote(previous_id, safe=""))
-            call = _Call(
-                request=request,
-                url=base + path,
-                label=f"{exporter.name}: {request.label or request.method + ' ' + request.path}",
-                scrub=scrub,
-                check=exporter.activity_log,
-            )
-            response, maybe_sent = _deliver(client, call, sleep or _pause)
-            answer_id, problem, hint = _judge(request.expect, response, scrub, check)
-            if problem and maybe_sent and request.sends:
-                raise call.unconfirmed(f"an earlier attempt got no answer, then it {problem}")
-            if problem:
-                if hint and request.sends:
-                    hint += f"; if it did go out, {exporter.activity_log} shows it"
-                raise ExportError(f"{call.label} {problem}", hint=hint)
-            try:
-                body: Any = response.json()
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                body = response.text
-            previous_id = answer_id or previous_id
-            log.info(
-                "%s: HTTP %d%s",
-                call.label,
-                response.status_code,
-                scrub(f", id {answer_id}") if answer_id else "",
-            )
-            responses.append(
-                PushResponse(label=call.label, status=response.status_code, body=body, id=answer_id)
-            )
+
+    def client() -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            timeout=TIMEOUT,
+            headers={**headers, "User-Agent": "digest"},
+            auth=auth,
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    for request in export.requests:
+        # an id from a response is data, not a path: quoted, it cannot climb or query
+        path = request.path.replace("{id}", quote(previous_id, safe=""))
+        call = _Call(
+            request=request,
+            url=base + path,
+            label=f"{exporter.name}: {request.label or request.method + ' ' + request.path}",
+            scrub=scrub,
+            check=exporter.activity_log,
+        )
+        response, maybe_sent = _deliver(client, call, sleep or _pause)
+        answer_id, problem, hint = _judge(request.expect, response, scrub, check)
+        if problem and maybe_sent and request.sends:
+            raise call.unconfirmed(f"an earlier attempt got no answer, then it {problem}")
+        if problem:
+            if hint and request.sends:
+                hint += f"; if it did go out, {exporter.activity_log} shows it"
+            raise ExportError(f"{call.label} {problem}", hint=hint)
+        try:
+            body: Any = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = response.text
+        previous_id = answer_id or previous_id
+        log.info(
+            "%s: HTTP %d%s",
+            call.label,
+            response.status_code,
+            scrub(f", id {answer_id}") if answer_id else "",
+        )
+        responses.append(
+            PushResponse(label=call.label, status=response.status_code, body=body, id=answer_id)
+        )
     return responses
 
 
