@@ -785,3 +785,15 @@ def test_an_answer_is_read_up_to_a_cap(project, api_for, monkeypatch: pytest.Mon
         export(config, dist, ["mailgun"], do_push=True, env=env_for("mailgun", api))
     # cut at 1000 bytes, the JSON no longer parses: the message is its first raw characters
     assert 'HTTP 400: {"message": "xxxx' in str(caught.value)
+
+
+@pytest.mark.parametrize("address", ["api.mailgun.net", "ftp://x", "http://[::1", "http://h:99999"])
+def test_an_unusable_address_is_refused_before_anything_is_sent(project, address: str) -> None:
+    config, dist = project
+    env = {"MAILGUN_API_KEY": SECRET, "MAILGUN_API_URL": address}
+    with pytest.raises(ExportError, match=r"mailgun: the API address is not an http\(s\) URL"):
+        export(config, dist, ["mailgun"], do_push=True, env=env)
+    env["MAILGUN_API_URL"] = "ftp://admin:hunter2hunter2@x"
+    with pytest.raises(ExportError, match="MAILGUN_API_URL") as caught:
+        export(config, dist, ["mailgun"], do_push=True, env=env)
+    assert not exposes(str(caught.value), "hunter2hunter2")

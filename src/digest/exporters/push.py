@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
@@ -301,14 +301,11 @@ def _deliver(
                 if call.cautious:
                     raise call.unconfirmed(problem) from None
             delay = _backoff(attempt)
-        except httpx.UnsupportedProtocol:
-            raise ExportError(
-                f"{call.label}: the API address must start with https:// (or http://)"
-            ) from None
         except httpx.TransportError as exc:  # after the request (or part of it) was sent
             maybe_sent = True
             what = "no answer in time" if isinstance(exc, httpx.TimeoutException) else "lost"
-            problem = call.scrub(f"{what} ({type(exc).__name__}: {exc})".replace(": )", ")"))
+            detail = f": {exc}" if str(exc) else ""
+            problem = call.scrub(f"{what} ({type(exc).__name__}{detail})")
             if call.cautious:
                 raise call.unconfirmed(problem) from None
             delay = _backoff(attempt)
@@ -384,13 +381,26 @@ def _redirect(response: httpx.Response, scrub: Scrubber) -> str:
     return f"HTTP {response.status_code}, a redirect to {location}"
 
 
+def _address(base: str, name: str, check: str) -> httpx.URL:
+    """The API address, refused before anything is sent if no request can go there.
+
+    The message does not repeat it: it may hold a password.
+    """
+    try:
+        url = httpx.URL(base)
+        if url.scheme in {"http", "https"} and url.host and 0 < (url.port or 443) < 65536:
+            return url
+    except httpx.InvalidURL:
+        pass
+    raise ExportError(f"{name}: the API address is not an http(s) URL", hint=check)
+
+
 def push(
     exporter: Exporter,
     export: Export,
     env: Mapping[str, str],
     *,
     sleep: Callable[[float], None] | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
 ) -> list[PushResponse]:
     """Send ``export.requests`` in order; a later path's ``{id}`` is the previous response's id.
 
@@ -401,10 +411,10 @@ def push(
     """
     headers, auth, secrets = _auth(exporter, env)
     base = exporter.base_url(env)
-    # a password in the address (https://user:pass@host) is a secret too
-    scrub = Scrubber.of([*secrets, urlsplit(base).password])
     override = exporter.credentials.base_url_env if exporter.credentials else ""
     check = f"check the API address{f' ({override})' if override else ''}"
+    # a password in the address (https://user:pass@host) is a secret too
+    scrub = Scrubber.of([*secrets, _address(base, exporter.name, check).password])
     responses: list[PushResponse] = []
     previous_id = ""
 
@@ -413,7 +423,6 @@ def push(
             timeout=TIMEOUT,
             headers={**headers, "User-Agent": "digest"},
             auth=auth,
-            transport=transport,
             follow_redirects=False,
         )
 
