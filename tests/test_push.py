@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import html
 import json
@@ -10,6 +11,7 @@ import re
 import socket
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -797,3 +799,16 @@ def test_an_unusable_address_is_refused_before_anything_is_sent(project, address
     with pytest.raises(ExportError, match="MAILGUN_API_URL") as caught:
         export(config, dist, ["mailgun"], do_push=True, env=env)
     assert not exposes(str(caught.value), "hunter2hunter2")
+
+
+def test_a_push_works_from_a_thread_that_runs_an_event_loop(project, api_for) -> None:
+    """A library user calling from async code (or playwright's sync API) has a loop running."""
+    config, dist = project
+    api = api_for("postmark")
+
+    async def caller() -> Any:
+        return export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
+
+    with ThreadPoolExecutor(max_workers=1) as thread:  # this thread may run one already
+        [result] = thread.submit(asyncio.run, caller()).result()
+    assert result.pushed[0].id and len(api.received) == 1

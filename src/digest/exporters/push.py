@@ -30,6 +30,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Coroutine, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -234,11 +235,22 @@ async def _attempt(client: httpx.AsyncClient, request: HttpRequest, url: str) ->
 
 
 def _run(coroutine: Coroutine[Any, Any, httpx.Response]) -> httpx.Response:
-    """Run one attempt on a loop of its own.
+    """Run one attempt on an event loop of its own.
 
-    Not ``asyncio.run``: closing the loop must not wait for a resolver thread
-    that is still stuck in ``getaddrinfo`` after the deadline cancelled it.
+    In a thread of its own if the caller's thread already runs a loop (a
+    library user's, or playwright's): a thread can run only one at a time.
     """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _run_here(coroutine)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-push") as worker:
+        return worker.submit(_run_here, coroutine).result()
+
+
+def _run_here(coroutine: Coroutine[Any, Any, httpx.Response]) -> httpx.Response:
+    """Not ``asyncio.run``: closing the loop must not wait for a resolver thread
+    that is still stuck in ``getaddrinfo`` after the deadline cancelled it."""
     loop = asyncio.new_event_loop()
     try:
         return loop.run_until_complete(coroutine)
