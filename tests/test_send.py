@@ -383,6 +383,7 @@ def test_no_answer_to_the_end_of_the_message_is_unconfirmed(
     assert "the message may have been delivered" in message and "not sent again" in message
     assert "recorded in the ledger as unconfirmed (digest-2026-11-26)" in message
     assert f"digest mark-sent {dist}" in message and "the recipients' inboxes" in message
+    assert f"digest send --smtp 127.0.0.1:{port} --to a@example.org {dist}" in message
     assert reply.state["messages"] == 1  # type: ignore[attr-defined]
     [entry] = ledger.read(config.ledger_path)
     assert entry.unconfirmed.startswith(f"smtp 127.0.0.1:{port}: ")

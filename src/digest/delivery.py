@@ -164,7 +164,8 @@ def send(
             password=env.get(PASSWORD_ENV),
         )
     except UnconfirmedError as exc:
-        again = f"send it again with digest send {build_dir}"
+        to = " ".join(f"--to {r}" for r in recipients)
+        again = f"send it again: digest send --smtp {host}:{port} {to} {build_dir}"
         raise unconfirmed(config, build_dir, exc, via=f"send {host}:{port}", again=again) from None
     log.info("sent %s to %s via %s:%d", eml.name, ", ".join(recipients), host, port)
     record(config, build_dir, via=f"send {host}:{port}")
