@@ -396,3 +396,27 @@ def test_a_refusal_of_the_message_is_a_plain_failure(fresh, scripted) -> None:
         send(config, dist, host="127.0.0.1", port=port, recipients=["a@example.org"], env={})
     assert not isinstance(caught.value, UnconfirmedError)
     assert ledger.read(config.ledger_path) == ()
+
+
+def test_some_recipients_refused_is_still_recorded_as_sent(fresh, scripted) -> None:
+    config, dist = fresh
+    base = accepting(lambda: b"250 ok\r\n")
+
+    def reply(line: bytes) -> bytes | None:
+        if line.upper().startswith(b"RCPT TO:<GONE@"):
+            return b"550 5.1.1 no such user\r\n"
+        return base(line)
+
+    port = scripted(reply)
+    with pytest.raises(ExportError, match=r"refused gone@example\.org; the other recipients have"):
+        send(
+            config,
+            dist,
+            host="127.0.0.1",
+            port=port,
+            recipients=["a@example.org", "gone@example.org"],
+            env={},
+        )
+    assert base.state["messages"] == 1  # type: ignore[attr-defined]
+    [entry] = ledger.read(config.ledger_path)
+    assert entry.unconfirmed == "" and entry.via == f"send 127.0.0.1:{port}"

@@ -153,7 +153,7 @@ def send(
             "no sender address", hint="set [email] from in digest.toml or pass --from"
         )
     try:
-        send_bytes(
+        refused = send_bytes(
             eml.read_bytes(),
             host=host,
             port=port,
@@ -168,7 +168,13 @@ def send(
         again = f"send it again: digest send --smtp {host}:{port} {to} {build_dir}"
         raise unconfirmed(config, build_dir, exc, via=f"send {host}:{port}", again=again) from None
     log.info("sent %s to %s via %s:%d", eml.name, ", ".join(recipients), host, port)
-    record(config, build_dir, via=f"send {host}:{port}")
+    saved = record(config, build_dir, via=f"send {host}:{port}")
+    if refused:  # the others have it: recorded as sent, so that it never goes to them twice
+        raise ExportError(
+            f"the SMTP server refused {', '.join(refused)}; the other recipients have the "
+            f"message ({saved.id} is recorded as sent)",
+            where=f"{host}:{port}",
+        )
     return eml
 
 

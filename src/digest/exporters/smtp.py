@@ -99,7 +99,11 @@ def send_bytes(
     user: str | None = None,
     password: str | None = None,
     timeout: float = 30.0,
-) -> None:
+) -> list[str]:
+    """Deliver ``data``; returns the recipients the server refused while it took the rest.
+
+    Those it took have the message: the caller records it as sent, then reports them.
+    """
     where = f"{host}:{port}"
     if user and not password:
         raise ExportError(
@@ -133,7 +137,4 @@ def send_bytes(
         raise ExportError(problem, where=where) from None
     finally:
         done.set()
-    if refused:
-        raise ExportError(
-            scrub(f"the SMTP server refused: {', '.join(sorted(refused))}"), where=where
-        )
+    return sorted(refused)
