@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import email
 import socket
-from collections.abc import Iterator
+import socketserver
+import threading
+import time
+from collections.abc import Callable, Iterator
 from email import policy
 from typing import Any
 
@@ -13,11 +16,14 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 
+from digest import ledger
 from digest.cli import main
 from digest.delivery import send
-from digest.errors import ExportError
+from digest.errors import ExportError, UnconfirmedError
+from digest.exporters import smtp as smtp_module
 
 from .exporthelp import build_project
+from .leaks import exposes
 
 PASSWORD = "correct horse battery staple"
 # The test server allows AUTH without TLS on loopback; aiosmtpd rightly warns about that.
@@ -75,6 +81,66 @@ def smtp_auth() -> Iterator[tuple[Inbox, int]]:
     controller.start()
     yield inbox, port
     controller.stop()
+
+
+class ScriptedSmtp(socketserver.StreamRequestHandler):
+    """A misbehaving SMTP server: ``reply(line)`` answers each command line (None: hang up).
+
+    ``drip`` > 0 sends the greeting a byte at a time, that many seconds apart.
+    """
+
+    reply: Callable[[bytes], bytes | None]
+    greeting = b"220 scripted ESMTP\r\n"
+    drip = 0.0
+
+    def handle(self) -> None:
+        try:
+            if self.drip:
+                for byte in b"220-" + b"." * 2000 + b"\r\n" + self.greeting:
+                    self.wfile.write(bytes([byte]))
+                    time.sleep(self.drip)
+            self.wfile.write(self.greeting)
+            for line in self.rfile:
+                answer = type(self).reply(line.rstrip(b"\r\n"))
+                if answer is None:
+                    return
+                self.wfile.write(answer)
+        except OSError:  # the client went away
+            pass
+
+
+def echoing_auth(mechanisms: bytes) -> Callable[[bytes], bytes | None]:
+    """Offers ``mechanisms`` and refuses every login, quoting what the client sent."""
+
+    def reply(line: bytes) -> bytes | None:
+        command = line.split(b" ", 1)[0].upper()
+        if command == b"EHLO":
+            return b"250-scripted\r\n250 AUTH " + mechanisms + b"\r\n"
+        if command == b"AUTH" and line.split()[1].upper() == b"LOGIN":
+            return b"334 UGFzc3dvcmQ6\r\n"  # "Password:"; the next line is the password
+        if command == b"QUIT":
+            return None
+        return b"535 5.7.8 rejected: " + line + b"\r\n"
+
+    return reply
+
+
+@pytest.fixture
+def scripted() -> Iterator[Callable[..., int]]:
+    servers: list[socketserver.ThreadingTCPServer] = []
+
+    def make(reply: Callable[[bytes], bytes | None], drip: float = 0.0) -> int:
+        handler = type("Handler", (ScriptedSmtp,), {"reply": staticmethod(reply), "drip": drip})
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        servers.append(server)
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        return int(server.server_address[1])
+
+    yield make
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -230,3 +296,127 @@ def test_starttls_refused_by_the_server_is_a_clear_error(project, smtp) -> None:
             env={},
         )
     assert inbox.messages == []
+
+
+@pytest.mark.parametrize("mechanisms", [b"PLAIN", b"LOGIN", b"PLAIN LOGIN"])
+def test_a_server_quoting_the_login_back_never_shows_the_password(
+    project, scripted, mechanisms: bytes
+) -> None:
+    config, dist = project
+    port = scripted(echoing_auth(mechanisms))
+    with pytest.raises(ExportError, match="refused the login for editor: 535") as caught:
+        send(
+            config,
+            dist,
+            host="127.0.0.1",
+            port=port,
+            recipients=["a@example.org"],
+            user="editor",
+            env={"DIGEST_SMTP_PASSWORD": PASSWORD},
+        )
+    message = str(caught.value)
+    assert "rejected: " in message and "****" in message
+    assert not exposes(message, PASSWORD)
+
+
+def accepting(after_data: Callable[[], bytes | None]) -> Callable[[bytes], bytes | None]:
+    """A server that takes the whole message, then answers its end with ``after_data()``."""
+    state = {"data": False, "messages": 0}
+
+    def reply(line: bytes) -> bytes | None:
+        if state["data"]:
+            if line != b".":
+                return b""
+            state["data"], state["messages"] = False, state["messages"] + 1
+            return after_data()
+        command = line.split(b" ", 1)[0].upper()
+        if command == b"EHLO":
+            return b"250 scripted\r\n"
+        if command == b"DATA":
+            state["data"] = True
+            return b"354 go ahead\r\n"
+        if command == b"QUIT":
+            return None
+        return b"250 ok\r\n"
+
+    reply.state = state  # type: ignore[attr-defined]
+    return reply
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    return build_project(tmp_path)
+
+
+def test_a_dripping_server_cannot_hold_the_send(
+    fresh, scripted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, dist = fresh
+    monkeypatch.setattr(smtp_module, "DEADLINE_SECONDS", 1.0)
+    port = scripted(accepting(lambda: b"250 ok\r\n"), drip=0.2)  # a 400 s greeting
+    started = time.monotonic()
+    with pytest.raises(ExportError, match="did not finish within the 1 s deadline") as caught:
+        send(config, dist, host="127.0.0.1", port=port, recipients=["a@example.org"], env={})
+    assert time.monotonic() - started < 20  # bounded by the deadline, not by the server
+    assert not isinstance(caught.value, UnconfirmedError)  # it never reached the message
+    assert ledger.read(config.ledger_path) == ()
+
+
+def test_no_answer_to_the_end_of_the_message_is_unconfirmed(
+    fresh, scripted, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    config, dist = fresh
+    monkeypatch.setattr(smtp_module, "DEADLINE_SECONDS", 1.0)
+    stop = threading.Event()
+
+    def hang() -> None:  # no answer to the end of the message, then hang up
+        stop.wait(30)
+
+    reply = accepting(hang)
+    port = scripted(reply)
+    try:
+        with pytest.raises(UnconfirmedError) as caught:
+            send(config, dist, host="127.0.0.1", port=port, recipients=["a@example.org"], env={})
+    finally:
+        stop.set()
+    message = str(caught.value)
+    assert "the message may have been delivered" in message and "not sent again" in message
+    assert "recorded in the ledger as unconfirmed (digest-2026-11-26)" in message
+    assert f"digest mark-sent {dist}" in message and "the recipients' inboxes" in message
+    assert f"digest send --smtp 127.0.0.1:{port} --to a@example.org {dist}" in message
+    assert reply.state["messages"] == 1  # type: ignore[attr-defined]
+    [entry] = ledger.read(config.ledger_path)
+    assert entry.unconfirmed.startswith(f"smtp 127.0.0.1:{port}: ")
+
+
+def test_a_refusal_of_the_message_is_a_plain_failure(fresh, scripted) -> None:
+    config, dist = fresh
+    port = scripted(accepting(lambda: b"451 4.3.0 try again later\r\n"))
+    with pytest.raises(ExportError, match="451") as caught:
+        send(config, dist, host="127.0.0.1", port=port, recipients=["a@example.org"], env={})
+    assert not isinstance(caught.value, UnconfirmedError)
+    assert ledger.read(config.ledger_path) == ()
+
+
+def test_some_recipients_refused_is_still_recorded_as_sent(fresh, scripted) -> None:
+    config, dist = fresh
+    base = accepting(lambda: b"250 ok\r\n")
+
+    def reply(line: bytes) -> bytes | None:
+        if line.upper().startswith(b"RCPT TO:<GONE@"):
+            return b"550 5.1.1 no such user\r\n"
+        return base(line)
+
+    port = scripted(reply)
+    with pytest.raises(ExportError, match=r"refused gone@example\.org; the other recipients have"):
+        send(
+            config,
+            dist,
+            host="127.0.0.1",
+            port=port,
+            recipients=["a@example.org", "gone@example.org"],
+            env={},
+        )
+    assert base.state["messages"] == 1  # type: ignore[attr-defined]
+    [entry] = ledger.read(config.ledger_path)
+    assert entry.unconfirmed == "" and entry.via == f"send 127.0.0.1:{port}"

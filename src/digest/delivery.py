@@ -17,7 +17,7 @@ from typing import Any
 
 from . import ledger
 from .config import Config
-from .errors import ExportError
+from .errors import ExportError, UnconfirmedError
 from .exporters import get_exporter
 from .exporters.base import Email
 from .exporters.push import PushResponse, push
@@ -118,7 +118,11 @@ def export(
             log.info("%s: wrote %s", name, path)
         pushed: tuple[PushResponse, ...] = ()
         if do_push:
-            pushed = tuple(push(exporter, produced, env))
+            try:
+                pushed = tuple(push(exporter, produced, env))
+            except UnconfirmedError as exc:
+                again = f"push it again: digest export --to {name} --push {build_dir}"
+                raise unconfirmed(config, build_dir, exc, via=f"push {name}", again=again) from None
             record(config, build_dir, via=f"push {name}", built=built)
         results.append(
             ExportResult(name=name, files=files, pushed=pushed, warnings=tuple(warnings))
@@ -149,18 +153,29 @@ def send(
         raise ExportError(
             "no sender address", hint="set [email] from in digest.toml or pass --from"
         )
-    send_bytes(
-        eml.read_bytes(),
-        host=host,
-        port=port,
-        sender=envelope_from,
-        recipients=recipients,
-        starttls=starttls,
-        user=user,
-        password=env.get(PASSWORD_ENV),
-    )
+    try:
+        refused = send_bytes(
+            eml.read_bytes(),
+            host=host,
+            port=port,
+            sender=envelope_from,
+            recipients=recipients,
+            starttls=starttls,
+            user=user,
+            password=env.get(PASSWORD_ENV),
+        )
+    except UnconfirmedError as exc:
+        to = " ".join(f"--to {r}" for r in recipients)
+        again = f"send it again: digest send --smtp {host}:{port} {to} {build_dir}"
+        raise unconfirmed(config, build_dir, exc, via=f"send {host}:{port}", again=again) from None
     log.info("sent %s to %s via %s:%d", eml.name, ", ".join(recipients), host, port)
-    record(config, build_dir, via=f"send {host}:{port}")
+    saved = record(config, build_dir, via=f"send {host}:{port}")
+    if refused:  # the others have it: recorded as sent, so that it never goes to them twice
+        raise ExportError(
+            f"the SMTP server refused {', '.join(refused)}; the other recipients have the "
+            f"message ({saved.id} is recorded as sent)",
+            where=f"{host}:{port}",
+        )
     return eml
 
 
@@ -175,10 +190,37 @@ def edition_config(config: Config, edition: str) -> Config:
     return config
 
 
+def unconfirmed(
+    config: Config, build_dir: Path, exc: UnconfirmedError, *, via: str, again: str
+) -> UnconfirmedError:
+    """Record a send that may have gone out as unconfirmed, and say how to settle it."""
+    saved = record(config, build_dir, via=via, unconfirmed=exc.reason)
+    if saved.unconfirmed:
+        note = f"recorded in the ledger as unconfirmed ({saved.id})"
+        hint = (
+            f"check {exc.check}; if it went out, run: digest mark-sent {build_dir}; if not, "
+            f"{again}. Until then, --new-only refuses to build this edition"
+        )
+    else:
+        note = f"{saved.id} was already recorded as sent"
+        hint = f"check {exc.check} for a second copy"
+    return UnconfirmedError(
+        f"{exc.message}; {note}", reason=exc.reason, check=exc.check, where=exc.where, hint=hint
+    )
+
+
 def record(
-    config: Config, build_dir: Path, *, via: str, built: Built | None = None
+    config: Config,
+    build_dir: Path,
+    *,
+    via: str,
+    built: Built | None = None,
+    unconfirmed: str = "",
 ) -> ledger.Issue:
-    """Append the digest built in ``build_dir`` to the ledger (once per edition and content)."""
+    """Append the digest built in ``build_dir`` to the ledger (once per edition and content).
+
+    With ``unconfirmed`` (why), it may not have gone out: see :mod:`digest.ledger`.
+    """
     built = built or read_built(build_dir)
     manifest, edition = built.manifest, built.edition
     config = edition_config(config, edition)
@@ -205,6 +247,7 @@ def record(
         config_sha256=config_hash(config),
         templates_sha256=templates_hash_for(config.templates_dir),
         via=via,
+        unconfirmed=unconfirmed,
     )
     saved = ledger.append(config.ledger_path, issue)
     log.info("ledger: %s recorded in %s", saved.id, config.ledger_path)

@@ -66,6 +66,28 @@ class ExportError(DigestError):
     """Writing or sending the digest failed."""
 
 
+class UnconfirmedError(ExportError):
+    """A send that may have reached the service with no answer to confirm it.
+
+    Neither retried (it could go out twice) nor recorded as sent (it may not
+    have): ``reason`` is what happened, in short, and ``check`` where the
+    editor can find out which.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        check: str,
+        where: str | None = None,
+        hint: str | None = None,
+    ):
+        super().__init__(message, where=where, hint=hint)
+        self.reason = reason
+        self.check = check
+
+
 class StrictModeError(DigestError):
     """``--strict`` was given and the run produced warnings."""
 

@@ -8,6 +8,11 @@ rendered parts and of the configuration and templates, so that
 ``digest rebuild`` can reproduce the issue and say exactly what changed if it
 cannot.
 
+An entry with ``unconfirmed`` set records a send that may or may not have gone
+out (the service never answered). ``--new-only`` refuses to guess for that
+edition — guessing "sent" could lose the issue, "not sent" could send it twice
+— until ``digest mark-sent`` confirms it or a new push of the same issue does.
+
 Writes take an exclusive lock and replace the file atomically (write a
 temporary file, fsync, rename): a crash mid-write leaves the previous ledger,
 and two concurrent runs are serialised, never interleaved.
@@ -57,12 +62,14 @@ class Issue:
     templates_sha256: str = ""
     via: str = ""  # "mark-sent", "send", "push mailchimp", …
     extra: dict[str, Any] = field(default_factory=dict)
+    unconfirmed: str = ""  # why it may not have gone out; empty: it was sent
 
     def to_line(self) -> str:
         data = asdict(self)
         data["posts"] = [asdict(p) for p in self.posts]
-        if not data["extra"]:
-            del data["extra"]
+        for optional in ("extra", "unconfirmed"):
+            if not data[optional]:
+                del data[optional]
         return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -127,27 +134,43 @@ def _unique_id(wanted: str, taken: set[str]) -> str:
 
 
 def append(path: Path, issue: Issue) -> Issue:
-    """Record ``issue``; returns it with a unique id. The same content twice is recorded once."""
+    """Record ``issue``; returns it with a unique id. The same content twice is recorded once.
+
+    A confirmed send of an issue recorded as unconfirmed replaces that entry (same id).
+    """
     with _locked(path):
-        issues = read(path)
-        for existing in issues:
+        issues = list(read(path))
+        for index, existing in enumerate(issues):
             if (existing.edition, existing.html_sha256, existing.text_sha256) == (
                 issue.edition,
                 issue.html_sha256,
                 issue.text_sha256,
             ):
-                return existing  # already recorded (e.g. pushed, then marked sent)
-        issue = replace(issue, id=_unique_id(issue.id, {i.id for i in issues}))
-        lines = [i.to_line() for i in issues] + [issue.to_line()]
+                if not existing.unconfirmed or issue.unconfirmed:
+                    return existing  # already recorded (e.g. pushed, then marked sent)
+                issues[index] = issue = replace(issue, id=existing.id)
+                break
+        else:
+            issue = replace(issue, id=_unique_id(issue.id, {i.id for i in issues}))
+            issues.append(issue)
+        lines = [i.to_line() for i in issues]
         write_files(path.parent, {path.name: "\n".join(lines) + "\n"})  # atomic, fsynced
     return issue
 
 
 def sent_keys(issues: Iterable[Issue], edition: str) -> frozenset[str]:
-    """URLs and source paths already sent in ``edition``."""
+    """URLs and source paths already sent in ``edition``; refused while one is unconfirmed."""
     keys: set[str] = set()
     for issue in issues:
         if issue.edition == edition:
+            if issue.unconfirmed:
+                raise LedgerError(
+                    f"{issue.id} may or may not have gone out ({issue.unconfirmed}),"
+                    " so --new-only cannot tell which posts this edition has sent",
+                    hint="if it went out, run digest mark-sent on its build folder "
+                    f"(digest rebuild {issue.id} --out DIR recreates one); "
+                    "if not, push that folder again",
+                )
             for post in issue.posts:
                 keys.add(post.url)
                 keys.add("source:" + post.source)

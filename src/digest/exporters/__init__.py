@@ -21,7 +21,7 @@ from functools import cache
 
 from ..errors import UsageError
 from ..models import Problem
-from .base import Credentials, Email, Export, Exporter, HttpRequest, Option
+from .base import Credentials, Email, Expect, Export, Exporter, HttpRequest, Option
 from .buttondown import ButtondownExporter
 from .eml import EmlExporter, MboxExporter
 from .listmonk import ListmonkExporter
@@ -137,6 +137,7 @@ __all__ = [
     "BUILTINS",
     "Credentials",
     "Email",
+    "Expect",
     "Export",
     "Exporter",
     "HttpRequest",

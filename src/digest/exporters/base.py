@@ -47,6 +47,23 @@ class Email:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Expect:
+    """The answer a service's API description promises when a request worked.
+
+    Anything else — a redirect, another status, a body without the id — is a
+    failure, never recorded as sent: a captive portal or a wrong address
+    answers ``200`` or ``302`` too. ``id`` is the dotted path of the id in a
+    JSON body (``"data.id"``); ``fields`` are members that must have exactly
+    these values (Postmark's ``ErrorCode: 0``); ``empty`` means no body at all.
+    """
+
+    status: int
+    id: str = ""
+    fields: Mapping[str, Any] = field(default_factory=dict)
+    empty: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HttpRequest:
     """One API call of a push. ``path`` may name ``{id}``: the previous response's id."""
 
@@ -55,6 +72,12 @@ class HttpRequest:
     json: Any = None
     form: Mapping[str, Any] | None = None
     label: str = ""
+    expect: Expect | None = None  # None: any 2xx (declare it: see Expect)
+    # Whether the service sends mail on this request (a draft is not sent): a request
+    # that sends is never retried once it may have arrived, unless the service takes
+    # an idempotency key, in this header (only where its API documents one).
+    sends: bool = True
+    idempotency_header: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,6 +127,8 @@ class Exporter(ABC):
     placeholder_aliases: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[Mapping[str, Option]] = {}
     credentials: ClassVar[Credentials | None] = None  # None: no push
+    # Where an editor sees whether a push went out, for an unconfirmed one.
+    activity_log: ClassVar[str] = "the service's dashboard"
     default_base_url: ClassVar[str] = ""
 
     @abstractmethod

@@ -14,6 +14,7 @@ from .base import (
     DEFUSE_BRACES,
     Credentials,
     Email,
+    Expect,
     Export,
     Exporter,
     HttpRequest,
@@ -45,6 +46,7 @@ class ButtondownExporter(Exporter):
         base_url_env="BUTTONDOWN_API_URL",
     )
     default_base_url = "https://api.buttondown.com"
+    activity_log = "the Emails page in Buttondown"
 
     neutralisers = (DEFUSE_BRACES,)
 
@@ -59,6 +61,13 @@ class ButtondownExporter(Exporter):
         return Export(
             files={"export/buttondown.json": payload_bytes(body)},
             requests=(
-                HttpRequest(method="POST", path="/v1/emails", json=body, label="create email"),
+                HttpRequest(
+                    method="POST",
+                    path="/v1/emails",
+                    json=body,
+                    label="create email",
+                    expect=Expect(status=201, id="id"),
+                    sends=options["status"] == "about_to_send",
+                ),
             ),
         )

@@ -15,6 +15,7 @@ from .base import (
     DEFUSE_BRACES,
     Credentials,
     Email,
+    Expect,
     Export,
     Exporter,
     HttpRequest,
@@ -71,7 +72,12 @@ class ListmonkExporter(Exporter):
             files={"export/listmonk.json": payload_bytes(body)},
             requests=(
                 HttpRequest(
-                    method="POST", path="/api/campaigns", json=body, label="create campaign"
+                    method="POST",
+                    path="/api/campaigns",
+                    json=body,
+                    label="create campaign",
+                    expect=Expect(status=200, id="data.id"),
+                    sends=False,  # a draft campaign
                 ),
             ),
         )

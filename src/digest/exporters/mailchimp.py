@@ -17,6 +17,7 @@ from .base import (
     DEFUSE_MERGE,
     Credentials,
     Email,
+    Expect,
     Export,
     Exporter,
     HttpRequest,
@@ -78,10 +79,20 @@ class MailchimpExporter(Exporter):
             },
             requests=(
                 HttpRequest(
-                    method="POST", path="/campaigns", json=campaign, label="create campaign"
+                    method="POST",
+                    path="/campaigns",
+                    json=campaign,
+                    label="create campaign",
+                    expect=Expect(status=200, id="id"),
+                    sends=False,  # a draft campaign: the editor sends it from Mailchimp
                 ),
                 HttpRequest(
-                    method="PUT", path="/campaigns/{id}/content", json=content, label="set content"
+                    method="PUT",
+                    path="/campaigns/{id}/content",
+                    json=content,
+                    label="set content",
+                    expect=Expect(status=200),
+                    sends=False,
                 ),
             ),
         )

@@ -16,6 +16,7 @@ from .base import (
     DEFUSE_PERCENT,
     Credentials,
     Email,
+    Expect,
     Export,
     Exporter,
     HttpRequest,
@@ -47,6 +48,7 @@ class MailgunExporter(Exporter):
         scheme="basic", secret_env="MAILGUN_API_KEY", user="api", base_url_env="MAILGUN_API_URL"
     )
     default_base_url = "https://api.mailgun.net"
+    activity_log = "the Logs page of Mailgun's dashboard"
 
     neutralisers = (DEFUSE_BRACES, DEFUSE_PERCENT)
 
@@ -75,6 +77,8 @@ class MailgunExporter(Exporter):
                     path=f"/v3/{options['domain']}/messages",
                     form=fields,
                     label="send message",
+                    expect=Expect(status=200, id="id"),
+                    sends=True,
                 ),
             ),
         )

@@ -16,6 +16,7 @@ from .base import (
     DEFUSE_BRACES,
     Credentials,
     Email,
+    Expect,
     Export,
     Exporter,
     HttpRequest,
@@ -41,6 +42,7 @@ class PostmarkExporter(Exporter):
         base_url_env="POSTMARK_API_URL",
     )
     default_base_url = "https://api.postmarkapp.com"
+    activity_log = "the message stream's Activity page in Postmark"
 
     neutralisers = (DEFUSE_BRACES,)
 
@@ -60,5 +62,14 @@ class PostmarkExporter(Exporter):
             body["ReplyTo"] = email.reply_to
         return Export(
             files={"export/postmark.json": payload_bytes(body)},
-            requests=(HttpRequest(method="POST", path="/email", json=body, label="send email"),),
+            requests=(
+                HttpRequest(
+                    method="POST",
+                    path="/email",
+                    json=body,
+                    label="send email",
+                    expect=Expect(status=200, id="MessageID", fields={"ErrorCode": 0}),
+                    sends=True,
+                ),
+            ),
         )

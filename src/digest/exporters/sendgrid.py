@@ -19,6 +19,7 @@ from .base import (
     DEFUSE_BRACES,
     Credentials,
     Email,
+    Expect,
     Export,
     Exporter,
     HttpRequest,
@@ -53,6 +54,7 @@ class SendGridExporter(Exporter):
     }
     credentials = CREDENTIALS
     default_base_url = "https://api.sendgrid.com"
+    activity_log = "SendGrid's Activity Feed"
 
     neutralisers = (DEFUSE_BRACES, DEFUSE_ASM)
 
@@ -82,7 +84,14 @@ class SendGridExporter(Exporter):
         return Export(
             files={"export/sendgrid.json": payload_bytes(body)},
             requests=(
-                HttpRequest(method="POST", path="/v3/mail/send", json=body, label="mail send"),
+                HttpRequest(
+                    method="POST",
+                    path="/v3/mail/send",
+                    json=body,
+                    label="mail send",
+                    expect=Expect(status=202, empty=True),
+                    sends=True,
+                ),
             ),
         )
 
@@ -137,6 +146,8 @@ class SendGridSingleSendExporter(Exporter):
                     path="/v3/marketing/singlesends",
                     json=body,
                     label="create single send",
+                    expect=Expect(status=201, id="id"),
+                    sends=False,  # a draft: no send_at
                 ),
             ),
         )

@@ -22,6 +22,7 @@ from .base import (
     DEFUSE_BRACES,
     Credentials,
     Email,
+    Expect,
     Export,
     Exporter,
     HttpRequest,
@@ -45,6 +46,10 @@ class SesExporter(Exporter):
         user_env="AWS_ACCESS_KEY_ID",
         base_url_env="SES_API_URL",
         extra_env=("AWS_REGION",),
+    )
+    activity_log = (
+        "a configuration set's event destination (SES keeps no log of single messages) "
+        "or the recipients' inboxes"
     )
 
     def service_url(self, env: Mapping[str, str]) -> str:
@@ -104,7 +109,12 @@ class SesExporter(Exporter):
             files={"export/ses.json": payload_bytes(body)},
             requests=(
                 HttpRequest(
-                    method="POST", path="/v2/email/outbound-emails", json=body, label="send email"
+                    method="POST",
+                    path="/v2/email/outbound-emails",
+                    json=body,
+                    label="send email",
+                    expect=Expect(status=200, id="MessageId"),
+                    sends=True,
                 ),
             ),
         )
