@@ -12,6 +12,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -83,8 +84,16 @@ def _accept_any(method: str, path: str, body: Any) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory):
+def built_project(tmp_path_factory: pytest.TempPathFactory):
     return build_project(tmp_path_factory.mktemp("push"))
+
+
+@pytest.fixture
+def project(built_project, tmp_path: Path):
+    """The built sample, with a ledger of its own for each test (a push records the issue,
+    and a second push of the same digest to the same service is refused)."""
+    config, dist = built_project
+    return replace(config, ledger_path=tmp_path / "digest-ledger.jsonl"), dist
 
 
 # What each service answers when a request works, from its API description (Postmark's
@@ -337,10 +346,15 @@ def test_cli_push_reads_credentials_from_the_environment(
     assert result.exit_code == 0, result.output
     assert "buttondown: create email: HTTP 201" in result.output
     assert SECRET not in result.output
+    # the same digest again is refused before anything is sent: it would go out twice
+    sent = len(api.received)
+    again = ["export", "--config", str(config.source), "--to", "buttondown", "--push", str(dist)]
+    refused = runner.invoke(main, again)
+    assert refused.exit_code == 1 and len(api.received) == sent
+    assert "buttondown: this digest was already pushed as digest-2026-11-26" in refused.output
+    assert "--again" in refused.output
     api.script = [(401, {"detail": "Invalid token."}, {})]
-    result = runner.invoke(
-        main, ["export", "--config", str(config.source), "--to", "buttondown", "--push", str(dist)]
-    )
+    result = runner.invoke(main, [*again, "--again"])
     assert result.exit_code == 1
     assert "error: buttondown: create email was refused: HTTP 401: Invalid token." in result.output
     assert "Traceback" not in result.output
@@ -635,10 +649,15 @@ def test_an_unconfirmed_issue_pushed_again_is_confirmed(fresh, api_for) -> None:
     export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
     [entry] = ledger.read(config.ledger_path)
     assert (entry.id, entry.unconfirmed, entry.via) == ("digest-2026-11-26", "", "push postmark")
-    # a later unconfirmed push of the same issue does not undo the confirmation
+    # pushing the confirmed issue again is refused before anything is sent
+    sent = len(api.received)
+    with pytest.raises(ExportError, match="already pushed as digest-2026-11-26"):
+        export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
+    assert len(api.received) == sent
+    # and, pushed anyway, an unconfirmed outcome does not undo the confirmation
     api.script = [(500, {"Message": "oops"}, {})]
     with pytest.raises(UnconfirmedError, match="already recorded as sent"):
-        export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
+        export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api), again=True)
     assert ledger.read(config.ledger_path) == (entry,)
 
 
@@ -683,7 +702,7 @@ def test_a_429_is_retried_after_the_wait_the_service_asks_for(
 
     api.script = [(429, {"Message": "Daily limit"}, {"Retry-After": "3600"})]
     with pytest.raises(ExportError, match="asks to wait 3600 s: push again later") as caught:
-        export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
+        export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api), again=True)
     assert not isinstance(caught.value, UnconfirmedError)
 
 

@@ -500,12 +500,18 @@ def _report_exports(results: list[ExportResult]) -> None:
     is_flag=True,
     help="Send the payload to the service's API (credentials from the environment).",
 )
+@click.option(
+    "--again",
+    is_flag=True,
+    help="With --push: push a digest the ledger says this service already received.",
+)
 @_file_options
 @_handle_errors
 def export_command(
     build_dir: Path,
     names: tuple[str, ...],
     push: bool,
+    again: bool,
     config_file: Path | None,
     verbose: int,
     quiet: bool,
@@ -517,7 +523,9 @@ def export_command(
     config = load_config(config_file)
     for warning in config.warnings:
         log.warning("%s", warning)
-    _report_exports(run_export(config, build_dir, names, do_push=push))
+    if again and not push:
+        raise click.UsageError("--again goes with --push")
+    _report_exports(run_export(config, build_dir, names, do_push=push, again=again))
 
 
 @main.command(name="exporters")

@@ -96,16 +96,22 @@ def export(
     *,
     do_push: bool = False,
     env: Mapping[str, str] | None = None,
+    again: bool = False,
 ) -> list[ExportResult]:
     """Write each exporter's files into ``build_dir`` (and push them if asked).
 
     A folder built for an edition is exported with that edition's settings
     (its ``[editions.NAME.export.*]`` targets merged over the site-wide ones).
+    A push of a digest the ledger says the same service already received is
+    refused unless ``again``: a week with nothing new leaves last week's
+    folder in place, and pushing it would send last week's issue twice.
     """
     env = os.environ if env is None else env
     built = read_built(build_dir)
     config = edition_config(config, built.edition)
     email = load_email(config, built, build_dir)
+    if do_push and not again:
+        _refuse_repeat(config, built, names, build_dir)
     results = []
     for name in names:
         exporter = get_exporter(name)
@@ -121,13 +127,33 @@ def export(
             try:
                 pushed = tuple(push(exporter, produced, env))
             except UnconfirmedError as exc:
-                again = f"push it again: digest export --to {name} --push {build_dir}"
-                raise unconfirmed(config, build_dir, exc, via=f"push {name}", again=again) from None
+                retry = f"push it again: digest export --to {name} --push {build_dir}"
+                raise unconfirmed(config, build_dir, exc, via=f"push {name}", again=retry) from None
             record(config, build_dir, via=f"push {name}", built=built)
         results.append(
             ExportResult(name=name, files=files, pushed=pushed, warnings=tuple(warnings))
         )
     return results
+
+
+def _refuse_repeat(config: Config, built: Built, names: Sequence[str], build_dir: Path) -> None:
+    """Refuse to push what the ledger says one of ``names`` already received, confirmed."""
+    html = ledger.sha256_text(built.html)
+    for issue in ledger.read(config.ledger_path):
+        for name in names:
+            if (
+                issue.edition == built.edition
+                and issue.html_sha256 == html
+                and issue.via == f"push {name}"
+                and not issue.unconfirmed
+            ):
+                raise ExportError(
+                    f"{name}: this digest was already pushed as {issue.id} on "
+                    f"{issue.recorded}; pushing it again would send it twice",
+                    where=str(build_dir),
+                    hint="build this week's digest first (nothing new this week leaves last "
+                    "week's files in place), or pass --again to push it anyway",
+                )
 
 
 def send(
