@@ -82,14 +82,44 @@ def to_site_time(value: object, tz: tzinfo) -> datetime:
     if isinstance(value, str):
         value = parse_date_string(value)
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return value.replace(tzinfo=tz)
-        return value.astimezone(tz)
-    if isinstance(value, date):
-        return datetime.combine(value, time(), tzinfo=tz)
-    if isinstance(value, time):
+        result = value.replace(tzinfo=tz) if value.tzinfo is None else _convert(value, tz)
+    elif isinstance(value, date):
+        result = datetime.combine(value, time(), tzinfo=tz)
+    elif isinstance(value, time):
         raise ValueError("date has a time but no day")
-    raise ValueError(f"date must be a date or a string, found {type(value).__name__} {value!r}")
+    else:
+        raise ValueError(f"date must be a date or a string, found {_kind(value)}")
+    _convert(result, UTC)  # every later comparison or conversion goes through UTC
+    return result
+
+
+def _convert(value: datetime, tz: tzinfo) -> datetime:
+    """``value`` in ``tz``; a ValueError, not an OverflowError, at the ends of the calendar.
+
+    ``9999-12-31T23:00-05:00`` exists but is past the last day Python can hold in
+    UTC; it is a bad date to report on its post, not a crash.
+    """
+    try:
+        return value.astimezone(tz)
+    except (OverflowError, ValueError):
+        raise ValueError(
+            f"date {value.isoformat()} is out of range (years 1 to 9999 in every time zone)"
+        ) from None
+
+
+def _kind(value: object) -> str:
+    """A value's type in the words of the frontmatter that held it, not Python's."""
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value)"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, (bytes, bytearray)):
+        return "binary data"
+    return type(value).__name__
 
 
 def date_from_name(stem: str) -> tuple[date, str] | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import logging
 import multiprocessing as mp
 import os
 import re
@@ -37,6 +38,7 @@ from .errors import PostError
 from .links import absolute_url
 from .models import LoadResult, Post, Problem
 
+log = logging.getLogger("digest")
 POST_SUFFIXES = frozenset({".md", ".markdown", ".mdx"})
 # Section/list pages of Hugo and Zola, never posts.
 NOT_POSTS = frozenset({"_index.md", "_index.markdown"})
@@ -61,6 +63,48 @@ class TomlHandler(BaseHandler):
 
     def load(self, fm: str, **kwargs: object) -> Any:
         return tomllib.loads(fm)
+
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+
+
+class PostLoader(_BaseLoader):  # type: ignore[misc]
+    """The safe YAML loader (libyaml's parser when installed) that names the line of a bad value.
+
+    PyYAML's constructors raise bare ``ValueError``/``AttributeError`` for values
+    that match a tag but cannot be built (``2026-02-30``, ``!!int "abc"``,
+    ``!!timestamp "x"``, an offset of +99:00), without saying where. Each
+    failure is turned into a ``ConstructorError`` carrying the node's position.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (yaml.YAMLError, _Skip):
+            raise
+        except Exception as exc:  # every constructor failure is the post's fault
+            raise yaml.constructor.ConstructorError(
+                None, None, _bad_value(node, exc), node.start_mark
+            ) from None
+
+
+def _bad_value(node: yaml.Node, exc: Exception) -> str:
+    """``cannot read '2026-02-30' as a date (day is out of range for month)``."""
+    name = str(node.tag).rsplit(":", 1)[-1]
+    name = {"timestamp": "date", "int": "whole number", "float": "number"}.get(name, name)
+    value = node.value if isinstance(node, yaml.ScalarNode) else None
+    shown = f"{value[:40]!r}{'…' if len(value) > 40 else ''} " if isinstance(value, str) else ""
+    reason = f" ({exc})" if isinstance(exc, (ValueError, OverflowError)) and str(exc) else ""
+    return f"cannot read {shown}as {'an' if name[0] in 'aeiou' else 'a'} {name}{reason}"
+
+
+def load_yaml(text: str) -> Any:
+    """One YAML document with :class:`PostLoader`."""
+    loader = PostLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 _YAML = YAMLHandler()
@@ -128,7 +172,9 @@ def split_frontmatter(text: str) -> tuple[dict[str, Any], str]:
             1 + leading_lines,
         ) from None
     try:
-        metadata = handler.load(fm)
+        metadata = load_yaml(fm) if kind == "YAML" else handler.load(fm)
+    except RecursionError:
+        raise _Skip(f"{kind} frontmatter is nested too deeply", 1 + leading_lines) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -410,14 +456,25 @@ def _load_files(
         except _Skip as skip:
             problems.append(Problem(where=rel, message=skip.message, line=skip.line))
             continue
-        except TypeError as exc:  # e.g. a YAML mapping used as a key
-            problems.append(Problem(where=rel, message=f"unusable frontmatter: {exc}"))
+        except Exception as exc:  # one bad post must never stop a build
+            problems.append(Problem(where=rel, message=unusable(exc)))
             continue
         if post is None:
             drafts.append(rel)
         else:
             posts.append(post)
     return LoadResult(posts=tuple(posts), problems=tuple(problems), drafts=tuple(drafts))
+
+
+def unusable(exc: Exception) -> str:
+    """The warning for a failure nobody foresaw: still one line naming the post.
+
+    The traceback goes to the debug log (``-vv``), for a bug report.
+    """
+    log.debug("unexpected failure while loading a post", exc_info=exc)
+    detail = " ".join(str(exc).split())
+    detail = detail[:200] + "…" if len(detail) > 200 else detail
+    return f"unusable post ({type(exc).__name__}{': ' + detail if detail else ''})"
 
 
 POST_FIELDS = tuple(f.name for f in fields(Post))
@@ -533,9 +590,10 @@ def with_bodies(posts: tuple[Post, ...], config: Config) -> tuple[Post, ...]:
         path = config.posts_dir / post.source
         try:
             _, body = split_frontmatter(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, _Skip) as exc:
+        except Exception as exc:  # it loaded a moment ago: report, don't crash
+            reason = exc if isinstance(exc, (OSError, UnicodeDecodeError, _Skip)) else unusable(exc)
             raise PostError(
-                f"changed while the digest was being built: {exc}", where=post.source
+                f"changed while the digest was being built: {reason}", where=post.source
             ) from None
         out.append(replace(post, body=body))
     return tuple(out)
