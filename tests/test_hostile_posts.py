@@ -109,3 +109,85 @@ def test_cli_warns_and_strict_fails_never_an_internal_error(project: Path) -> No
     assert result.exit_code == 1
     assert "error: --strict: 1 warning turned into failure" in result.output
     assert "internal error" not in result.output and "Traceback" not in result.output
+
+
+def alias_bomb(levels: int = 9, width: int = 10) -> str:
+    """The "billion laughs": each level is a list of ``width`` aliases of the one before."""
+    lines = ["---", "lol0: &l0 " + str(["lol"] * width).replace("'", '"')]
+    for level in range(1, levels + 1):
+        lines.append(f"lol{level}: &l{level} [{', '.join([f'*l{level - 1}'] * width)}]")
+    lines += [f"title: *l{levels}", f"tags: *l{levels}", "date: 2026-11-20", "---", "x", ""]
+    return "\n".join(lines)
+
+
+# Run in a child with about 1 GB of address space: the bomb must be refused, not survived.
+_BOUNDED_LOAD = """
+import json, resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+from digest.config import load_config
+from digest.posts import read_posts
+config = load_config(None, overrides={"posts_dir": sys.argv[1], "base_url": "https://x.example/"})
+result = read_posts(config)
+print(json.dumps({"posts": [p.title for p in result.posts],
+                  "problems": [[p.where, p.line, p.message] for p in result.problems]}))
+"""
+
+
+def _load_in_bounded_child(posts: Path) -> dict[str, list[object]]:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", _BOUNDED_LOAD, str(posts)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, list[object]] = json.loads(done.stdout)
+    return result
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs resource limits")
+def test_yaml_alias_bomb_is_refused_quickly_in_bounded_memory(
+    write_post: WritePost, tmp_config: MakeConfig
+) -> None:
+    write_post("bomb.md", alias_bomb(), raw=True)
+    write_post("2026-11-20-good.md", GOOD, raw=True)
+    result = _load_in_bounded_child(tmp_config().posts_dir)
+    assert result["posts"] == ["Good"]
+    [[where, line, message]] = result["problems"]
+    assert where == "bomb.md"
+    assert "aliases expand to more than 100,000 values" in str(message)
+    assert isinstance(line, int) and 2 <= line <= 12
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\ntitle: &t [a, *t]\ndate: 2026-11-20\n---\n",
+        "---\ntitle: A\ndate: 2026-11-20\nx: &m {k: *m}\n---\n",
+    ],
+)
+def test_recursive_yaml_alias_is_refused(
+    write_post: WritePost, tmp_config: MakeConfig, text: str
+) -> None:
+    write_post("loop.md", text, raw=True)
+    write_post("2026-11-20-good.md", GOOD, raw=True)
+    _expect_one_problem(read_posts(tmp_config()), "loop.md", "refers to itself", None)
+
+
+def test_modest_yaml_aliases_still_work(write_post: WritePost, tmp_config: MakeConfig) -> None:
+    write_post(
+        "2026-11-20-a.md",
+        "---\ntitle: A & B*\nme: &me {name: Ann Lee}\nauthors: [*me]\n"
+        "tags: &t [x, y]\ncategories: *t\n---\nx\n",
+        raw=True,
+    )
+    [post] = read_posts(tmp_config()).posts
+    assert (post.title, post.author, post.categories) == ("A & B*", "Ann Lee", ("x", "y"))

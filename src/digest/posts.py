@@ -68,6 +68,10 @@ class TomlHandler(BaseHandler):
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
 
+# Values a YAML document may expand to through its aliases; a real post has a few dozen.
+MAX_YAML_NODES = 100_000
+
+
 class PostLoader(_BaseLoader):  # type: ignore[misc]
     """The safe YAML loader (libyaml's parser when installed) that names the line of a bad value.
 
@@ -75,7 +79,19 @@ class PostLoader(_BaseLoader):  # type: ignore[misc]
     that match a tag but cannot be built (``2026-02-30``, ``!!int "abc"``,
     ``!!timestamp "x"``, an offset of +99:00), without saying where. Each
     failure is turned into a ``ConstructorError`` carrying the node's position.
+
+    With ``guard`` set, a document is measured before it is built: aliases
+    share nodes, so a "billion laughs" document is small as parsed but expands
+    to billions of values in anything that walks it (``str()``, our own field
+    normalising). Such a document, or one whose aliases form a cycle, is refused.
     """
+
+    guard = False
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        if self.guard:
+            check_expansion(node, MAX_YAML_NODES)
+        return super().construct_document(node)
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
@@ -98,9 +114,53 @@ def _bad_value(node: yaml.Node, exc: Exception) -> str:
     return f"cannot read {shown}as {'an' if name[0] in 'aeiou' else 'a'} {name}{reason}"
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def check_expansion(root: yaml.Node, limit: int) -> None:
+    """Raise :class:`_Skip` if ``root`` expands to more than ``limit`` values, or to a cycle.
+
+    Each distinct node is visited once (sizes are remembered), so the check
+    costs as much as the document as written, not as expanded. Iterative:
+    nesting cannot exhaust the stack.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()  # the path from the root to the node being measured
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            open_nodes.discard(key)
+            size = sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            if size > limit:
+                raise _Skip(
+                    f"YAML aliases expand to more than {limit:,} values: refused (an alias bomb?)",
+                    node.start_mark.line + 1,
+                )
+        elif key not in sizes:
+            open_nodes.add(key)
+            stack.append((node, True))
+            for child in _children(node):
+                if id(child) in open_nodes:
+                    raise _Skip("YAML alias refers to itself", child.start_mark.line + 1)
+                if id(child) not in sizes:
+                    stack.append((child, False))
+
+
 def load_yaml(text: str) -> Any:
-    """One YAML document with :class:`PostLoader`."""
+    """One YAML document with :class:`PostLoader`, guarded when it has anchors and aliases.
+
+    Without both ``&`` and ``*`` no node can be shared, and the common post
+    keeps libyaml's full speed.
+    """
     loader = PostLoader(text)
+    loader.guard = "&" in text and "*" in text
     try:
         return loader.get_single_data()
     finally:
@@ -175,6 +235,8 @@ def split_frontmatter(text: str) -> tuple[dict[str, Any], str]:
         metadata = load_yaml(fm) if kind == "YAML" else handler.load(fm)
     except RecursionError:
         raise _Skip(f"{kind} frontmatter is nested too deeply", 1 + leading_lines) from None
+    except _Skip as skip:  # the YAML guard: its line counts from the opening ---
+        raise _Skip(skip.message, skip.line and skip.line + leading_lines) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
