@@ -191,3 +191,110 @@ def test_modest_yaml_aliases_still_work(write_post: WritePost, tmp_config: MakeC
     )
     [post] = read_posts(tmp_config()).posts
     assert (post.title, post.author, post.categories) == ("A & B*", "Ann Lee", ("x", "y"))
+
+
+def _load_with_deadline(config: Config, unblock: Path | None = None, seconds: float = 20.0):
+    """``read_posts`` in a thread; a load still running after ``seconds`` fails the test.
+
+    ``unblock`` is a FIFO to open for writing afterwards, which releases a
+    reader stuck on it so that a failing test does not leave a thread behind.
+    """
+    import threading
+
+    box: list[object] = []
+    worker = threading.Thread(target=lambda: box.append(read_posts(config)), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive() and unblock is not None:
+        import os
+
+        os.close(os.open(unblock, os.O_WRONLY | os.O_NONBLOCK))
+    assert box, f"loading the posts still hung after {seconds} s"
+    return box[0]
+
+
+def test_a_fifo_is_skipped_not_waited_on(write_post: WritePost, tmp_config: MakeConfig) -> None:
+    import os
+
+    write_post("2026-11-20-good.md", GOOD, raw=True)
+    fifo = tmp_config().posts_dir / "x.md"
+    os.mkfifo(fifo)
+    result = _load_with_deadline(tmp_config(), unblock=fifo)
+    _expect_one_problem(result, "x.md", "a named pipe (FIFO), not a post file", None)
+
+
+def test_a_socket_and_a_device_are_skipped(
+    write_post: WritePost, tmp_config: MakeConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import socket
+    import stat
+
+    write_post("2026-11-20-good.md", GOOD, raw=True)
+    posts = tmp_config().posts_dir
+    monkeypatch.chdir(posts)  # a socket path must be short: bind it relative to the folder
+    server = socket.socket(socket.AF_UNIX)
+    server.bind("sock.md")
+    expected = {"sock.md": "a socket"}
+    try:
+        os.mknod(posts / "zero.md", 0o600 | stat.S_IFCHR, os.makedev(1, 5))  # /dev/zero
+        expected["zero.md"] = "a character device"
+    except OSError:
+        pass  # not permitted here: the socket still covers "not a regular file"
+    try:
+        result = _load_with_deadline(tmp_config())
+    finally:
+        server.close()
+    assert [p.title for p in result.posts] == ["Good"]
+    assert {p.where: p.message.split(",")[0] for p in result.problems} == expected
+
+
+def test_symlinks_are_followed_only_inside_the_posts_folder(
+    write_post: WritePost, tmp_config: MakeConfig, tmp_path: Path
+) -> None:
+    write_post("2026-11-20-good.md", GOOD, raw=True)
+    outside = tmp_path / "secret.md"
+    outside.write_text("---\ntitle: Secret\ndate: 2026-11-20\n---\nprivate\n")
+    posts = tmp_config().posts_dir
+    (posts / "out.md").symlink_to(outside)
+    (posts / "hop.md").symlink_to(posts / "out.md")  # inside, but ends outside
+    (posts / "up.md").symlink_to(Path("..") / "secret.md")
+    (posts / "2026-11-21-alias.md").symlink_to("2026-11-20-good.md")  # inside: fine
+    (posts / "dangling.md").symlink_to(posts / "gone.md")
+    result = read_posts(tmp_config())
+    assert sorted(p.title for p in result.posts) == ["Good", "Good"]
+    messages = {p.where: p.message for p in result.problems}
+    assert set(messages) == {"out.md", "hop.md", "up.md", "dangling.md"}
+    for name in ("out.md", "hop.md", "up.md"):
+        assert f"a symbolic link to {outside}, outside the posts folder" in messages[name]
+    assert messages["dangling.md"].startswith("cannot read")
+    with pytest.raises(Exception, match="outside the posts folder"):
+        from digest.posts import with_bodies
+
+        [good] = [p for p in result.posts if p.source == "2026-11-20-good.md"]
+        (posts / "2026-11-20-good.md").unlink()
+        (posts / "2026-11-20-good.md").symlink_to(outside)  # swapped after loading
+        with_bodies((good,), tmp_config())
+
+
+def test_post_files_over_the_size_cap_are_skipped_unread(
+    write_post: WritePost, tmp_config: MakeConfig, tmp_path: Path
+) -> None:
+    write_post("2026-11-20-good.md", GOOD, raw=True)
+    write_post("2026-11-20-big.md", "---\ntitle: Big\n---\n" + "word " * 1000, raw=True)
+    result = read_posts(tmp_config(max_post_bytes=2000))
+    _expect_one_problem(result, "2026-11-20-big.md", "5,019 bytes, larger than the 2,000", None)
+    assert "[selection] max_post_bytes" in result.problems[0].message
+    assert Config().max_post_bytes == 10_000_000
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "digest.toml").write_text("[selection]\nmax_post_bytes = 2000\n")
+    from digest.config import load_config
+
+    assert load_config(tmp_path / "site" / "digest.toml").max_post_bytes == 2000
+    assert len(read_posts(tmp_config()).posts) == 2  # the default lets it through
+
+
+def test_not_utf8_names_its_line(write_post: WritePost, tmp_config: MakeConfig) -> None:
+    write_post("2026-11-20-good.md", GOOD, raw=True)
+    (tmp_config().posts_dir / "latin1.md").write_bytes(b"---\ntitle: A\nauthor: Ren\xe9\n---\n")
+    _expect_one_problem(read_posts(tmp_config()), "latin1.md", "not UTF-8 text (byte 24)", 3)

@@ -22,6 +22,7 @@ import logging
 import multiprocessing as mp
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Callable
 from dataclasses import fields, replace
@@ -485,6 +486,80 @@ def parse_post(text: str, rel: str, config: Config) -> Post | None:
     )
 
 
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+def _regular(mode: int) -> None:
+    """Raise :class:`_Skip` unless ``mode`` is a regular file's: reading a FIFO waits forever."""
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _NOT_REGULAR if test(mode)), "not a regular file")
+        raise _Skip(f"{kind}, not a post file: skipped")
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count:,} bytes"
+
+
+def read_post_text(
+    folder: str,
+    rel: str,
+    max_bytes: int,
+    *,
+    root: str | None = None,
+    stats: dict[str, tuple[int, int]] | None = None,
+) -> str:
+    """The text of the post file ``rel`` below ``folder``, or :class:`_Skip` saying why not.
+
+    Only a regular file of at most ``max_bytes`` is read: a FIFO would block the
+    build forever, a device could be endless, and a huge file costs memory and
+    time for nothing. A symbolic link is followed only to a file inside the
+    posts folder (``root``, its resolved path). The file is opened without
+    blocking and checked again once open, so a swap after the first look cannot
+    make us wait. With ``stats``, its (size, mtime_ns) is noted for the cache.
+    Newlines are read as :func:`open` would in text mode.
+    """
+    path = os.path.join(folder, rel)
+    root = root or os.path.realpath(folder)
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            target = os.path.realpath(path)
+            if os.path.commonpath([root, target]) != root:
+                raise _Skip(f"a symbolic link to {target}, outside the posts folder: not followed")
+            st = os.stat(path)
+        _regular(st.st_mode)
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with open(fd, "rb") as handle:
+            st = os.fstat(fd)
+            _regular(st.st_mode)
+            if stats is not None:
+                stats[rel] = (st.st_size, st.st_mtime_ns)
+            data = handle.read(max_bytes + 1) if st.st_size <= max_bytes else b""
+    except OSError as exc:
+        raise _Skip(f"cannot read: {exc.strerror or exc}") from None
+    if st.st_size > max_bytes or len(data) > max_bytes:
+        raise _Skip(
+            f"{_size(max(st.st_size, len(data)))}, larger than the {_size(max_bytes)} allowed "
+            "for a post: skipped (raise [selection] max_post_bytes to read it)"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _Skip(
+            f"not UTF-8 text (byte {exc.start})", data.count(b"\n", 0, exc.start) + 1
+        ) from None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 2000
 
@@ -500,20 +575,10 @@ def _load_files(
     posts: list[Post] = []
     problems: list[Problem] = []
     drafts: list[str] = []
+    root = os.path.realpath(folder)
     for rel in rels:
         try:
-            with open(os.path.join(folder, rel), encoding="utf-8") as handle:
-                if stats is not None:
-                    st = os.fstat(handle.fileno())
-                    stats[rel] = (st.st_size, st.st_mtime_ns)
-                text = handle.read()
-        except UnicodeDecodeError as exc:
-            problems.append(Problem(where=rel, message=f"not UTF-8 text (byte {exc.start})"))
-            continue
-        except OSError as exc:
-            problems.append(Problem(where=rel, message=f"cannot read: {exc.strerror}"))
-            continue
-        try:
+            text = read_post_text(folder, rel, config.max_post_bytes, root=root, stats=stats)
             post = parse_post(text, rel, config)
         except _Skip as skip:
             problems.append(Problem(where=rel, message=skip.message, line=skip.line))
@@ -648,12 +713,12 @@ def read_posts(config: Config, *, workers: int | None = None) -> LoadResult:
 def with_bodies(posts: tuple[Post, ...], config: Config) -> tuple[Post, ...]:
     """The same posts with their Markdown bodies read from disk (for selected posts)."""
     out = []
+    folder = str(config.posts_dir)
     for post in posts:
-        path = config.posts_dir / post.source
         try:
-            _, body = split_frontmatter(path.read_text(encoding="utf-8"))
+            _, body = split_frontmatter(read_post_text(folder, post.source, config.max_post_bytes))
         except Exception as exc:  # it loaded a moment ago: report, don't crash
-            reason = exc if isinstance(exc, (OSError, UnicodeDecodeError, _Skip)) else unusable(exc)
+            reason = exc if isinstance(exc, _Skip) else unusable(exc)
             raise PostError(
                 f"changed while the digest was being built: {reason}", where=post.source
             ) from None
