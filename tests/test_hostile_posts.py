@@ -298,3 +298,42 @@ def test_not_utf8_names_its_line(write_post: WritePost, tmp_config: MakeConfig) 
     write_post("2026-11-20-good.md", GOOD, raw=True)
     (tmp_config().posts_dir / "latin1.md").write_bytes(b"---\ntitle: A\nauthor: Ren\xe9\n---\n")
     _expect_one_problem(read_posts(tmp_config()), "latin1.md", "not UTF-8 text (byte 24)", 3)
+
+
+@pytest.mark.parametrize(
+    ("front", "words"),
+    [
+        ("title: {a: 1}", "title must be text, found a mapping"),
+        ("title: [a, b]", "title must be text, found a list"),
+        ("title: !!binary aGVsbG8=", "title must be text, found binary data"),
+        ("title: Yes", "title is true (a yes/no value), not text"),
+        ("title: .nan", "title must be text, found a number"),
+        ("title: A\nauthor: {a: 1}", "author is a mapping without a name"),
+        ("title: A\nauthor: {name: {a: 1}}", "author name must be text, found a mapping"),
+        ("title: A\nauthors: [Ann, [x, {y: 1}]]", "author must be text, found a list"),
+        ("title: A\nauthor: !!binary aGVsbG8=", "author must be text, found binary data"),
+        ("title: A\ncategories: [{a: 1}]", "category must be text, found a mapping"),
+        ("title: A\ntags: {a: 1}", "tag must be text, found a mapping"),
+        ("title: A\nimage: {src: /a.png, alt: [x]}", "image alt must be text, found a list"),
+        ("title: A\nslug: {a: 1}", "slug must be text, found a mapping"),
+    ],
+)
+def test_text_fields_that_are_not_text_are_a_warning(
+    write_post: WritePost, tmp_config: MakeConfig, front: str, words: str
+) -> None:
+    write_post("2026-11-21-odd.md", f"---\n{front}\n---\nx\n", raw=True)
+    write_post("2026-11-20-good.md", GOOD, raw=True)
+    _expect_one_problem(read_posts(tmp_config()), "2026-11-21-odd.md", words, None)
+
+
+def test_numbers_and_dates_as_titles_are_their_text(
+    write_post: WritePost, tmp_config: MakeConfig
+) -> None:
+    write_post(
+        "2026-11-20-a.md", "---\ntitle: 1984\nauthor: 42\ntags: [2026, 3.5]\n---\n", raw=True
+    )
+    write_post("2026-11-20-b.md", "---\ntitle: 2026-11-19\n---\n", raw=True)
+    posts = {p.source: p for p in read_posts(tmp_config()).posts}
+    assert (posts["2026-11-20-a.md"].title, posts["2026-11-20-a.md"].author) == ("1984", "42")
+    assert posts["2026-11-20-a.md"].tags == ("2026", "3.5")
+    assert posts["2026-11-20-b.md"].title == "2026-11-19"

@@ -88,7 +88,7 @@ def to_site_time(value: object, tz: tzinfo) -> datetime:
     elif isinstance(value, time):
         raise ValueError("date has a time but no day")
     else:
-        raise ValueError(f"date must be a date or a string, found {_kind(value)}")
+        raise ValueError(f"date must be a date or a string, found {kind_of(value)}")
     _convert(result, UTC)  # every later comparison or conversion goes through UTC
     return result
 
@@ -107,7 +107,7 @@ def _convert(value: datetime, tz: tzinfo) -> datetime:
         ) from None
 
 
-def _kind(value: object) -> str:
+def kind_of(value: object) -> str:
     """A value's type in the words of the frontmatter that held it, not Python's."""
     if isinstance(value, bool):
         return f"{str(value).lower()} (a yes/no value)"

@@ -19,6 +19,7 @@ import functools
 import html
 import json
 import logging
+import math
 import multiprocessing as mp
 import os
 import re
@@ -26,7 +27,7 @@ import stat
 import tomllib
 from collections.abc import Callable
 from dataclasses import fields, replace
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
 from .config import Config
-from .dates import date_from_name, date_from_path, to_site_time
+from .dates import date_from_name, date_from_path, kind_of, to_site_time
 from .errors import PostError
 from .links import absolute_url
 from .models import LoadResult, Post, Problem
@@ -280,9 +281,32 @@ def is_draft(meta: dict[str, Any]) -> bool:
     return _flag(meta.get("draft")) is True or _flag(meta.get("published")) is False
 
 
-def _clean_text(value: Any) -> str:
-    """A value as one line of text: spacing collapsed, case kept (the display form)."""
-    return " ".join(str(value).split()) if value is not None else ""
+def _clean_text(value: str) -> str:
+    """Text as one line: spacing collapsed, case kept (the display form)."""
+    return " ".join(value.split())
+
+
+def _text(value: Any, field: str) -> str:
+    """A frontmatter value meant as text (a title, a name, a category), as one clean line.
+
+    Numbers and dates are taken as the text they were written as (``title:
+    1984``, ``title: 2026-11-19``): YAML read them as values, the author meant
+    words. Anything else (a mapping, a list, binary data, a yes/no that YAML
+    made of ``title: Yes``) is a mistake to report, never text to print as
+    ``{'a': 1}`` in an email: raises :class:`_Skip`.
+    """
+    if isinstance(value, str):
+        return _clean_text(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        raise _Skip(
+            f"{field} is {kind_of(value)}, not text: YAML reads yes/no/on/off/true/false "
+            "that way; put it in quotes"
+        )
+    if isinstance(value, (int, date, time)) or (isinstance(value, float) and math.isfinite(value)):
+        return _clean_text(str(value))
+    raise _Skip(f"{field} must be text, found {kind_of(value)}")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -291,7 +315,7 @@ def category_key(name: str) -> str:
     return " ".join(name.casefold().replace("-", " ").replace("_", " ").split())
 
 
-def _terms(value: Any) -> list[str]:
+def _terms(value: Any, field: str) -> list[str]:
     """Categories/tags as written: a string, a comma-separated string or a list."""
     if value is None or value == "":
         return []
@@ -302,9 +326,10 @@ def _terms(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         out: list[str] = []
         for item in value:
-            out.extend(_terms(item) if isinstance(item, (list, tuple)) else [_clean_text(item)])
+            nested = isinstance(item, (list, tuple))
+            out.extend(_terms(item, field) if nested else [_text(item, field)])
         return [o for o in out if o]
-    return [_clean_text(value)]
+    return [_text(value, field)]
 
 
 def _unique(names: list[str]) -> tuple[str, ...]:
@@ -314,13 +339,16 @@ def _unique(names: list[str]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
+_NAME_KEYS = ("name", "display_name", "title", "id")
+
+
 def _person(value: Any) -> str:
     if isinstance(value, dict):
-        for key in ("name", "display_name", "title", "id"):
+        for key in _NAME_KEYS:
             if value.get(key):
-                return _clean_text(value[key])
-        return ""
-    return _clean_text(value)
+                return _text(value[key], f"author {key}")
+        raise _Skip("author is a mapping without a name: write author: {name: …} or a string")
+    return _text(value, "author")
 
 
 def authors(meta: dict[str, Any]) -> str:
@@ -342,7 +370,7 @@ def _image(meta: dict[str, Any]) -> tuple[str | None, str]:
             alt = value.get("alt") or alt
             value = value.get("image") or value.get("src") or value.get("url") or value.get("path")
         if isinstance(value, str) and value.strip():
-            return value.strip(), _clean_text(alt)
+            return value.strip(), _text(alt, "image alt")
     return None, ""
 
 
@@ -401,7 +429,7 @@ def _date_and_slug(meta: dict[str, Any], rel: str, tz: tzinfo) -> tuple[datetime
     named = date_from_name(stem)
     slug = named[1] if named and named[1] else stem
     if meta.get("slug"):
-        slug = slugify(str(meta["slug"])) or slug
+        slug = slugify(_text(meta["slug"], "slug")) or slug
     value = meta.get("date")
     if value is not None and value != "":
         try:
@@ -456,12 +484,12 @@ def parse_post(text: str, rel: str, config: Config) -> Post | None:
     meta, _body = split_frontmatter(text)
     if is_draft(meta):
         return None
-    title = html.unescape(_clean_text(meta.get("title")))
+    title = html.unescape(_text(meta.get("title"), "title"))
     if not title:
         raise _Skip("no title: add a 'title' field")
     when, slug = _date_and_slug(meta, rel, config.tz)
-    categories = _terms(meta.get("categories", meta.get("category")))
-    tags = _terms(meta.get("tags", meta.get("tag")))
+    categories = _terms(meta.get("categories", meta.get("category")), "category")
+    tags = _terms(meta.get("tags", meta.get("tag")), "tag")
     if config.tags_as_categories:
         categories += tags
     cats = _unique(categories)
