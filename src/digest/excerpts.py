@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .models import Post
+from .posts import isolate_bidi, strip_controls
 
 MORE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 
@@ -87,7 +88,7 @@ def markdown_text(source: str) -> str:
     text = " ".join(p for p in parts if p)
     text = _ATTR_LIST.sub("", text)
     text = _UNRESOLVED_REF.sub(r"\1", text)
-    return _SPACE.sub(" ", text).strip()
+    return strip_controls(_SPACE.sub(" ", text)).strip()
 
 
 def _inline_text(children: list[Token]) -> str:
@@ -104,12 +105,17 @@ def _inline_text(children: list[Token]) -> str:
 
 
 def trim_words(text: str, words: int, more: str) -> str:
-    """At most ``words`` words; ``more`` (" […]") marks a cut, as WordPress does."""
+    """At most ``words`` words; ``more`` (" […]") marks a cut, as WordPress does.
+
+    Bidi formatting is isolated after the cut (:func:`~digest.posts.isolate_bidi`),
+    so that an override cut off from its closing character cannot reverse the
+    text that follows: an excerpt, or a preheader made of two excerpts.
+    """
     pieces = text.split()
     if len(pieces) <= words:
-        return " ".join(pieces)
+        return isolate_bidi(" ".join(pieces))
     kept = " ".join(pieces[:words]).rstrip(",;:-\u2013\u2014")
-    return kept + more
+    return isolate_bidi(kept) + more
 
 
 def make_excerpt(post: Post, words: int, more: str) -> str:

@@ -281,22 +281,88 @@ def is_draft(meta: dict[str, Any]) -> bool:
     return _flag(meta.get("draft")) is True or _flag(meta.get("published")) is False
 
 
+# Bidirectional formatting: embeddings and overrides (closed by PDF), isolates (closed by
+# PDI), and the marks LRM, RLM and ALM.
+_PDF, _PDI, _FSI = "\u202c", "\u2069", "\u2068"
+_BIDI_CLOSER = {
+    **dict.fromkeys("\u202a\u202b\u202d\u202e", _PDF),
+    **dict.fromkeys("\u2066\u2067\u2068", _PDI),
+}
+_BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def balance_bidi(text: str) -> str:
+    """``text`` with every bidi embedding, override and isolate it opens closed again.
+
+    Closers without an opener are dropped and openers left open are closed at
+    the end, as the Unicode bidi algorithm pairs them (a PDI also closes the
+    embeddings opened inside its isolate; a PDF cannot close across an isolate).
+    """
+    out: list[str] = []
+    open_closers: list[str] = []
+    for char in text:
+        closer = _BIDI_CLOSER.get(char)
+        if closer is not None:
+            open_closers.append(closer)
+        elif char == _PDF:
+            if not open_closers or open_closers[-1] != _PDF:
+                continue
+            open_closers.pop()
+        elif char == _PDI:
+            if _PDI not in open_closers:
+                continue
+            while open_closers[-1] != _PDI:
+                out.append(open_closers.pop())
+            open_closers.pop()
+        out.append(char)
+    out.extend(reversed(open_closers))
+    return "".join(out)
+
+
+def isolate_bidi(text: str) -> str:
+    """``text`` balanced and wrapped in FSI…PDI when it holds any bidi control; else as is.
+
+    A title is shown among other text: in the subject beside the site name, in
+    the HTML and plain-text parts beside bylines and links. An override left
+    open (U+202E) would reverse everything after it, and even a balanced title
+    or a lone RLM would pull neighbouring punctuation and numbers into its
+    direction. Wrapped in a first-strong isolate, it cannot reorder anything
+    around it, and it still reads correctly in its own direction.
+    """
+    if not _BIDI.search(text):
+        return text
+    return _FSI + balance_bidi(text) + _PDI
+
+
+def strip_controls(text: str) -> str:
+    """Without C0/C1 control characters (NUL, ESC, DEL…): nothing a reader should get."""
+    return _CONTROLS.sub("", text)
+
+
 def _clean_text(value: str) -> str:
-    """Text as one line: spacing collapsed, case kept (the display form)."""
-    return " ".join(value.split())
+    """Text as one line: spacing collapsed, case kept (the display form), controls gone and
+    bidi formatting isolated (:func:`isolate_bidi`). Plain printable text takes the fast path.
+    """
+    text = " ".join(value.split())
+    if text.isprintable():
+        return text
+    return isolate_bidi(strip_controls(text))
 
 
-def _text(value: Any, field: str) -> str:
+def _text(value: Any, field: str, *, entities: bool = False) -> str:
     """A frontmatter value meant as text (a title, a name, a category), as one clean line.
 
     Numbers and dates are taken as the text they were written as (``title:
     1984``, ``title: 2026-11-19``): YAML read them as values, the author meant
     words. Anything else (a mapping, a list, binary data, a yes/no that YAML
     made of ``title: Yes``) is a mistake to report, never text to print as
-    ``{'a': 1}`` in an email: raises :class:`_Skip`.
+    ``{'a': 1}`` in an email: raises :class:`_Skip`. With ``entities``, HTML
+    character references (``&amp;``, as some exporters write titles) are decoded
+    before the text is cleaned, so that ``&#x202E;`` is isolated like U+202E.
     """
     if isinstance(value, str):
-        return _clean_text(value)
+        return _clean_text(html.unescape(value) if entities and "&" in value else value)
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -484,7 +550,7 @@ def parse_post(text: str, rel: str, config: Config) -> Post | None:
     meta, _body = split_frontmatter(text)
     if is_draft(meta):
         return None
-    title = html.unescape(_text(meta.get("title"), "title"))
+    title = _text(meta.get("title"), "title", entities=True)
     if not title:
         raise _Skip("no title: add a 'title' field")
     when, slug = _date_and_slug(meta, rel, config.tz)

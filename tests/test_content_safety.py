@@ -1,0 +1,109 @@
+"""Content that must not steer the email: bidi controls, raw scripts and styles, bad links.
+
+Checked where a subscriber sees it: the subject, the preheader and both parts
+of a digest built from the sample project, not only in the helpers.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+
+from digest.config import load_config
+from digest.excerpts import trim_words
+from digest.pipeline import build
+from digest.posts import balance_bidi, isolate_bidi
+
+from .conftest import SAMPLE_UNTIL
+
+LRE, RLE, PDF, LRO, RLO = "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"
+LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+LRM, RLM, ALM = "\u200e", "\u200f", "\u061c"
+
+
+def bidi_is_balanced(text: str) -> bool:
+    """True when every embedding, override and isolate opened in ``text`` is closed in it,
+    and no closer is left without its opener (the pairing of the Unicode bidi algorithm)."""
+    stack: list[str] = []
+    for char in text:
+        if char in (LRE, RLE, LRO, RLO):
+            stack.append(PDF)
+        elif char in (LRI, RLI, FSI):
+            stack.append(PDI)
+        elif char == PDF:
+            if not stack or stack[-1] != PDF:
+                return False
+            stack.pop()
+        elif char == PDI:
+            if PDI not in stack:
+                return False
+            while stack.pop() != PDI:
+                pass
+    return not stack
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain", "plain"),
+        (f"a{RLO}b", f"a{RLO}b{PDF}"),
+        (f"a{PDF}b", "ab"),
+        (f"a{PDI}b{RLI}c", f"ab{RLI}c{PDI}"),
+        (f"{RLI}a{RLO}b{PDI}c", f"{RLI}a{RLO}b{PDF}{PDI}c"),  # a PDI closes what it holds
+        (f"{RLO}a{LRI}b{PDF}c", f"{RLO}a{LRI}bc{PDI}{PDF}"),  # a PDF cannot close across one
+        (f"{LRE}{RLE}x{PDF}", f"{LRE}{RLE}x{PDF}{PDF}"),
+    ],
+)
+def test_balance_bidi(text: str, expected: str) -> None:
+    assert balance_bidi(text) == expected
+    assert bidi_is_balanced(balance_bidi(text))
+
+
+def test_isolate_bidi_wraps_only_text_with_controls() -> None:
+    assert isolate_bidi("Hello") == "Hello"
+    assert isolate_bidi(f"x{RLM}") == f"{FSI}x{RLM}{PDI}"
+    assert isolate_bidi(f"{ALM}x{RLO}") == f"{FSI}{ALM}x{RLO}{PDF}{PDI}"
+
+
+def test_trim_words_isolates_an_override_cut_from_its_end() -> None:
+    text = f"one {RLO}two three{PDF} four"
+    trimmed = trim_words(text, 2, " […]")
+    assert trimmed == f"{FSI}one {RLO}two{PDF}{PDI} […]"
+
+
+EVIL_TITLE = f"Invoice {RLO}fdp.exe"
+EVIL_AUTHOR = f"Mallory {RLI}{LRE}"
+EVIL_BODY = f"Unclosed {RLO}override here. {PDI}{PDF} And a stray mark {RLM}."
+
+
+def _evil_build(project: Path):
+    (project / "posts" / "2026-11-25-evil.md").write_text(
+        f"---\ntitle: {EVIL_TITLE}\nauthor: {EVIL_AUTHOR}\nfeatured: true\ndate: 2026-11-26 23:00\n"
+        f"categories: [Leadership, 'Safe{RLO}']\n---\n{EVIL_BODY}\n",
+        encoding="utf-8",
+    )
+    config = load_config(project / "digest.toml", overrides={"until": SAMPLE_UNTIL})
+    return build(config, write=False)
+
+
+def test_bidi_controls_are_isolated_in_subject_preheader_html_and_text(project: Path) -> None:
+    result = _evil_build(project)
+    rendered = result.rendered
+    [entry] = [e for e in result.digest.entries if e.post.source == "2026-11-25-evil.md"]
+    isolated_title = f"{FSI}Invoice {RLO}fdp.exe{PDF}{PDI}"
+    assert entry.post.title == isolated_title
+    assert entry.post.author == f"{FSI}Mallory {RLI}{LRE}{PDF}{PDI}{PDI}"
+    assert rendered.subject.startswith(f"Leading Well weekly: {isolated_title} and ")
+    page = html.unescape(rendered.html)
+    for where, text in (
+        ("subject", rendered.subject),
+        ("preheader", rendered.preheader),
+        ("html", page),
+        ("text", rendered.text),
+    ):
+        assert bidi_is_balanced(text), where
+    assert isolated_title in page and isolated_title in rendered.text
+    assert entry.post.author in page and entry.post.author in rendered.text
+    assert bidi_is_balanced(entry.excerpt) and entry.excerpt.startswith(FSI)
