@@ -107,3 +107,54 @@ def test_bidi_controls_are_isolated_in_subject_preheader_html_and_text(project: 
     assert isolated_title in page and isolated_title in rendered.text
     assert entry.post.author in page and entry.post.author in rendered.text
     assert bidi_is_balanced(entry.excerpt) and entry.excerpt.startswith(FSI)
+
+
+RAW_HTML = [
+    "Hello <style>p{color:red}</style> world.",
+    "Hello <script>alert(1)</script> world.",
+    "Hello <SCRIPT type='x'>alert(1)</SCRIPT > world.",
+    "<div>\n<style>\np {}\n\n.x { color: red }\n</style>\n</div>\n\nHello world.",
+    "<div>\n<script>\nvar a = 1;\n\nalert(1);\n</script>\n</div>\n\nHello world.",
+    "<span><style>a{color:red}</style></span>Hello world.",
+    "<template><p>alert(1)</p></template>Hello world.",
+    "Hello world.\n\n<style>\n/* <!--more--> */ p{color:red}\n</style>",
+    "<script>var s = '<!--more-->';\n\nalert(1)</script>\n\nHello world.\n\n<!--more-->\n\nRest.",
+]
+
+
+@pytest.mark.parametrize("body", RAW_HTML)
+def test_scripts_and_styles_never_reach_the_excerpt(body: str) -> None:
+    from datetime import UTC, datetime
+
+    from digest.excerpts import make_excerpt
+    from digest.models import Post
+
+    post = Post(source="a.md", title="A", date=datetime.now(UTC), url="https://x/", body=body)
+    assert make_excerpt(post, 55, " […]") == "Hello world."
+    frontmatter_excerpt = Post(
+        source="a.md", title="A", date=post.date, url=post.url, excerpt=body.split("<!--")[0]
+    )
+    assert "alert" not in make_excerpt(frontmatter_excerpt, 55, " […]")
+    assert "color" not in make_excerpt(frontmatter_excerpt, 55, " […]")
+
+
+def test_code_that_shows_a_style_tag_is_kept() -> None:
+    from digest.excerpts import markdown_text
+
+    assert markdown_text("Write `<style>` in the head, then text.") == (
+        "Write <style> in the head, then text."
+    )
+
+
+def test_scripts_and_styles_never_reach_the_preheader_or_either_part(project: Path) -> None:
+    (project / "posts" / "2026-11-26-raw.md").write_text(
+        "---\ntitle: Raw\nfeatured: true\ndate: 2026-11-26 23:00\ncategories: [Leadership]\n---\n"
+        "<div>\n<style>\n.a {}\n\n.secret-style { color: red }\n</style>\n</div>\n\n"
+        "Visible words. <script>window.secretScript()</script> More words.\n",
+        encoding="utf-8",
+    )
+    config = load_config(project / "digest.toml", overrides={"until": SAMPLE_UNTIL})
+    rendered = build(config, write=False).rendered
+    assert rendered.preheader.startswith("Visible words. More words.")
+    for part in (rendered.preheader, rendered.html, rendered.text):
+        assert "secret-style" not in part and "secretScript" not in part

@@ -32,7 +32,9 @@ _CODE = r"""
     )"""
 _TEMPLATE = r"""
     (?P<tpl>
-        \{%-?\s*(?P<lblock>highlight|comment)\b.*?%\}  # Liquid block: dropped whole
+        (?i:<(?P<raw>script|style|template)\b[^>]{0,2000}>   # raw HTML that is not text, dropped
+          .*?(?:</(?P=raw)\s*>|\Z))                        # whole, to its end tag or the end
+      | \{%-?\s*(?P<lblock>highlight|comment)\b.*?%\}  # Liquid block: dropped whole
           .*?\{%-?\s*end(?P=lblock)\s*-?%\}
       | \{\{[<%]\s*(?P<sblock>highlight|code)\b.*?[>%]\}\}.*?\{\{[<%]\s*/(?P=sblock)\s*[>%]\}\}
       | \{\{[<%].*?[>%]\}\}      # Hugo shortcode
@@ -62,9 +64,14 @@ def strip_template_syntax(source: str) -> str:
     return _STRIP.sub(keep_code, source)
 
 
+_NOT_TEXT = {"script", "style", "template"}
+
+
 def _html_text(fragment: str) -> str:
-    """Visible text of an HTML fragment (scripts and styles dropped)."""
-    return html.unescape(nh3.clean(fragment, tags=set(), attributes={}))
+    """Visible text of an HTML fragment (scripts, styles and templates dropped)."""
+    return html.unescape(
+        nh3.clean(fragment, tags=set(), attributes={}, clean_content_tags=_NOT_TEXT)
+    )
 
 
 def markdown_text(source: str) -> str:
@@ -128,7 +135,8 @@ def make_excerpt(post: Post, words: int, more: str) -> str:
         text = markdown_text(post.excerpt)
         if text:
             return trim_words(text, words, more)
-    before_more = MORE.split(post.body, maxsplit=1)[0]
+    # Scripts, styles and template syntax go first: a <!--more--> inside them is no cut.
+    before_more = MORE.split(strip_template_syntax(post.body), maxsplit=1)[0]
     return trim_words(markdown_text(before_more), words, more)
 
 
