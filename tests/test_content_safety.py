@@ -158,3 +158,28 @@ def test_scripts_and_styles_never_reach_the_preheader_or_either_part(project: Pa
     assert rendered.preheader.startswith("Visible words. More words.")
     for part in (rendered.preheader, rendered.html, rendered.text):
         assert "secret-style" not in part and "secretScript" not in part
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("Read [this](javascript:alert(1)) now.", "Read this now."),
+        ("Read [*this*](JavaScript:alert(1)) now.", "Read this now."),
+        ("Read [this](vbscript:msgbox) now.", "Read this now."),
+        ("Read [this](data:text/html;base64,PHNjcmlwdD4=) now.", "Read this now."),
+        ("Read [this](file:///etc/passwd) now.", "Read this now."),
+        ("Read [this][x] now.\n\n[x]: javascript:alert(1)", "Read this now."),
+        ("Read ![a picture](javascript:alert(1)) now.", "Read now."),
+        ("Read [this](https://example.org/) now.", "Read this now."),
+    ],
+)
+def test_links_with_refused_schemes_become_their_text(source: str, expected: str) -> None:
+    from digest.excerpts import markdown_text
+
+    assert markdown_text(source) == expected
+
+
+def test_first_image_skips_an_image_markdown_it_would_refuse() -> None:
+    from digest.excerpts import first_image
+
+    assert first_image("![a](javascript:alert(1))\n\n![b](/img/b.png)") == ("/img/b.png", "b")

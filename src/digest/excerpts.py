@@ -17,6 +17,7 @@ import re
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.normalize_url import validateLink
 from markdown_it.token import Token
 
 from .models import Post
@@ -52,7 +53,22 @@ _ATTR_LIST = re.compile(r"\{\s*[.#][\w-][^{}]*\}")
 _UNRESOLVED_REF = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
 _SPACE = re.compile(r"\s+")
 
-_MD = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
+
+class _TextParser(MarkdownIt):
+    """markdown-it for excerpts, which keep a link's text and never its address.
+
+    markdown-it refuses links to ``javascript:``, ``vbscript:``, ``file:`` and
+    most ``data:`` addresses by not parsing them as links at all, which would
+    leave ``[x](javascript:alert(1))`` in an excerpt as literal Markdown. Here
+    every link is a link, so it becomes its text; no address from this parser
+    is ever output (:func:`first_image` checks image sources itself).
+    """
+
+    def validateLink(self, url: str) -> bool:  # markdown-it's name for it
+        return True
+
+
+_MD = _TextParser("commonmark", {"html": True}).enable("table").enable("strikethrough")
 
 
 def strip_template_syntax(source: str) -> str:
@@ -148,7 +164,7 @@ def first_image(source: str) -> tuple[str, str] | None:
             if found:
                 return found
         for child in token.children or ():
-            if child.type == "image":
+            if child.type == "image" and validateLink(str(child.attrs.get("src", ""))):
                 alt = "".join(c.content for c in child.children or ())
                 return str(child.attrs.get("src", "")), alt
             if child.type == "html_inline":
