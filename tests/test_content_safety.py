@@ -183,3 +183,86 @@ def test_first_image_skips_an_image_markdown_it_would_refuse() -> None:
     from digest.excerpts import first_image
 
     assert first_image("![a](javascript:alert(1))\n\n![b](/img/b.png)") == ("/img/b.png", "b")
+
+
+def _excerpt_of(body: str, words: int = 55) -> str:
+    from datetime import UTC, datetime
+
+    from digest.excerpts import make_excerpt
+    from digest.models import Post
+
+    post = Post(source="a.md", title="A", date=datetime.now(UTC), url="https://x/", body=body)
+    return make_excerpt(post, words, " […]")
+
+
+def test_an_excerpt_is_capped_in_characters_not_only_words() -> None:
+    assert _excerpt_of("a" * 100_000) == "a" * 1100 + " […]"
+    assert _excerpt_of("word " * 5 + "b" * 5000, words=10) == "word " * 5 + "b" * 175 + " […]"
+    assert _excerpt_of("w" * 170 + " " + "b" * 5000, words=10) == "w" * 170 + " […]"  # at a space
+    accented = _excerpt_of("e\u0301" * 1000, words=10)  # é as e + a combining accent
+    assert accented.endswith("e\u0301 […]") and len(accented) <= 204
+    from digest.excerpts import trim_words
+
+    assert trim_words("short words stay whole", 55, " […]") == "short words stay whole"
+
+
+def test_only_the_head_of_a_huge_body_is_read() -> None:
+    from digest.excerpts import SOURCE_CHARS, first_image, head
+
+    filler = "```\n" + "code line\n" * (SOURCE_CHARS // 10) + "```\n\n"
+    assert _excerpt_of(filler + "Prose after the cap.") == ""
+    assert _excerpt_of("Prose first.\n\n" + filler) == "Prose first."
+    assert first_image(filler + "![late](/late.png)") is None
+    text = "para one\n\n" + "x" * SOURCE_CHARS
+    assert head(text) == text[:SOURCE_CHARS]
+    text = "y" * (SOURCE_CHARS - 100) + "\n\n" + "z" * 500
+    assert head(text) == "y" * (SOURCE_CHARS - 100)
+
+
+# (piece, repeats): bodies made of one piece repeated
+HOSTILE_BODIES = [
+    ("{% highlight x %}", 3000),  # nested lazy patterns: hours before the fix
+    ("{% ", 200_000),  # unclosed tags, each scanned to the end
+    ("{{< ", 200_000),
+    ("```a\n", 100_000),  # unclosed fences
+    ("` a ", 200_000),
+    ("{# ", 200_000),
+    ("<style ", 100_000),
+    ("[^", 200_000),
+    ("{:", 200_000),
+    ("[", 10_000_000),  # markdown-it's own slow case, on 10 MB
+]
+
+_EXCERPT_ALL = """
+import json, sys
+from datetime import UTC, datetime
+from digest.excerpts import first_image, make_excerpt
+from digest.models import Post
+for piece, repeats in json.loads(sys.argv[1]):
+    body = piece * repeats
+    post = Post(source="a.md", title="A", date=datetime.now(UTC), url="https://x/", body=body,
+                excerpt=body)
+    make_excerpt(post, 55, " […]")
+    first_image(body)
+print("done")
+"""
+
+
+def test_hostile_bodies_cost_bounded_work() -> None:
+    """Not a timing test: without the bounds these take minutes to hours, with them a
+    fraction of a second each; the generous deadline only stops a regression hanging CI.
+    A child process, because a regular expression holds the GIL for as long as it runs."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _EXCERPT_ALL, json.dumps(HOSTILE_BODIES)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        check=False,
+    )
+    assert done.stdout.strip() == "done", done.stderr[-2000:]
