@@ -337,3 +337,21 @@ def test_numbers_and_dates_as_titles_are_their_text(
     assert (posts["2026-11-20-a.md"].title, posts["2026-11-20-a.md"].author) == ("1984", "42")
     assert posts["2026-11-20-a.md"].tags == ("2026", "3.5")
     assert posts["2026-11-20-b.md"].title == "2026-11-19"
+
+
+def test_a_huge_date_or_url_value_is_refused_quickly_in_one_short_line(
+    write_post: WritePost, tmp_config: MakeConfig
+) -> None:
+    write_post(
+        "date.md", '---\ntitle: A\ndate: "2026-01-01' + " " * 1_000_000 + 'x"\n---\n', raw=True
+    )
+    write_post(
+        "2026-11-20-url.md", "---\ntitle: A\nurl: 'j:" + "x" * 1_000_000 + "'\n---\n", raw=True
+    )
+    write_post("2026-11-20-good.md", GOOD, raw=True)
+    result = read_posts(tmp_config())
+    assert [p.title for p in result.posts] == ["Good"]
+    messages = {p.where: p.message for p in result.problems}
+    assert messages["date.md"].startswith("bad date: date '2026-01-01")
+    assert "is not an http(s) address" in messages["2026-11-20-url.md"]
+    assert all(len(m) < 200 for m in messages.values()), messages

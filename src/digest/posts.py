@@ -35,7 +35,7 @@ import yaml
 from frontmatter.default_handlers import BaseHandler, JSONHandler, YAMLHandler
 
 from .config import Config
-from .dates import date_from_name, date_from_path, kind_of, to_site_time
+from .dates import date_from_name, date_from_path, kind_of, shown, to_site_time
 from .errors import PostError
 from .links import absolute_url
 from .models import LoadResult, Post, Problem
@@ -111,9 +111,9 @@ def _bad_value(node: yaml.Node, exc: Exception) -> str:
     name = str(node.tag).rsplit(":", 1)[-1]
     name = {"timestamp": "date", "int": "whole number", "float": "number"}.get(name, name)
     value = node.value if isinstance(node, yaml.ScalarNode) else None
-    shown = f"{value[:40]!r}{'…' if len(value) > 40 else ''} " if isinstance(value, str) else ""
+    quoted = f"{shown(value)} " if isinstance(value, str) else ""
     reason = f" ({exc})" if isinstance(exc, (ValueError, OverflowError)) and str(exc) else ""
-    return f"cannot read {shown}as {'an' if name[0] in 'aeiou' else 'a'} {name}{reason}"
+    return f"cannot read {quoted}as {'an' if name[0] in 'aeiou' else 'a'} {name}{reason}"
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -532,7 +532,9 @@ def _post_url(
                 link += "/"  # Zola serves a path as a folder
             url = absolute_url(link, config.base_url)
             if url is None:
-                raise _Skip(f"{key} {value!r} is not an http(s) address and no site url is set")
+                raise _Skip(
+                    f"{key} {shown(value)} is not an http(s) address and no site url is set"
+                )
             return url
     if not config.base_url:
         raise _Skip("no URL: set [site] url in digest.toml (or --base-url), or a 'url' field")
