@@ -355,3 +355,14 @@ def test_a_huge_date_or_url_value_is_refused_quickly_in_one_short_line(
     assert messages["date.md"].startswith("bad date: date '2026-01-01")
     assert "is not an http(s) address" in messages["2026-11-20-url.md"]
     assert all(len(m) < 200 for m in messages.values()), messages
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing", "item"), [("---\ntags: [", "]\n---\n", "a, "), ("{\n", "\n}\n", "   ")]
+)
+def test_frontmatter_over_a_million_characters_is_refused_unparsed(
+    write_post: WritePost, tmp_config: MakeConfig, opening: str, closing: str, item: str
+) -> None:
+    write_post("huge.md", opening + item * 400_000 + closing + "x\n", raw=True)
+    write_post("2026-11-20-good.md", GOOD, raw=True)
+    _expect_one_problem(read_posts(tmp_config()), "huge.md", "more than the 1,000,000", 1)
