@@ -343,10 +343,10 @@ def test_a_huge_date_or_url_value_is_refused_quickly_in_one_short_line(
     write_post: WritePost, tmp_config: MakeConfig
 ) -> None:
     write_post(
-        "date.md", '---\ntitle: A\ndate: "2026-01-01' + " " * 1_000_000 + 'x"\n---\n', raw=True
+        "date.md", '---\ntitle: A\ndate: "2026-01-01' + " " * 500_000 + 'x"\n---\n', raw=True
     )
     write_post(
-        "2026-11-20-url.md", "---\ntitle: A\nurl: 'j:" + "x" * 1_000_000 + "'\n---\n", raw=True
+        "2026-11-20-url.md", "---\ntitle: A\nurl: 'j:" + "x" * 500_000 + "'\n---\n", raw=True
     )
     write_post("2026-11-20-good.md", GOOD, raw=True)
     result = read_posts(tmp_config())
@@ -366,3 +366,40 @@ def test_frontmatter_over_a_million_characters_is_refused_unparsed(
     write_post("huge.md", opening + item * 400_000 + closing + "x\n", raw=True)
     write_post("2026-11-20-good.md", GOOD, raw=True)
     _expect_one_problem(read_posts(tmp_config()), "huge.md", "more than the 1,000,000", 1)
+
+
+def test_a_worker_that_dies_is_one_warning_not_a_hung_build(
+    write_post: WritePost, tmp_config: MakeConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parser crash or the out-of-memory killer ends a worker without an exception:
+    multiprocessing.Pool then waits forever. The files are read again one by one."""
+    import os
+    import threading
+
+    import digest.posts
+
+    for day in range(1, 21):
+        write_post(f"2026-11-{day:02d}-p.md", f"---\ntitle: P{day}\n---\nx\n", raw=True)
+    parse = digest.posts.parse_post
+    test_process = os.getpid()
+
+    def dies_on_one(text: str, rel: str, config: Config):  # type: ignore[no-untyped-def]
+        if rel == "2026-11-07-p.md" and os.getpid() != test_process:
+            os._exit(3)  # only ever in a forked worker, never in the test process
+        return parse(text, rel, config)
+
+    monkeypatch.setattr(digest.posts, "parse_post", dies_on_one)
+    monkeypatch.setattr(digest.posts.PendingLoad, "CHUNK", 4)
+    box: list[object] = []
+
+    def load() -> None:
+        box.append(read_posts(tmp_config(), workers=2))
+
+    worker = threading.Thread(target=load, daemon=True)
+    worker.start()
+    worker.join(120)
+    assert box, "the load hung on a dead worker"
+    result = box[0]
+    assert sorted(p.title for p in result.posts) == sorted(f"P{d}" for d in range(1, 21) if d != 7)
+    [problem] = result.problems
+    assert problem.where == "2026-11-07-p.md" and "the process reading it died" in problem.message

@@ -26,6 +26,8 @@ import re
 import stat
 import tomllib
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import fields, replace
 from datetime import date, datetime, time, tzinfo
 from pathlib import Path
@@ -745,6 +747,11 @@ class PendingLoad:
     while the workers parse; a small folder is loaded at once instead.
     ``rels`` limits the load to those files (the cache passes the changed
     ones); ``progress(done, total)`` is called as chunks of files complete.
+
+    A worker that dies (killed for memory, a crash in a C library) does not
+    hang the load, as it would with ``multiprocessing.Pool``: the files it had
+    not finished are read again one per process, so the good ones load and
+    the one that kills its process is reported like any other bad post.
     """
 
     CHUNK = 500
@@ -761,7 +768,7 @@ class PendingLoad:
         self._rels = iter_post_files(config.posts_dir) if rels is None else rels
         self._progress = progress
         count = _worker_count(len(self._rels), workers)
-        self._pool: Any = None
+        self._pool: ProcessPoolExecutor | None = None
         self._parts: Any = None
         self._done: LoadResult | None = None
         self.stats: dict[str, tuple[int, int]] = {}  # (size, mtime_ns) of each file read
@@ -772,35 +779,71 @@ class PendingLoad:
                 progress(len(self._rels), len(self._rels))
             return
         size = max(1, min(self.CHUNK, -(-len(self._rels) // count)))
-        chunks = [
+        self._chunks = [
             (folder, self._rels[i : i + size], config) for i in range(0, len(self._rels), size)
         ]
-        self._sizes = [len(c[1]) for c in chunks]
-        self._pool = mp.get_context("fork").Pool(count)
-        self._parts = self._pool.imap(_load_chunk, chunks)
+        self._pool = ProcessPoolExecutor(count, mp_context=mp.get_context("fork"))
+        self._parts = [self._pool.submit(_load_chunk, chunk) for chunk in self._chunks]
 
     def result(self) -> LoadResult:
         if self._done is None:
+            assert self._pool is not None
             parts: list[LoadResult] = []
             try:
                 done = 0
-                for (rows, part, stats), size in zip(self._parts, self._sizes, strict=True):
+                for chunk, future in zip(self._chunks, self._parts, strict=True):
+                    try:
+                        rows, part, stats = future.result()
+                    except BrokenProcessPool:
+                        rows, part, stats = _load_one_per_process(chunk)
                     posts = tuple(map(row_post, rows))
                     parts.append(replace(part, posts=posts))
                     self.rows.update(zip((p.source for p in posts), rows, strict=True))
                     self.stats.update(stats)
-                    done += size
+                    done += len(chunk[1])
                     if self._progress:
                         self._progress(done, len(self._rels))
             finally:
-                self._pool.close()
-                self._pool.join()
+                self._pool.shutdown(cancel_futures=True)
             self._done = LoadResult(
                 posts=tuple(p for part in parts for p in part.posts),
                 problems=tuple(p for part in parts for p in part.problems),
                 drafts=tuple(d for part in parts for d in part.drafts),
             )
         return self._done
+
+
+def _load_one_per_process(chunk: tuple[str, list[str], Config]) -> Chunk:
+    """A chunk whose worker died, read again one file at a time to find the file that kills."""
+    folder, rels, config = chunk
+    rows: list[tuple[Any, ...]] = []
+    problems: list[Problem] = []
+    drafts: list[str] = []
+    stats: dict[str, tuple[int, int]] = {}
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for rel in rels:
+            pool = pool or ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
+            try:
+                one_rows, part, one_stats = pool.submit(
+                    _load_chunk, (folder, [rel], config)
+                ).result()
+            except BrokenProcessPool:
+                pool.shutdown()
+                pool = None
+                problems.append(Problem(where=rel, message=_DIED))
+                continue
+            rows += one_rows
+            problems += part.problems
+            drafts += part.drafts
+            stats.update(one_stats)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return rows, LoadResult(posts=(), problems=tuple(problems), drafts=tuple(drafts)), stats
+
+
+_DIED = "the process reading it died (out of memory, or a crash in a parser): skipped"
 
 
 def read_posts(config: Config, *, workers: int | None = None) -> LoadResult:
