@@ -647,7 +647,12 @@ def read_post_text(
             _regular(st.st_mode)
             if stats is not None:
                 stats[rel] = (st.st_size, st.st_mtime_ns)
-            data = handle.read(max_bytes + 1) if st.st_size <= max_bytes else b""
+            data = b""
+            if st.st_size <= max_bytes:
+                # read(n) allocates n bytes up front: ask for the size, then for any growth
+                data = handle.read(st.st_size + 1)
+                if len(data) > st.st_size:
+                    data += handle.read(max_bytes + 1 - len(data))
     except OSError as exc:
         raise _Skip(f"cannot read: {exc.strerror or exc}") from None
     if st.st_size > max_bytes or len(data) > max_bytes:
