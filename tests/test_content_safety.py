@@ -266,3 +266,21 @@ def test_hostile_bodies_cost_bounded_work() -> None:
         check=False,
     )
     assert done.stdout.strip() == "done", done.stderr[-2000:]
+
+
+def test_titles_lose_control_characters_and_isolate_bidi_written_as_entities(
+    tmp_path: Path,
+) -> None:
+    from digest.posts import read_posts
+
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "2026-11-20-a.md").write_text(
+        '---\ntitle: "Pay &#x202E;fdp.exe &#27;now\\x07"\nauthor: "Ann\\x00 Lee"\n---\nx\n',
+        encoding="utf-8",
+    )
+    config = load_config(
+        None, overrides={"posts_dir": tmp_path / "posts", "base_url": "https://x/"}, cwd=tmp_path
+    )
+    [post] = read_posts(config).posts
+    assert post.title == f"{FSI}Pay {RLO}fdp.exe now{PDF}{PDI}"
+    assert post.author == "Ann Lee"

@@ -122,11 +122,14 @@ def alias_bomb(levels: int = 9, width: int = 10) -> str:
 
 # Run in a child with about 1 GB of address space: the bomb must be refused, not survived.
 _BOUNDED_LOAD = """
-import json, resource, sys
+import json, pathlib, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 from digest.config import load_config
 from digest.posts import read_posts
-config = load_config(None, overrides={"posts_dir": sys.argv[1], "base_url": "https://x.example/"})
+posts = pathlib.Path(sys.argv[1])
+config = load_config(
+    None, overrides={"posts_dir": posts, "base_url": "https://x.example/"}, cwd=posts
+)
 result = read_posts(config)
 print(json.dumps({"posts": [p.title for p in result.posts],
                   "problems": [[p.where, p.line, p.message] for p in result.problems]}))
