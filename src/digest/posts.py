@@ -11,6 +11,13 @@ every file it cannot use as a :class:`~digest.models.Problem` naming the file
 Loading is the hot path (10,000 posts in a big archive), so it does only the
 work every post needs: split, parse the frontmatter, normalise a few fields.
 The body stays raw until a post is selected (see :mod:`digest.excerpts`).
+
+Posts are untrusted input (a shared CI build reads whatever was committed), so
+one file can cost only bounded work and can never stop, hang or crash a build:
+only regular files inside the posts folder are read, up to ``[selection]
+max_post_bytes``; frontmatter is capped, YAML alias bombs are refused before
+they are built; any failure while parsing one post, foreseen or not, becomes
+one :class:`~digest.models.Problem` naming it, in this process or in a worker.
 """
 
 from __future__ import annotations
