@@ -101,6 +101,7 @@ class Config:
     exclude_categories: tuple[str, ...] = ()
     limit: int | None = None
     tags_as_categories: bool = False
+    max_post_bytes: int = 10_000_000  # a larger file is skipped with a warning, unread
     sections: tuple[SectionSpec, ...] = ()
     other_section: str = "Other"
     excerpt_words: int = 55
@@ -399,6 +400,7 @@ FIELDS: tuple[_Field, ...] = (
     _Field("selection", "exclude_categories", "exclude_categories", _str_list),
     _Field("selection", "limit", "limit", _limit),
     _Field("selection", "tags_as_categories", "tags_as_categories", _bool),
+    _Field("selection", "max_post_bytes", "max_post_bytes", _int_at_least(1000)),
     _Field("digest", "subject", "subject", _header_nonempty),
     _Field("digest", "preheader", "preheader", _str),
     _Field("digest", "intro", "intro", _str),

@@ -46,14 +46,25 @@ def _offset(text: str) -> tzinfo:
     return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
+# Longer than any date written by hand; the pattern's runs of spaces cost quadratic time.
+MAX_DATE_CHARS = 80
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """``text`` quoted for a message, cut short: a message is one line, whatever the input."""
+    return repr(text[:limit]) + ("…" if len(text) > limit else "")
+
+
 def parse_date_string(text: str) -> datetime:
     """Parse a frontmatter date string; naive unless it carries an offset.
 
     Raises ``ValueError`` with a message fit for the user.
     """
-    match = _DATE_TIME.match(text)
+    match = _DATE_TIME.match(text) if len(text) <= MAX_DATE_CHARS else None
     if not match:
-        raise ValueError(f"date {text!r} is not a date like 2026-11-19 or 2026-11-19 09:30 +0100")
+        raise ValueError(
+            f"date {shown(text)} is not a date like 2026-11-19 or 2026-11-19 09:30 +0100"
+        )
     g = match.groupdict()
     fraction = (g["f"] or "0")[:6].ljust(6, "0")
     try:
@@ -67,7 +78,7 @@ def parse_date_string(text: str) -> datetime:
             int(fraction),
         )
     except ValueError as exc:
-        raise ValueError(f"date {text!r} does not exist ({exc})") from None
+        raise ValueError(f"date {shown(text)} does not exist ({exc})") from None
     if g["tz"]:
         value = value.replace(tzinfo=_offset(g["tz"]))
     return value
@@ -82,14 +93,44 @@ def to_site_time(value: object, tz: tzinfo) -> datetime:
     if isinstance(value, str):
         value = parse_date_string(value)
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return value.replace(tzinfo=tz)
-        return value.astimezone(tz)
-    if isinstance(value, date):
-        return datetime.combine(value, time(), tzinfo=tz)
-    if isinstance(value, time):
+        result = value.replace(tzinfo=tz) if value.tzinfo is None else _convert(value, tz)
+    elif isinstance(value, date):
+        result = datetime.combine(value, time(), tzinfo=tz)
+    elif isinstance(value, time):
         raise ValueError("date has a time but no day")
-    raise ValueError(f"date must be a date or a string, found {type(value).__name__} {value!r}")
+    else:
+        raise ValueError(f"date must be a date or a string, found {kind_of(value)}")
+    _convert(result, UTC)  # every later comparison or conversion goes through UTC
+    return result
+
+
+def _convert(value: datetime, tz: tzinfo) -> datetime:
+    """``value`` in ``tz``; a ValueError, not an OverflowError, at the ends of the calendar.
+
+    ``9999-12-31T23:00-05:00`` exists but is past the last day Python can hold in
+    UTC; it is a bad date to report on its post, not a crash.
+    """
+    try:
+        return value.astimezone(tz)
+    except (OverflowError, ValueError):
+        raise ValueError(
+            f"date {value.isoformat()} is out of range (years 1 to 9999 in every time zone)"
+        ) from None
+
+
+def kind_of(value: object) -> str:
+    """A value's type in the words of the frontmatter that held it, not Python's."""
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value)"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, (bytes, bytearray)):
+        return "binary data"
+    return type(value).__name__
 
 
 def date_from_name(stem: str) -> tuple[date, str] | None:
