@@ -196,9 +196,9 @@ def main() -> None:
 
     from digest.compose import compose
     from digest.config import load_config
-    from digest.posts import read_posts
     from digest.render import render
     from digest.select import resolve_window, select
+    from digest.sources.markdown import read_posts
 
     root = generate(args.posts, args.seed)
     config = load_config(root / "digest.toml")

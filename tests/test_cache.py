@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from digest import posts as posts_module
 from digest.cache import cache_file, cached_read
 from digest.config import load_config
-from digest.posts import read_posts
+from digest.sources import markdown as posts_module
+from digest.sources.markdown import read_posts
 
 from .conftest import copy_sample
 

@@ -13,8 +13,8 @@ import pytest
 
 from digest.config import load_config
 from digest.excerpts import trim_words
+from digest.fields import balance_bidi, isolate_bidi
 from digest.pipeline import build
-from digest.posts import balance_bidi, isolate_bidi
 
 from .conftest import SAMPLE_UNTIL
 
@@ -271,7 +271,7 @@ def test_hostile_bodies_cost_bounded_work() -> None:
 def test_titles_lose_control_characters_and_isolate_bidi_written_as_entities(
     tmp_path: Path,
 ) -> None:
-    from digest.posts import read_posts
+    from digest.sources.markdown import read_posts
 
     (tmp_path / "posts").mkdir()
     (tmp_path / "posts" / "2026-11-20-a.md").write_text(

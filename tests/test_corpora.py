@@ -20,7 +20,7 @@ import yaml
 from digest.config import Config, load_config
 from digest.excerpts import make_excerpt
 from digest.pipeline import build
-from digest.posts import read_posts, with_bodies
+from digest.sources.markdown import read_posts, with_bodies
 
 pytestmark = pytest.mark.corpus
 

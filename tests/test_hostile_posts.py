@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from digest.cache import cached_read
 from digest.cli import main
 from digest.config import Config
-from digest.posts import read_posts
+from digest.sources.markdown import read_posts
 
 from .conftest import SAMPLE_UNTIL, WritePost
 
@@ -125,7 +125,7 @@ _BOUNDED_LOAD = """
 import json, pathlib, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 from digest.config import load_config
-from digest.posts import read_posts
+from digest.sources.markdown import read_posts
 posts = pathlib.Path(sys.argv[1])
 config = load_config(
     None, overrides={"posts_dir": posts, "base_url": "https://x.example/"}, cwd=posts
@@ -272,7 +272,7 @@ def test_symlinks_are_followed_only_inside_the_posts_folder(
         assert f"a symbolic link to {outside}, outside the posts folder" in messages[name]
     assert messages["dangling.md"].startswith("cannot read")
     with pytest.raises(Exception, match="outside the posts folder"):
-        from digest.posts import with_bodies
+        from digest.sources.markdown import with_bodies
 
         [good] = [p for p in result.posts if p.source == "2026-11-20-good.md"]
         (posts / "2026-11-20-good.md").unlink()
@@ -379,11 +379,11 @@ def test_a_worker_that_dies_is_one_warning_not_a_hung_build(
     import os
     import threading
 
-    import digest.posts
+    import digest.sources.markdown as loader
 
     for day in range(1, 21):
         write_post(f"2026-11-{day:02d}-p.md", f"---\ntitle: P{day}\n---\nx\n", raw=True)
-    parse = digest.posts.parse_post
+    parse = loader.parse_post
     test_process = os.getpid()
 
     def dies_on_one(text: str, rel: str, config: Config):  # type: ignore[no-untyped-def]
@@ -391,8 +391,8 @@ def test_a_worker_that_dies_is_one_warning_not_a_hung_build(
             os._exit(3)  # only ever in a forked worker, never in the test process
         return parse(text, rel, config)
 
-    monkeypatch.setattr(digest.posts, "parse_post", dies_on_one)
-    monkeypatch.setattr(digest.posts.PendingLoad, "CHUNK", 4)
+    monkeypatch.setattr(loader, "parse_post", dies_on_one)
+    monkeypatch.setattr(loader.PendingLoad, "CHUNK", 4)
     box: list[object] = []
 
     def load() -> None:

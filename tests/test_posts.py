@@ -7,7 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from digest.config import Config
-from digest.posts import category_key, expand_permalink, read_posts, with_bodies
+from digest.models import category_key
+from digest.permalinks import expand_permalink
+from digest.sources.markdown import read_posts, with_bodies
 
 from .conftest import WritePost
 

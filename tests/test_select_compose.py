@@ -235,7 +235,7 @@ def test_links_get_utm_parameters_without_overwriting(write_post, tmp_config) ->
 
 def test_thumbnails_from_frontmatter_or_first_body_image(write_post, tmp_config) -> None:
     from digest.compose import thumbnail
-    from digest.posts import read_posts, with_bodies
+    from digest.sources.markdown import read_posts, with_bodies
 
     write_post(
         "2026-11-25-a.md",

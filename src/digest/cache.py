@@ -30,7 +30,7 @@ from .config import Config
 from .errors import ExportError
 from .models import LoadResult, Post, Problem
 from .output import write_binary
-from .posts import PARALLEL_MIN_FILES, PendingLoad, iter_post_files, post_row, row_post
+from .sources.markdown import PARALLEL_MIN_FILES, PendingLoad, iter_post_files, post_row, row_post
 from .templates import templates_hash_for
 
 log = logging.getLogger("digest")
@@ -102,7 +102,7 @@ def cached_read(
     progress: Callable[[int, int], None] | None = None,
     warm_up: Callable[[], None] | None = None,
 ) -> LoadResult:
-    """Like :func:`digest.posts.read_posts`, parsing only files that changed."""
+    """Like :func:`digest.sources.markdown.read_posts`, parsing only files that changed."""
     path = cache_file(config)
     cached = _read(path)
     folder = str(config.posts_dir)

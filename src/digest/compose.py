@@ -16,8 +16,16 @@ from .dates import long_date
 from .errors import ConfigError
 from .excerpts import first_image, make_excerpt, trim_words
 from .links import absolute_url, add_utm
-from .models import UNSUBSCRIBE_STANDIN, DateWindow, Digest, Entry, Post, Section, Selection
-from .posts import category_key
+from .models import (
+    UNSUBSCRIBE_STANDIN,
+    DateWindow,
+    Digest,
+    Entry,
+    Post,
+    Section,
+    Selection,
+    category_key,
+)
 
 PREHEADER_CHARS = 140
 

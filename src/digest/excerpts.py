@@ -23,8 +23,8 @@ from markdown_it import MarkdownIt
 from markdown_it.common.normalize_url import validateLink
 from markdown_it.token import Token
 
+from .fields import isolate_bidi, strip_controls
 from .models import Post
-from .posts import isolate_bidi, strip_controls
 
 MORE = re.compile(r"<!--\s*more\s*-->", re.IGNORECASE)
 
@@ -170,7 +170,7 @@ def trim_words(text: str, words: int, more: str) -> str:
     """At most ``words`` words and ``words * CHARS_PER_WORD`` characters; ``more`` (" […]")
     marks a cut, as WordPress does.
 
-    Bidi formatting is isolated after the cut (:func:`~digest.posts.isolate_bidi`),
+    Bidi formatting is isolated after the cut (:func:`~digest.fields.isolate_bidi`),
     so that an override cut off from its closing character cannot reverse the
     text that follows: an excerpt, or a preheader made of two excerpts.
     """

@@ -189,3 +189,8 @@ class BuildResult:
     warnings: tuple[Problem, ...]
     # Why nothing was selected and what would select something (empty digests only).
     hint: str = ""
+
+
+def category_key(name: str) -> str:
+    """The form used to match categories: ``Book-Review``, ``book review`` → ``book review``."""
+    return " ".join(name.casefold().replace("-", " ").replace("_", " ").split())

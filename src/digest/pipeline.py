@@ -24,10 +24,10 @@ from .config import Config
 from .errors import ConfigError, StrictModeError
 from .models import BuildResult, Digest, LoadResult, Problem, Rendered, Selection
 from .output import write_build
-from .posts import PendingLoad, with_bodies
 from .preflight import preflight
 from .select import nothing_selected_hint, resolve_window, select, unknown_categories
 from .sizes import GMAIL_CLIPS, budget_bytes, kb
+from .sources.markdown import PendingLoad, with_bodies
 from .wording import plural
 
 log = logging.getLogger("digest")

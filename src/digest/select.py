@@ -13,8 +13,7 @@ from datetime import date, timedelta
 from .config import Config, origin
 from .dates import window_start
 from .errors import UsageError
-from .models import DateWindow, Post, Problem, Selection
-from .posts import category_key
+from .models import DateWindow, Post, Problem, Selection, category_key
 from .wording import plural
 
 
