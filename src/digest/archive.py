@@ -18,7 +18,7 @@ from .config import Config
 from .delivery import rebuild
 from .errors import DigestError
 from .output import write_files
-from .pipeline import load
+from .pipeline import check_out_dir, load
 from .render import render_template
 from .templates import make_environment
 
@@ -28,6 +28,7 @@ ARCHIVE_TEMPLATE = "archive.html.j2"
 
 def write_archive(config: Config, out_dir: Path) -> tuple[Path, ...]:
     """Rebuild every recorded issue into ``out_dir`` and write the index page."""
+    check_out_dir(config, out_dir)
     issues = ledger.read(config.ledger_path)
     if not issues:
         raise DigestError(

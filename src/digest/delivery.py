@@ -24,7 +24,7 @@ from .exporters.push import PushResponse, push
 from .exporters.smtp import PASSWORD_ENV, send_bytes
 from .models import BuildResult, LoadResult, Problem
 from .output import read_build, write_binary, write_build
-from .pipeline import plan, render_and_write
+from .pipeline import check_out_dir, plan, render_and_write
 from .templates import templates_hash_for
 
 log = logging.getLogger("digest")
@@ -224,6 +224,8 @@ def rebuild(
     ``loaded`` (the posts, already read) spares the archive a load per issue;
     with ``write=False`` nothing is written (the archive writes its own pages).
     """
+    if write:
+        check_out_dir(config, out_dir)
     issue = ledger.find(ledger.read(config.ledger_path), issue_id)
     edition = edition_config(config, issue.edition)
     edition = replace(
