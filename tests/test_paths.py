@@ -17,7 +17,9 @@ def cli(runner: CliRunner, project: Path, *args: str):
 
 
 def tree(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
+    """Every path below ``folder`` (but the cache, which builds may write)."""
+    found = {p.relative_to(folder).as_posix() for p in folder.rglob("*")}
+    return {p for p in found if not p.startswith(".digest-cache")}
 
 
 # --- --out refuses the project's own folders -----------------------------------------------
@@ -86,3 +88,167 @@ def test_rebuild_and_archive_refuse_the_posts_folder(runner: CliRunner, project:
         assert result.exit_code == 1, result.output
         assert "refusing to write the digest to" in result.output
     assert tree(project / "posts") == before
+
+
+# --- edition names and ledger ids ------------------------------------------------------------
+
+
+def test_is_safe_name() -> None:
+    from digest.output import is_safe_name
+
+    good = ["digest", "digest-2026-11-26", "Weekly_2", "a.b", "x" * 200]
+    bad = ["", ".", "..", ".hidden", "../x", "a/b", "a\\b", "a b", "é", "x" * 201, "a\n", None, 7]
+    assert all(is_safe_name(n) for n in good)
+    assert not any(is_safe_name(n) for n in bad)
+
+
+# --- the three output files are one set -------------------------------------------------------
+
+READERS = [
+    ("check",),
+    ("export", "--to", "eml"),
+    ("send", "--smtp", "127.0.0.1:9", "--to", "a@example.org"),
+    ("mark-sent",),
+]
+
+
+def read_commands(runner: CliRunner, project: Path, folder: Path) -> list[str]:
+    """The output of every command that reads a built folder, each expected to refuse it."""
+    outputs = []
+    for command, *rest in READERS:
+        args = [command, str(folder), *rest]
+        if command != "check":
+            args[1:1] = ["--config", str(project / "digest.toml")]
+        result = runner.invoke(main, args)
+        assert result.exit_code == 1, (command, result.output)
+        assert "internal error" not in result.output and "Traceback" not in result.output
+        outputs.append(result.output)
+    return outputs
+
+
+def test_a_crash_between_renames_leaves_a_set_every_reader_refuses(
+    runner: CliRunner, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    assert cli(runner, project, "build", "--until", UNTIL).exit_code == 0
+    old_text = (project / "dist" / "digest.txt").read_bytes()
+    real, moved = os.replace, []
+
+    def crash_after_the_first(src: str, dst: object) -> None:
+        if Path(str(dst)).parent == project / "dist":  # not the caches
+            if moved:
+                raise OSError("power cut")
+            moved.append(str(dst))
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_after_the_first)
+    result = cli(runner, project, "build", "--until", "2026-11-19")
+    monkeypatch.setattr(os, "replace", real)
+    assert result.exit_code == 1 and "power cut" in result.output
+    assert moved == [str(project / "dist" / "digest.html")]
+    assert (project / "dist" / "digest.txt").read_bytes() == old_text  # a mixed set
+    for output in read_commands(runner, project, project / "dist"):
+        assert (
+            "digest.html is not the one digest.json records: the files are not from one build"
+            in output
+        )
+    assert not (project / "digest-ledger.jsonl").exists()
+    assert not (project / "dist" / "digest.eml").exists()
+
+
+def test_a_text_part_from_another_build_is_refused(runner: CliRunner, project: Path) -> None:
+    assert cli(runner, project, "build", "--until", UNTIL).exit_code == 0
+    assert (
+        cli(
+            runner, project, "build", "--until", "2026-11-19", "--out", str(project / "b")
+        ).exit_code
+        == 0
+    )
+    (project / "dist" / "digest.txt").write_bytes((project / "b" / "digest.txt").read_bytes())
+    for output in read_commands(runner, project, project / "dist"):
+        assert "digest.txt is not the one digest.json records" in output
+    # the same for an .html file given to check: its .txt and .json siblings are checked
+    result = runner.invoke(main, ["check", str(project / "dist" / "digest.html")])
+    assert (
+        result.exit_code == 1 and "digest.txt is not the one digest.json records" in result.output
+    )
+
+
+def _set(data: dict, path: str, value: object) -> dict:
+    target = data
+    *parents, last = path.split(".")
+    for key in parents:
+        target = target[int(key)] if isinstance(target, list) else target[key]
+    if isinstance(target, list):
+        target[int(last)] = value
+    elif value is _DELETE:
+        del target[last]
+    else:
+        target[last] = value
+    return data
+
+
+_DELETE = object()
+BAD_MANIFESTS = [
+    ("window.until", "2026-02-30", "window.until: not an ISO date, found text '2026-02-30'"),
+    ("window.since", 20261120, "window.since: expected text, found a number 20261120"),
+    ("window", _DELETE, "window: expected an object, found nothing"),
+    ("subject", ["x"], "subject: expected text, found a list ['x']"),
+    ("sections", "x", "sections: expected a list, found text 'x'"),
+    ("sections.0", 1, "sections[0]: expected an object, found a number 1"),
+    ("sections.0.posts.0.url", None, "sections[0].posts[0].url: expected text, found nothing"),
+    ("sections.0.posts.0.date", "yesterday", "sections[0].posts[0].date: not an ISO date"),
+    ("sections.0.posts.0.categories", [1], "sections[0].posts[0].categories[0]: expected text"),
+    ("edition", "a/b", "edition 'a/b' is not a valid name"),
+    ("html_sha256", "abc", "html_sha256: expected a SHA-256 in hex, found text 'abc'"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "why"), BAD_MANIFESTS)
+def test_a_manifest_with_wrong_types_is_one_clear_error(
+    runner: CliRunner, project: Path, key: str, value: object, why: str
+) -> None:
+    import json
+
+    assert cli(runner, project, "build", "--until", UNTIL).exit_code == 0
+    manifest = project / "dist" / "digest.json"
+    manifest.write_text(json.dumps(_set(json.loads(manifest.read_text()), key, value)))
+    for output in read_commands(runner, project, project / "dist"):
+        assert output.startswith(f"error: {manifest}: not a valid digest manifest: {why}"), output
+        assert len(output.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        ("[]", "the manifest: expected an object, found a list []"),
+        ("{", "not a digest manifest: Expecting property name"),
+        ("[" * 100_000 + "]" * 100_000, "not a digest manifest: nested too deeply"),
+        ("\udcff", "not a digest manifest: 'utf-8' codec can't decode"),
+    ],
+)
+def test_a_damaged_manifest_is_one_clear_error(
+    runner: CliRunner, project: Path, raw: str, why: str
+) -> None:
+    assert cli(runner, project, "build", "--until", UNTIL).exit_code == 0
+    manifest = project / "dist" / "digest.json"
+    manifest.write_bytes(raw.encode("utf-8", "surrogateescape"))
+    for output in read_commands(runner, project, project / "dist"):
+        assert f"error: {manifest}: " in output and why in output
+        assert len(output.splitlines()) == 1
+
+
+def test_a_manifest_without_the_parts_hashes_asks_for_a_new_build(
+    runner: CliRunner, project: Path
+) -> None:
+    import json
+
+    assert cli(runner, project, "build", "--until", UNTIL).exit_code == 0
+    manifest = project / "dist" / "digest.json"
+    data = json.loads(manifest.read_text())
+    del data["html_sha256"], data["text_sha256"]
+    manifest.write_text(json.dumps(data))
+    for output in read_commands(runner, project, project / "dist"):
+        assert "html_sha256: expected text, found nothing" in output
+        assert "hint: written by an older digest? build again" in output
