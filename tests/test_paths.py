@@ -102,6 +102,64 @@ def test_is_safe_name() -> None:
     assert not any(is_safe_name(n) for n in bad)
 
 
+def test_an_edition_that_climbs_out_of_the_manifest_is_refused(
+    runner: CliRunner, project: Path, tmp_path: Path
+) -> None:
+    """The red-team case: an edition of ../../../x in a manifest, then rebuild --force."""
+    import json
+
+    assert cli(runner, project, "build", "--until", UNTIL).exit_code == 0
+    manifest = project / "dist" / "digest.json"
+    data = json.loads(manifest.read_text())
+    data["edition"] = "../../../x"
+    manifest.write_text(json.dumps(data))
+    for command in ("mark-sent", "export"):
+        args = [command, str(project / "dist")] + (["--to", "eml"] if command == "export" else [])
+        result = cli(runner, project, *args)
+        assert result.exit_code == 1, result.output
+        assert f"{manifest}: not a valid digest manifest: edition '../../../x'" in result.output
+    assert not (project / "digest-ledger.jsonl").exists()
+
+    # a ledger written by hand (or by an older digest) with such an id
+    data["edition"] = "digest"
+    manifest.write_text(json.dumps(data))
+    assert cli(runner, project, "mark-sent", str(project / "dist")).exit_code == 0
+    path = project / "digest-ledger.jsonl"
+    good = json.loads(path.read_text())
+    bad = {**good, "id": "../../../x-2026-11-26", "edition": "../../../x", "subject": "bad"}
+    path.write_text(json.dumps(bad) + "\n" + json.dumps(good) + "\n")
+    before = tree(tmp_path)
+    result = cli(runner, project, "rebuild", "../../../x-2026-11-26", "--force")
+    assert result.exit_code == 1
+    assert "'../../../x-2026-11-26' is not an issue id: ids are letters, digits" in result.output
+    result = cli(
+        runner,
+        project,
+        "rebuild",
+        "../../../x-2026-11-26",
+        "--force",
+        "--out",
+        str(project / "r"),
+    )
+    assert result.exit_code == 1 and "is not an issue id" in result.output
+    assert tree(tmp_path) == before
+
+    # the archive leaves that entry out with a warning, and a damaged line too
+    path.write_text(json.dumps(bad) + "\n[]\n" + json.dumps(good) + "\n")
+    result = cli(runner, project, "archive", "--out", str(project / "site"))
+    assert result.exit_code == 0, result.output
+    assert "warning: archive: left out: " in result.output
+    assert "line 2 is not a ledger entry: expected a JSON object" in result.output
+    assert "warning: archive: '../../../x-2026-11-26' left out: " in result.output
+    assert tree(project / "site") == {
+        "index.html",
+        "digest-2026-11-26",
+        "digest-2026-11-26/index.html",
+        "digest-2026-11-26/digest.txt",
+    }
+    assert tree(tmp_path) - before == {f"site/{p}" for p in tree(project / "site")} | {"site"}
+
+
 # --- the three output files are one set -------------------------------------------------------
 
 READERS = [
