@@ -8,37 +8,164 @@ of the cache being written is not trusted to it (a same-size edit in the same
 clock tick would be invisible), so it is parsed again next time.
 
 The cache lives in ``.digest-cache/`` beside ``digest.toml`` (``[paths]
-cache``); ``--no-cache`` disables it. It is written atomically and a broken
-or foreign cache file is ignored, never trusted.
+cache``); ``--no-cache`` disables it. It is written atomically, as JSON and
+never as a pickle (caches are shared between CI runs, and loading a planted
+pickle runs its code); an unreadable, truncated or foreign cache file is a
+miss, logged at debug level, never trusted in part.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import os
 import pickle
 import time
+import types
+import typing
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import fields, is_dataclass, replace
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .config import Config
 from .errors import ExportError
-from .models import LoadResult, Post, Problem
+from .models import Digest, LoadResult, Post, Problem, Rendered
 from .output import write_binary
-from .posts import PARALLEL_MIN_FILES, PendingLoad, iter_post_files, post_row, row_post
+from .posts import PARALLEL_MIN_FILES, PendingLoad, iter_post_files
 from .templates import templates_hash_for
 
 log = logging.getLogger("digest")
 RACY_NS = 2_000_000_000
-Entry = tuple[int, int, str, Any]  # size, mtime_ns, kind ("post", "draft", "problem"), payload
+# Stored per file: [size, mtime_ns, kind ("post", "draft", "problem"), payload as JSON].
+Entry = list[Any]
 
 
-CACHE_FORMAT = "2"  # posts stored as rows (see posts.post_row)
+CACHE_FORMAT = "3"  # JSON, not pickle: a planted cache file must not run code
+POSTS_MAGIC = "digest post cache"
+RENDER_MAGIC = "digest render cache"
+
+
+class _Foreign(ValueError):
+    """A cache file that is not one this code wrote: treated as a miss."""
+
+
+# --- a data-only codec for the frozen records ---------------------------------------------------
+#
+# Records are stored as JSON lists in field order (the code fingerprint sets a cache aside
+# whenever a record changes), dates as ISO text. Reading checks every value's type against
+# the record's annotations, so a damaged or planted file is refused, never half-trusted.
+
+
+def to_json(value: Any) -> Any:
+    """A record (or a value inside one) as plain JSON data."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return [to_json(getattr(value, f.name)) for f in fields(value)]
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [to_json(item) for item in value]
+    return value
+
+
+Decoder = Callable[[Any], Any]
+
+
+def _exact(kind: type) -> Decoder:
+    def decode(value: Any) -> Any:
+        if type(value) is not kind:
+            raise _Foreign(f"expected {kind.__name__}, found {type(value).__name__}")
+        return value
+
+    return decode
+
+
+def _list(value: Any) -> list[Any]:
+    if type(value) is not list:
+        raise _Foreign(f"expected a list, found {type(value).__name__}")
+    return value
+
+
+def _datetime(tz: tzinfo) -> Decoder:
+    def decode(value: Any) -> datetime:
+        if type(value) is not str:
+            raise _Foreign(f"expected a datetime, found {type(value).__name__}")
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise _Foreign(f"expected an aware datetime, found {value!r}")
+        # The same wall time in the site zone, as the loader made it (its fold recovered
+        # from the offset); an instant in any other zone keeps its fixed offset.
+        wall = parsed.replace(tzinfo=None)
+        for fold in (0, 1):
+            candidate = wall.replace(tzinfo=tz, fold=fold)
+            if candidate.utcoffset() == parsed.utcoffset():
+                return candidate
+        return parsed
+
+    return decode
+
+
+def _date(value: Any) -> date:
+    if type(value) is not str:
+        raise _Foreign(f"expected a date, found {type(value).__name__}")
+    return date.fromisoformat(value)
+
+
+@functools.cache
+def decoder(hint: Any, tz: tzinfo) -> Decoder:
+    """A function that turns JSON data back into a value of type ``hint``, or raises."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint in (str, int, bool):
+        return _exact(hint)
+    if hint is datetime:
+        return _datetime(tz)
+    if hint is date:
+        return _date
+    if origin in (types.UnionType, typing.Union) and len(args) == 2 and type(None) in args:
+        inner = decoder(next(a for a in args if a is not type(None)), tz)
+        return lambda value: None if value is None else inner(value)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        item = decoder(args[0], tz)
+        return lambda value: tuple(map(item, _list(value)))
+    if is_dataclass(hint) and isinstance(hint, type):
+        return _record(hint, tz)
+    raise TypeError(f"no cache decoder for {hint!r}")  # a programming error, caught by tests
+
+
+def _record(cls: type, tz: tzinfo) -> Decoder:
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in fields(cls)]
+    decoders = [decoder(hints[name], tz) for name in names]
+    count = len(names)
+
+    def decode(value: Any) -> Any:
+        if type(value) is not list or len(value) != count:
+            raise _Foreign(f"expected a {cls.__name__} record")
+        return cls(**{n: d(v) for n, d, v in zip(names, decoders, value, strict=True)})
+
+    return decode
+
+
+def _load_json(path: Path, magic: str) -> Any | None:
+    """The data of a cache file, or None for a missing, unreadable or foreign one."""
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, RecursionError) as exc:  # damaged: start afresh
+        log.debug("ignoring the cache file %s: %s", path, exc)
+        return None
+    if type(data) is not dict or data.get("format") != magic:
+        log.debug("ignoring the cache file %s: not a %s", path, magic)
+        return None
+    return data
+
+
+# --- loaded posts -------------------------------------------------------------------------------
 
 
 @functools.cache
@@ -73,23 +200,45 @@ def fingerprint(config: Config) -> str:
 
 def cache_file(config: Config) -> Path:
     assert config.cache_dir is not None
-    return config.cache_dir / f"posts-{fingerprint(config)}.pickle"
+    return config.cache_dir / f"posts-{fingerprint(config)}.json"
 
 
-def _read(path: Path) -> dict[str, Entry]:
+Cached = dict[str, tuple[Entry, Any]]  # rel -> (entry as stored, its payload decoded)
+
+
+def _read(path: Path, tz: tzinfo) -> Cached:
+    """The cached entries, each checked; any damage sets the whole file aside."""
+    data = _load_json(path, POSTS_MAGIC)
+    if data is None:
+        return {}
+    post, problem = decoder(Post, tz), decoder(Problem, tz)
+    cached: Cached = {}
     try:
-        with path.open("rb") as handle:
-            data = pickle.load(handle)
-    except FileNotFoundError:
+        entries = data.get("entries")
+        if type(entries) is not dict:
+            raise _Foreign("no entries")
+        for rel, entry in entries.items():
+            if type(entry) is not list or len(entry) != 4:
+                raise _Foreign(f"{rel}: not an entry")
+            size, mtime, kind, payload = entry
+            if type(size) is not int or type(mtime) is not int:
+                raise _Foreign(f"{rel}: no size and time")
+            if kind == "post":
+                cached[rel] = (entry, post(payload))
+            elif kind == "problem":
+                cached[rel] = (entry, problem(payload))
+            elif kind == "draft" and payload is None:
+                cached[rel] = (entry, None)
+            else:
+                raise _Foreign(f"{rel}: unknown kind {kind!r}")
+    except (ValueError, TypeError) as exc:  # _Foreign, and bad ISO dates
+        log.debug("ignoring the post cache %s: %s", path, exc)
         return {}
-    except Exception as exc:  # a damaged or foreign file: start afresh
-        log.info("ignoring the post cache %s: %s", path, exc)
-        return {}
-    return data if isinstance(data, dict) else {}
+    return cached
 
 
 def _write(path: Path, value: Any) -> None:
-    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     try:
         write_binary(path.parent, {path.name: data}, durable=False)
     except ExportError as exc:  # a read-only checkout still builds, just without the cache
@@ -104,7 +253,7 @@ def cached_read(
 ) -> LoadResult:
     """Like :func:`digest.posts.read_posts`, parsing only files that changed."""
     path = cache_file(config)
-    cached = _read(path)
+    cached = _read(path, config.tz)
     folder = str(config.posts_dir)
     rels = iter_post_files(config.posts_dir)
     stats: dict[str, tuple[int, int]] = {}
@@ -116,8 +265,8 @@ def cached_read(
             changed.append(rel)  # let the loader report it
             continue
         stats[rel] = (st.st_size, st.st_mtime_ns)
-        entry = cached.get(rel)
-        if entry is None or (entry[0], entry[1]) != stats[rel]:
+        hit = cached.get(rel)
+        if hit is None or (hit[0][0], hit[0][1]) != stats[rel]:
             changed.append(rel)
     pending = PendingLoad(config, rels=changed, progress=progress)
     if warm_up is not None and len(changed) >= PARALLEL_MIN_FILES:
@@ -143,12 +292,11 @@ def cached_read(
         if rel in new:
             kind, payload = new[rel]
             if rel in stats and stats[rel][1] < racy_after:
-                # the workers' rows when they parsed in parallel: no second conversion
-                row = (pending.rows.get(rel) or post_row(payload)) if kind == "post" else payload
-                entries[rel] = (*stats[rel], kind, row)
+                entries[rel] = [*stats[rel], kind, to_json(payload)]
         elif rel in cached:
-            entry = entries[rel] = cached[rel]  # unchanged: kept as stored
-            kind, payload = entry[2], row_post(entry[3]) if entry[2] == "post" else entry[3]
+            entry, payload = cached[rel]
+            entries[rel] = entry  # unchanged: kept as stored
+            kind = entry[2]
         else:
             continue
         if kind == "post":
@@ -158,7 +306,7 @@ def cached_read(
         else:
             drafts.append(rel)
     if new or entries.keys() != cached.keys():
-        _write(path, entries)
+        _write(path, {"format": POSTS_MAGIC, "entries": entries})
     return LoadResult(posts=tuple(posts), problems=tuple(problems), drafts=tuple(drafts))
 
 
@@ -171,30 +319,38 @@ def render_key(config: Config, selection: Any) -> str:
     """Everything a digest's render depends on: every setting, the selected posts with
     their bodies (so the window, new-only and editions are in it), and the templates."""
     settings = replace(config, warnings=(), source=None)
+    # pickle only serialises these in-memory values for hashing: nothing is ever unpickled
     blob = pickle.dumps((CACHE_FORMAT, code_fingerprint(), settings, selection), protocol=5)
     return hashlib.sha256(blob + templates_hash_for(config.templates_dir).encode()).hexdigest()
 
 
-def load_render(config: Config, key: str) -> Any | None:
+def load_render(config: Config, key: str) -> tuple[Digest, Rendered] | None:
+    """The cached (digest, rendered) pair for ``key``, or None (a miss: missing or not ours)."""
     assert config.cache_dir is not None
-    path = config.cache_dir / "renders" / f"{key}.pickle"
+    path = config.cache_dir / "renders" / f"{key}.json"
+    data = _load_json(path, RENDER_MAGIC)
+    if data is None:
+        return None
     try:
-        with path.open("rb") as handle:
-            return pickle.load(handle)
-    except FileNotFoundError:
-        return None
-    except Exception as exc:
-        log.info("ignoring cached render %s: %s", path, exc)
+        return decoder(Digest, config.tz)(data.get("digest")), decoder(Rendered, config.tz)(
+            data.get("rendered")
+        )
+    except (ValueError, TypeError) as exc:
+        log.debug("ignoring the cached render %s: %s", path, exc)
         return None
 
 
-def save_render(config: Config, key: str, value: Any) -> None:
+def save_render(config: Config, key: str, value: tuple[Digest, Rendered]) -> None:
     assert config.cache_dir is not None
     folder = config.cache_dir / "renders"
-    _write(folder / f"{key}.pickle", value)
+    digest, rendered = value
+    _write(
+        folder / f"{key}.json",
+        {"format": RENDER_MAGIC, "digest": to_json(digest), "rendered": to_json(rendered)},
+    )
     try:  # keep the most recent few: a weekly digest has no use for old renders
-        old = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)[:-RENDERS_KEPT]
-        for path in old:
+        old = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-RENDERS_KEPT]
+        for path in [*old, *folder.glob("*.pickle")]:  # and an older digest's pickles
             path.unlink(missing_ok=True)
     except OSError:
         pass
