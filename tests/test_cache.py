@@ -224,7 +224,13 @@ def _damage(text: str, how: str) -> str:
     elif how == "title not text":
         post[3][1] = {"a": 1}
     elif how == "impossible date":
-        post[3][2] = "2026-02-30T09:00:00+00:00"
+        post[3][2][0] = "2026-02-30T09:00:00"
+    elif how == "another zone":
+        post[3][2][1] = "Mars/Olympus_Mons"
+    elif how == "fold not 0 or 1":
+        post[3][2][2] = 2
+    elif how == "date with an offset as a wall time":
+        post[3][2][0] = "2026-11-20T09:00:00+01:00"
     elif how == "naive date":
         post[3][2] = "2026-11-20T09:00:00"
     elif how == "short record":
@@ -248,6 +254,9 @@ def _damage(text: str, how: str) -> str:
         "other format",
         "title not text",
         "impossible date",
+        "another zone",
+        "fold not 0 or 1",
+        "date with an offset as a wall time",
         "naive date",
         "short record",
         "categories not a list",

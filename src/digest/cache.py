@@ -20,6 +20,7 @@ import functools
 import hashlib
 import json
 import logging
+import operator
 import os
 import pickle
 import time
@@ -30,6 +31,7 @@ from dataclasses import fields, is_dataclass, replace
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from . import __version__
 from .config import Config
@@ -62,9 +64,16 @@ class _Foreign(ValueError):
 
 
 def to_json(value: Any) -> Any:
-    """A record (or a value inside one) as plain JSON data."""
+    """A record (or a value inside one) as plain JSON data.
+
+    A datetime in a named zone (every post's, in the site zone) is stored as
+    ``[wall time, zone, fold]``, so it comes back exactly as the loader made
+    it; any other date or datetime as ISO text.
+    """
     if is_dataclass(value) and not isinstance(value, type):
         return [to_json(getattr(value, f.name)) for f in fields(value)]
+    if isinstance(value, datetime) and isinstance(value.tzinfo, ZoneInfo):
+        return [value.replace(tzinfo=None).isoformat(), value.tzinfo.key, value.fold]
     if isinstance(value, date):  # datetime too
         return value.isoformat()
     if isinstance(value, tuple):
@@ -91,22 +100,31 @@ def _list(value: Any) -> list[Any]:
 
 
 def _datetime(tz: tzinfo) -> Decoder:
+    zone = getattr(tz, "key", None)
+
     def decode(value: Any) -> datetime:
+        if type(value) is list and len(value) == 3:  # [wall time, zone, fold]
+            wall, key, fold = value
+            if key != zone or fold not in (0, 1) or type(wall) is not str:
+                raise _Foreign(f"expected a datetime in {zone}, found {value!r}")
+            parsed = datetime.fromisoformat(wall)
+            if parsed.tzinfo is not None:
+                raise _Foreign(f"expected a wall time, found {wall!r}")
+            return parsed.replace(tzinfo=tz, fold=fold)
         if type(value) is not str:
             raise _Foreign(f"expected a datetime, found {type(value).__name__}")
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             raise _Foreign(f"expected an aware datetime, found {value!r}")
-        # The same wall time in the site zone, as the loader made it (its fold recovered
-        # from the offset); an instant in any other zone keeps its fixed offset.
-        wall = parsed.replace(tzinfo=None)
-        for fold in (0, 1):
-            candidate = wall.replace(tzinfo=tz, fold=fold)
-            if candidate.utcoffset() == parsed.utcoffset():
-                return candidate
         return parsed
 
     return decode
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if type(value) is not list or not set(map(type, value)) <= {str}:
+        raise _Foreign("expected a list of text")
+    return tuple(value)
 
 
 def _date(value: Any) -> date:
@@ -129,6 +147,8 @@ def decoder(hint: Any, tz: tzinfo) -> Decoder:
         inner = decoder(next(a for a in args if a is not type(None)), tz)
         return lambda value: None if value is None else inner(value)
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        if args[0] is str:  # categories and tags: checked without a call per item
+            return _strings
         item = decoder(args[0], tz)
         return lambda value: tuple(map(item, _list(value)))
     if is_dataclass(hint) and isinstance(hint, type):
@@ -137,15 +157,38 @@ def decoder(hint: Any, tz: tzinfo) -> Decoder:
 
 
 def _record(cls: type, tz: tzinfo) -> Decoder:
+    """A record's decoder; plain fields are checked in place (10,000 posts on a warm build)."""
     hints = typing.get_type_hints(cls)
     names = [f.name for f in fields(cls)]
-    decoders = [decoder(hints[name], tz) for name in names]
+    exact: list[tuple[int, type]] = []
+    optional: list[tuple[int, type]] = []
+    other: list[tuple[int, Decoder]] = []
+    for index, name in enumerate(names):
+        hint = hints[name]
+        args = typing.get_args(hint)
+        if hint in (str, int, bool):
+            exact.append((index, hint))
+        elif args in ((str, type(None)), (int, type(None))):
+            optional.append((index, args[0]))
+        else:
+            other.append((index, decoder(hint, tz)))
     count = len(names)
+    exact_types = tuple(kind for _, kind in exact)
+    pick_exact = operator.itemgetter(*(index for index, _ in exact), -1, -1)  # always a tuple
 
     def decode(value: Any) -> Any:
         if type(value) is not list or len(value) != count:
             raise _Foreign(f"expected a {cls.__name__} record")
-        return cls(**{n: d(v) for n, d, v in zip(names, decoders, value, strict=True)})
+        if tuple(map(type, pick_exact(value)))[:-2] != exact_types:
+            raise _Foreign(f"{cls.__name__}: a field of the wrong type")
+        for index, kind in optional:
+            item = value[index]
+            if item is not None and type(item) is not kind:
+                raise _Foreign(f"{cls.__name__}.{names[index]}: expected {kind.__name__}")
+        values = value.copy()
+        for index, convert in other:
+            values[index] = convert(values[index])
+        return cls(**dict(zip(names, values, strict=True)))
 
     return decode
 
