@@ -310,3 +310,55 @@ def test_a_manifest_without_the_parts_hashes_asks_for_a_new_build(
     for output in read_commands(runner, project, project / "dist"):
         assert "html_sha256: expected text, found nothing" in output
         assert "hint: written by an older digest? build again" in output
+
+
+# --- the one writer ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["../x", "a/../../x", "/tmp/x", "link/x"])
+def test_the_writer_refuses_a_target_outside_its_folder(tmp_path: Path, name: str) -> None:
+    from digest.errors import ExportError
+    from digest.output import write_binary
+
+    folder, outside = tmp_path / "out", tmp_path / "outside"
+    folder.mkdir()
+    outside.mkdir()
+    (folder / "link").symlink_to(outside)
+    with pytest.raises(ExportError, match="refusing to write outside the output folder"):
+        write_binary(folder, {"fine.txt": b"1", name: b"2"})
+    assert tree(folder) == {"link"} and tree(outside) == set()  # all or nothing
+
+
+def test_rebuild_refuses_a_ledger_entry_without_a_window(runner: CliRunner, project: Path) -> None:
+    import json
+
+    assert cli(runner, project, "build", "--until", UNTIL).exit_code == 0
+    assert cli(runner, project, "mark-sent", str(project / "dist")).exit_code == 0
+    path = project / "digest-ledger.jsonl"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "since": ""}) + "\n")
+    result = cli(runner, project, "rebuild", "digest-2026-11-26")
+    assert result.exit_code == 1
+    assert f"error: {path}: the ledger entry 'digest-2026-11-26' has no window" in result.output
+
+
+def test_each_editions_folder_is_checked_before_any_is_written(
+    runner: CliRunner, project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "site" / "sustainability"))
+    (tmp_path / "site" / "sustainability").mkdir(parents=True)
+    result = cli(
+        runner,
+        project,
+        "build",
+        "--until",
+        UNTIL,
+        "--all-editions",
+        "--out",
+        str(tmp_path / "site"),
+    )
+    assert result.exit_code == 1
+    assert (
+        f"refusing to write the digest to {tmp_path / 'site' / 'sustainability'}: it is your home folder"
+        in result.output
+    )
+    assert tree(tmp_path / "site") == {"sustainability"}  # not even the other edition

@@ -260,7 +260,7 @@ def build_editions(
     edition is left out of the lower ones.
     """
     if write:
-        check_out_dir(config)  # each edition's folder is checked again before it is written
+        check_out_dir(config)  # before the work, not after it
     loaded = load(config)
     specs = sorted((config.edition_spec(n) for n in names), key=lambda s: (-s.priority, s.name))
     claimed: set[str] = set()
@@ -268,6 +268,8 @@ def build_editions(
     warnings: dict[str, tuple[Problem, ...]] = {}
     for index, spec in enumerate(specs):
         edition = config.for_edition(spec.name)
+        if write:
+            check_out_dir(edition)  # here, not in a worker: its error reads clearly
         digest: Digest | None = None
         logged = index > 0  # a broken post is one warning, not one per edition
         if config.exclusive_editions:
