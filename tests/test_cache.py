@@ -213,58 +213,63 @@ def _damage(text: str, how: str) -> str:
     import json
 
     data = json.loads(text)
-    entries = data["entries"]
-    post = next(e for e in entries.values() if e[2] == "post")
+    posts = data["posts"]
     if how == "truncated":
         return text[: len(text) // 2]
     if how == "foreign":
         return json.dumps([1, 2, 3])
-    if how == "other format":
-        data["format"] = "something else"
-    elif how == "title not text":
-        post[3][1] = {"a": 1}
-    elif how == "impossible date":
-        post[3][2][0] = "2026-02-30T09:00:00"
-    elif how == "another zone":
-        post[3][2][1] = "Mars/Olympus_Mons"
-    elif how == "fold not 0 or 1":
-        post[3][2][2] = 2
-    elif how == "date with an offset as a wall time":
-        post[3][2][0] = "2026-11-20T09:00:00+01:00"
-    elif how == "naive date":
-        post[3][2] = "2026-11-20T09:00:00"
-    elif how == "short record":
-        post[3] = post[3][:-1]
-    elif how == "categories not a list":
-        post[3][5] = "news"
-    elif how == "unknown kind":
-        post[2] = "module"
-    elif how == "size not a number":
-        post[0] = "1"
-    elif how == "deep":
+    if how == "deep":
         return "[" * 100_000 + "]" * 100_000
+    changes = {
+        "other format": lambda: data.update(format="something else"),
+        "another zone": lambda: data.update(zone="Mars/Olympus_Mons"),
+        "title not text": lambda: posts["title"].__setitem__(0, {"a": 1}),
+        "impossible date": lambda: posts["date"].__setitem__(0, "2026-02-30T09:00:00"),
+        "date with an offset": lambda: posts["date"].__setitem__(0, "2026-11-20T09:00:00+01:00"),
+        "date not text": lambda: posts["date"].__setitem__(0, 20261120),
+        "fold not 0 or 1": lambda: posts["date_fold"].__setitem__(0, 2),
+        "fold true": lambda: posts["date_fold"].__setitem__(0, True),
+        "a column too short": lambda: posts["url"].pop(),
+        "a column missing": lambda: posts.pop("author"),
+        "an extra column": lambda: posts.update(body_html=[""] * len(posts["url"])),
+        "categories not a list": lambda: posts["categories"].__setitem__(0, "news"),
+        "a category not text": lambda: posts["categories"].__setitem__(0, [1]),
+        "unknown kind": lambda: data["kinds"].__setitem__(0, "module"),
+        "size not a number": lambda: data["sizes"].__setitem__(0, "1"),
+        "fewer sizes than files": lambda: data["sizes"].pop(),
+        "a problem not a record": lambda: data["problems"].append([1]),
+        "files not a list": lambda: data.update(files="x"),
+    }
+    changes[how]()
     return json.dumps(data)
 
 
-@pytest.mark.parametrize(
-    "how",
-    [
-        "truncated",
-        "foreign",
-        "other format",
-        "title not text",
-        "impossible date",
-        "another zone",
-        "fold not 0 or 1",
-        "date with an offset as a wall time",
-        "naive date",
-        "short record",
-        "categories not a list",
-        "unknown kind",
-        "size not a number",
-        "deep",
-    ],
-)
+DAMAGE = [
+    "truncated",
+    "foreign",
+    "deep",
+    "other format",
+    "another zone",
+    "title not text",
+    "impossible date",
+    "date with an offset",
+    "date not text",
+    "fold not 0 or 1",
+    "fold true",
+    "a column too short",
+    "a column missing",
+    "an extra column",
+    "categories not a list",
+    "a category not text",
+    "unknown kind",
+    "size not a number",
+    "fewer sizes than files",
+    "a problem not a record",
+    "files not a list",
+]
+
+
+@pytest.mark.parametrize("how", DAMAGE)
 def test_a_damaged_or_foreign_cache_is_a_miss(
     config, parsed: list[str], caplog: pytest.LogCaptureFixture, how: str
 ) -> None:
