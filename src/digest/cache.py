@@ -60,9 +60,10 @@ class _Foreign(ValueError):
 
 # --- a data-only codec for the frozen records ---------------------------------------------------
 #
-# Records are stored as JSON lists in field order (the code fingerprint sets a cache aside
-# whenever a record changes), dates as ISO text. Reading checks every value's type against
-# the record's annotations, so a damaged or planted file is refused, never half-trusted.
+# Records (a cached render's digest, a post's problem) are stored as JSON lists in field
+# order (the code fingerprint sets a cache aside whenever a record changes), dates as ISO
+# text. Reading checks every value's type against the record's annotations, so a damaged or
+# planted file is refused, never half-trusted. Loaded posts are stored by column (below).
 
 
 def to_json(value: Any) -> Any:
@@ -173,8 +174,9 @@ def _json_types(hint: Any) -> set[type]:
 
 
 def _record(cls: type, tz: tzinfo) -> Decoder:
-    """A record's decoder. Every field's JSON type is checked at once, by looking the
-    row's types up in the set of allowed combinations (10,000 posts on a warm build)."""
+    """A record's decoder: every field's JSON type is checked at once, by looking the
+    row's types up in the set of allowed combinations, then dates, tuples and nested
+    records are converted."""
     hints = typing.get_type_hints(cls)
     names = [f.name for f in fields(cls)]
     allowed = frozenset(itertools.product(*(_json_types(hints[name]) for name in names)))
