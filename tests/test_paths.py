@@ -362,3 +362,21 @@ def test_each_editions_folder_is_checked_before_any_is_written(
         in result.output
     )
     assert tree(tmp_path / "site") == {"sustainability"}  # not even the other edition
+
+
+def test_mark_sent_hashes_no_file_outside_the_posts_folder(
+    runner: CliRunner, project: Path
+) -> None:
+    """A manifest's post sources are not trusted: only files in the posts folder are read."""
+    import json
+
+    assert cli(runner, project, "build", "--until", UNTIL).exit_code == 0
+    manifest = project / "dist" / "digest.json"
+    data = json.loads(manifest.read_text())
+    data["sections"][0]["posts"][0]["source"] = "../digest.toml"
+    manifest.write_text(json.dumps(data))
+    assert cli(runner, project, "mark-sent", str(project / "dist")).exit_code == 0
+    [line] = (project / "digest-ledger.jsonl").read_text().splitlines()
+    posts = json.loads(line)["posts"]
+    assert posts[0] == {"url": posts[0]["url"], "source": "../digest.toml", "sha256": ""}
+    assert all(len(p["sha256"]) == 64 for p in posts[1:])
