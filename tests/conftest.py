@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -101,6 +102,11 @@ def _repository_files() -> dict[str, int]:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[_BEFORE] = _repository_files()
+    # hypothesis keeps its example database and constants under the working directory
+    # unless told otherwise: keep them out of the repository too
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "digest-hypothesis")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

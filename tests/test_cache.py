@@ -172,3 +172,166 @@ def test_a_change_to_digests_code_sets_the_caches_aside(
     monkeypatch.setattr(cache, "code_fingerprint", lambda: "an edited posts.py")
     cached_read(config)
     assert len(parsed) == 31  # the same version number, but other code: everything parsed again
+
+
+# --- the caches are data, never code ------------------------------------------------------------
+
+
+class _Planted:
+    """A pickle that, if ever loaded, leaves a file behind: the proof that code ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_a_planted_pickle_never_runs(config, tmp_path: Path, parsed: list[str]) -> None:
+    import json
+    import pickle
+    from datetime import date
+
+    from digest import pipeline
+
+    config = replace(config, until=date(2026, 11, 26))
+    first = pipeline.build(config)
+    [render] = (config.cache_dir / "renders").iterdir()
+    marker = tmp_path / "code-ran"
+    planted = pickle.dumps(_Planted(marker))
+    for path in (cache_file(config), render):  # whatever names the caches have
+        path.write_bytes(planted)
+    parsed.clear()
+    again = pipeline.build(config)
+    assert not marker.exists()
+    assert len(parsed) == 31  # the planted cache was a miss ...
+    assert again.rendered == first.rendered  # ... and the build is the same
+    assert json.loads(cache_file(config).read_bytes())["format"] == "digest post cache"
+
+
+def _damage(text: str, how: str) -> str:
+    import json
+
+    data = json.loads(text)
+    posts = data["posts"]
+    if how == "truncated":
+        return text[: len(text) // 2]
+    if how == "foreign":
+        return json.dumps([1, 2, 3])
+    if how == "deep":
+        return "[" * 100_000 + "]" * 100_000
+    changes = {
+        "other format": lambda: data.update(format="something else"),
+        "another zone": lambda: data.update(zone="Mars/Olympus_Mons"),
+        "title not text": lambda: posts["title"].__setitem__(0, {"a": 1}),
+        "impossible date": lambda: posts["date"].__setitem__(0, "2026-02-30T09:00:00"),
+        "date with an offset": lambda: posts["date"].__setitem__(0, "2026-11-20T09:00:00+01:00"),
+        "date not text": lambda: posts["date"].__setitem__(0, 20261120),
+        "fold not 0 or 1": lambda: posts["date_fold"].__setitem__(0, 2),
+        "fold true": lambda: posts["date_fold"].__setitem__(0, True),
+        "a column too short": lambda: posts["url"].pop(),
+        "a column missing": lambda: posts.pop("author"),
+        "an extra column": lambda: posts.update(body_html=[""] * len(posts["url"])),
+        "categories not a list": lambda: posts["categories"].__setitem__(0, "news"),
+        "a category not text": lambda: posts["categories"].__setitem__(0, [1]),
+        "unknown kind": lambda: data["kinds"].__setitem__(0, "module"),
+        "size not a number": lambda: data["sizes"].__setitem__(0, "1"),
+        "fewer sizes than files": lambda: data["sizes"].pop(),
+        "a problem not a record": lambda: data["problems"].append([1]),
+        "files not a list": lambda: data.update(files="x"),
+    }
+    changes[how]()
+    return json.dumps(data)
+
+
+DAMAGE = [
+    "truncated",
+    "foreign",
+    "deep",
+    "other format",
+    "another zone",
+    "title not text",
+    "impossible date",
+    "date with an offset",
+    "date not text",
+    "fold not 0 or 1",
+    "fold true",
+    "a column too short",
+    "a column missing",
+    "an extra column",
+    "categories not a list",
+    "a category not text",
+    "unknown kind",
+    "size not a number",
+    "fewer sizes than files",
+    "a problem not a record",
+    "files not a list",
+]
+
+
+@pytest.mark.parametrize("how", DAMAGE)
+def test_a_damaged_or_foreign_cache_is_a_miss(
+    config, parsed: list[str], caplog: pytest.LogCaptureFixture, how: str
+) -> None:
+    import logging
+
+    cold = cached_read(config)
+    path = cache_file(config)
+    path.write_text(_damage(path.read_text(), how))
+    parsed.clear()
+    with caplog.at_level(logging.DEBUG, logger="digest"):
+        warm = cached_read(config)
+    assert len(parsed) == 31 and warm == cold
+    assert any(
+        r.levelno == logging.DEBUG and r.getMessage().startswith("ignoring the")
+        for r in caplog.records
+    )
+    parsed.clear()
+    assert cached_read(config) == cold and parsed == []  # and it is mended
+
+
+def test_a_damaged_render_cache_renders_again(config, monkeypatch) -> None:
+    import json
+    from datetime import date
+
+    from digest import pipeline
+    from digest import render as render_module
+
+    calls: list[int] = []
+    real = render_module.render_within_budget
+    monkeypatch.setattr(
+        render_module, "render_within_budget", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    config = replace(config, until=date(2026, 11, 26))
+    first = pipeline.build(config)
+    [render] = (config.cache_dir / "renders").iterdir()
+    data = json.loads(render.read_text())
+    data["rendered"][0] = 42  # the HTML is not text
+    render.write_text(json.dumps(data))
+    again = pipeline.build(config)
+    assert len(calls) == 2 and again.rendered == first.rendered and again.digest == first.digest
+
+
+def test_dates_come_back_exactly_as_the_loader_made_them() -> None:
+    """Same wall time, zone and fold: a warm build's render key equals the cold build's."""
+    import pickle
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from digest.cache import decoder, to_json
+
+    london = ZoneInfo("Europe/London")
+    values = [
+        datetime(2026, 11, 20, 9, 0, tzinfo=london),
+        datetime(2026, 3, 29, 1, 30, tzinfo=london),  # in the spring gap
+        datetime(2026, 10, 25, 1, 30, tzinfo=london),  # ambiguous, first
+        datetime(2026, 10, 25, 1, 30, tzinfo=london, fold=1),  # ambiguous, second
+        datetime(2026, 10, 25, 1, 30, tzinfo=timezone(timedelta(hours=5))),  # another zone
+    ]
+    decode = decoder(datetime, london)
+    for value in values:
+        back = decode(to_json(value))
+        assert back == value and back.utcoffset() == value.utcoffset()
+        if value.tzinfo is london:
+            assert (back.fold, back.tzinfo) == (value.fold, london)
+            assert pickle.dumps(back) == pickle.dumps(value)

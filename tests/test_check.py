@@ -329,6 +329,15 @@ def built(tmp_path: Path, sample_config: Config) -> Path:
     return config.out_dir
 
 
+def edit_html(built: Path, old: str, new: str) -> None:
+    """Change the built HTML as a build would have made it (the manifest's hash follows)."""
+    html = built / "digest.html"
+    html.write_text(html.read_text().replace(old, new, 1))
+    data = json.loads((built / "digest.json").read_text())
+    data["html_sha256"] = hashlib.sha256(html.read_bytes()).hexdigest()
+    (built / "digest.json").write_text(json.dumps(data))
+
+
 def test_check_command_passes_strict_on_the_sample(runner: CliRunner, built: Path) -> None:
     result = runner.invoke(main, ["check", "--strict", str(built)])
     assert result.exit_code == 0, result.output
@@ -336,13 +345,10 @@ def test_check_command_passes_strict_on_the_sample(runner: CliRunner, built: Pat
 
 
 def test_check_command_fails_with_a_clear_message(runner: CliRunner, built: Path) -> None:
-    html = built / "digest.html"
-    html.write_text(
-        html.read_text().replace(
-            'href="https://leadingwell.example.org/2026/11/25/review-the-quiet-rota/"',
-            'href="javascript:alert(1)"',
-            1,
-        )
+    edit_html(
+        built,
+        'href="https://leadingwell.example.org/2026/11/25/review-the-quiet-rota/"',
+        'href="javascript:alert(1)"',
     )
     result = runner.invoke(main, ["check", str(built)])
     assert result.exit_code == 1
@@ -376,9 +382,7 @@ def test_json_and_junit_reports(runner: CliRunner, built: Path, tmp_path: Path) 
     assert (
         suite.tag == "testsuite" and suite.get("failures") == "0" and int(suite.get("tests")) == 11
     )
-    (built / "digest.html").write_text(
-        (built / "digest.html").read_text().replace("<title>", "<title>{{ x }}")
-    )
+    edit_html(built, "<title>", "<title>{{ x }}")
     result = runner.invoke(main, ["check", "--format", "junit", str(built)])
     assert result.exit_code == 1
     failures = ET.fromstring(result.output).findall(".//failure")

@@ -1,5 +1,6 @@
 """The command line: the contract editors and CI scripts rely on."""
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -25,8 +26,18 @@ def test_build_writes_html_text_and_manifest(runner: CliRunner, project: Path) -
     out = project / "dist"
     assert sorted(p.name for p in out.iterdir()) == ["digest.html", "digest.json", "digest.txt"]
     data = json.loads((out / "digest.json").read_text())
-    assert set(data) == {"edition", "subject", "preheader", "window", "counts", "sections"}
+    assert set(data) == {
+        "edition",
+        "subject",
+        "preheader",
+        "window",
+        "counts",
+        "sections",
+        "html_sha256",
+        "text_sha256",
+    }
     assert data["counts"] == {"posts": 5, "excerpts": 5, "links": 0}
+    assert data["html_sha256"] == hashlib.sha256((out / "digest.html").read_bytes()).hexdigest()
     assert data["edition"] == "digest"
     assert data["window"] == {"since": "2026-11-20", "until": "2026-11-26"}
     posts = [p for s in data["sections"] for p in s["posts"]]

@@ -248,3 +248,77 @@ def test_archive_loads_the_posts_once_for_all_issues(
         "sustainability-2026-11-26/index.html",
         "sustainability-2026-11-26/digest.txt",
     }
+
+
+DAMAGED_LINES = [
+    ("[]", "expected a JSON object, found a list []"),
+    ("1", "expected a JSON object, found a number 1"),
+    ('"x"', 'expected a JSON object, found text "x"'),
+    ("null", "expected a JSON object, found null"),
+    ("true", "expected a JSON object, found true/false true"),
+    ("{not json", "Expecting property name enclosed in double quotes"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"id": "x"}', "'edition' is missing"),
+]
+
+
+def _wrong(key: str, value: object) -> str:
+    data = json.loads(issue(9).to_line())
+    data[key] = value
+    return json.dumps(data)
+
+
+WRONG_TYPES = [
+    (_wrong("id", 7), "'id': expected text, found a number 7"),
+    (_wrong("subject", None), "'subject': expected text, found null"),
+    (_wrong("until", "2026-02-30"), "'until': not a date like 2026-11-26: '2026-02-30'"),
+    (_wrong("posts", "a.md"), "'posts': expected a list, found text \"a.md\""),
+    (_wrong("posts", [1]), "'posts'[0]: expected a JSON object, found a number 1"),
+    (_wrong("posts", [{"url": ["u"], "source": "a.md"}]), "'posts'[0].url: expected text"),
+    (_wrong("extra", []), "'extra': expected an object, found a list []"),
+]
+
+
+@pytest.mark.parametrize(("line", "why"), DAMAGED_LINES + WRONG_TYPES)
+def test_a_damaged_ledger_line_of_any_type_is_one_clear_error(
+    runner: CliRunner, project: Path, line: str, why: str
+) -> None:
+    path = project / ledger.LEDGER_NAME
+    path.write_text(issue(1).to_line() + "\n" + line + "\n")
+    with pytest.raises(ledger.LedgerError, match="line 2 is not a ledger entry") as caught:
+        ledger.read(path)
+    assert why in str(caught.value) and str(caught.value).startswith(str(path))
+    for args in (
+        ("build", "--until", UNTIL, "--new-only"),
+        ("rebuild", "weekly-2026-11-26"),
+        ("build", "--until", UNTIL),  # builds, then cannot record it
+    ):
+        result = runner.invoke(main, [args[0], "--config", str(project / "digest.toml"), *args[1:]])
+        if args == ("build", "--until", UNTIL):
+            result = cli(runner, project, "mark-sent", str(project / "dist"))
+        assert result.exit_code == 1, result.output
+        assert f"error: {path}: line 2 is not a ledger entry: " in result.output
+        assert "internal error" not in result.output and "Traceback" not in result.output
+    assert path.read_text().splitlines()[1] == line  # and a failed record changed nothing
+
+
+def test_unknown_keys_in_the_ledger_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "digest-ledger.jsonl"
+    data = json.loads(issue(1).to_line())
+    data["delivered_to"] = {"mailchimp": "c-1"}  # what a newer digest might add
+    data["posts"][0]["title"] = "a newer key in a post"
+    written = json.dumps(data) + "\n"
+    path.write_text(written)
+    [read] = ledger.read(path)
+    assert read.subject == "Issue 1" and read.posts[0].source == "1.md"
+    ledger.append(path, issue(2))
+    assert path.read_text().startswith(written)
+    assert [i.subject for i in ledger.read(path)] == ["Issue 1", "Issue 2"]
+
+
+def test_append_refuses_an_unsafe_id_or_edition(tmp_path: Path) -> None:
+    path = tmp_path / "digest-ledger.jsonl"
+    for bad in (replace(issue(1), id="../../x"), replace(issue(1), edition="../x", id="ok")):
+        with pytest.raises(ledger.LedgerError, match="refusing to record issue"):
+            ledger.append(path, bad)
+    assert not path.exists()

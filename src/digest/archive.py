@@ -15,10 +15,10 @@ from pathlib import Path
 
 from . import ledger
 from .config import Config
-from .delivery import rebuild
+from .delivery import rebuild_issue
 from .errors import DigestError
 from .output import write_files
-from .pipeline import load
+from .pipeline import check_out_dir, load
 from .render import render_template
 from .templates import make_environment
 
@@ -28,8 +28,13 @@ ARCHIVE_TEMPLATE = "archive.html.j2"
 
 def write_archive(config: Config, out_dir: Path) -> tuple[Path, ...]:
     """Rebuild every recorded issue into ``out_dir`` and write the index page."""
-    issues = ledger.read(config.ledger_path)
-    if not issues:
+    check_out_dir(config, out_dir)
+    contents = ledger.scan(config.ledger_path)
+    for problem in contents.problems:  # one damaged line costs its issue, not the archive
+        log.warning("archive: left out: %s", problem)
+    if not contents.issues:
+        if contents.problems:
+            raise contents.problems[0]
         raise DigestError(
             f"the ledger has no issues yet ({config.ledger_path})",
             hint="record sent issues with digest mark-sent, export --push or send",
@@ -37,15 +42,15 @@ def write_archive(config: Config, out_dir: Path) -> tuple[Path, ...]:
     written: list[Path] = []
     kept: list[ledger.Issue] = []
     loaded = load(config)  # once for every issue, not once per issue
-    for issue in issues:
+    for issue in contents.issues:
         try:
-            result = rebuild(
-                config, issue.id, out_dir / issue.id, force=True, loaded=loaded, write=False
+            result = rebuild_issue(
+                config, issue, out_dir / issue.id, force=True, loaded=loaded, write=False
             )
         except DigestError as exc:
-            log.warning("archive: %s left out: %s", issue.id, exc.message)
+            log.warning("archive: %r left out: %s", issue.id, exc.message)
             continue
-        # ids come from the ledger; write_files still refuses any that would leave out_dir
+        # rebuild_issue refused unsafe ids; write_files still refuses any that would leave out_dir
         written += write_files(
             out_dir,
             {

@@ -8,37 +8,213 @@ of the cache being written is not trusted to it (a same-size edit in the same
 clock tick would be invisible), so it is parsed again next time.
 
 The cache lives in ``.digest-cache/`` beside ``digest.toml`` (``[paths]
-cache``); ``--no-cache`` disables it. It is written atomically and a broken
-or foreign cache file is ignored, never trusted.
+cache``); ``--no-cache`` disables it. It is written atomically, as JSON and
+never as a pickle (caches are shared between CI runs, and loading a planted
+pickle runs its code); an unreadable, truncated or foreign cache file is a
+miss, logged at debug level, never trusted in part.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
+import json
 import logging
+import operator
 import os
 import pickle
 import time
+import types
+import typing
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import fields, is_dataclass, replace
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from . import __version__
 from .config import Config
 from .errors import ExportError
-from .models import LoadResult, Post, Problem
+from .models import Digest, LoadResult, Post, Problem, Rendered
 from .output import write_binary
-from .sources.markdown import PARALLEL_MIN_FILES, PendingLoad, iter_post_files, post_row, row_post
+from .sources.markdown import PARALLEL_MIN_FILES, PendingLoad, iter_post_files
 from .templates import templates_hash_for
 
 log = logging.getLogger("digest")
 RACY_NS = 2_000_000_000
-Entry = tuple[int, int, str, Any]  # size, mtime_ns, kind ("post", "draft", "problem"), payload
+# Per file in memory: (size, mtime_ns, kind ("post", "draft", "problem"), its row as JSON
+# data, its payload: a Post, a Problem or None).
+Entry = tuple[int, int, str, Any, Any]
 
 
-CACHE_FORMAT = "2"  # posts stored as rows (see posts.post_row)
+CACHE_FORMAT = "3"  # JSON, not pickle: a planted cache file must not run code
+POSTS_MAGIC = "digest post cache"
+RENDER_MAGIC = "digest render cache"
+
+
+class _Foreign(ValueError):
+    """A cache file that is not one this code wrote: treated as a miss."""
+
+
+# --- a data-only codec for the frozen records ---------------------------------------------------
+#
+# Records (a cached render's digest, a post's problem) are stored as JSON lists in field
+# order (the code fingerprint sets a cache aside whenever a record changes), dates as ISO
+# text. Reading checks every value's type against the record's annotations, so a damaged or
+# planted file is refused, never half-trusted. Loaded posts are stored by column (below).
+
+
+def to_json(value: Any) -> Any:
+    """A record (or a value inside one) as plain JSON data.
+
+    A datetime in a named zone (every post's, in the site zone) is stored as
+    ``[wall time, zone, fold]``, so it comes back exactly as the loader made
+    it; any other date or datetime as ISO text.
+    """
+    if is_dataclass(value) and not isinstance(value, type):
+        return [to_json(getattr(value, f.name)) for f in fields(value)]
+    if isinstance(value, datetime) and isinstance(value.tzinfo, ZoneInfo):
+        return [value.replace(tzinfo=None).isoformat(), value.tzinfo.key, value.fold]
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [to_json(item) for item in value]
+    return value
+
+
+Decoder = Callable[[Any], Any]
+
+
+def _exact(kind: type) -> Decoder:
+    def decode(value: Any) -> Any:
+        if type(value) is not kind:
+            raise _Foreign(f"expected {kind.__name__}, found {type(value).__name__}")
+        return value
+
+    return decode
+
+
+def _list(value: Any) -> list[Any]:
+    if type(value) is not list:
+        raise _Foreign(f"expected a list, found {type(value).__name__}")
+    return value
+
+
+def _datetime(tz: tzinfo) -> Decoder:
+    zone = getattr(tz, "key", None)
+
+    def decode(value: Any) -> datetime:
+        if type(value) is list and len(value) == 3:  # [wall time, zone, fold]
+            wall, key, fold = value
+            if key != zone or fold not in (0, 1) or type(wall) is not str:
+                raise _Foreign(f"expected a datetime in {zone}, found {value!r}")
+            parsed = datetime.fromisoformat(wall)
+            if parsed.tzinfo is not None:
+                raise _Foreign(f"expected a wall time, found {wall!r}")
+            return parsed.replace(tzinfo=tz, fold=fold)
+        if type(value) is not str:
+            raise _Foreign(f"expected a datetime, found {type(value).__name__}")
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise _Foreign(f"expected an aware datetime, found {value!r}")
+        return parsed
+
+    return decode
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if type(value) is not list or not set(map(type, value)) <= {str}:
+        raise _Foreign("expected a list of text")
+    return tuple(value)
+
+
+def _date(value: Any) -> date:
+    if type(value) is not str:
+        raise _Foreign(f"expected a date, found {type(value).__name__}")
+    return date.fromisoformat(value)
+
+
+@functools.cache
+def decoder(hint: Any, tz: tzinfo) -> Decoder:
+    """A function that turns JSON data back into a value of type ``hint``, or raises."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint in (str, int, bool):
+        return _exact(hint)
+    if hint is datetime:
+        return _datetime(tz)
+    if hint is date:
+        return _date
+    if origin in (types.UnionType, typing.Union) and len(args) == 2 and type(None) in args:
+        inner = decoder(next(a for a in args if a is not type(None)), tz)
+        return lambda value: None if value is None else inner(value)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        if args[0] is str:  # categories and tags: checked without a call per item
+            return _strings
+        item = decoder(args[0], tz)
+        return lambda value: tuple(map(item, _list(value)))
+    if is_dataclass(hint) and isinstance(hint, type):
+        return _record(hint, tz)
+    raise TypeError(f"no cache decoder for {hint!r}")  # a programming error, caught by tests
+
+
+def _json_types(hint: Any) -> set[type]:
+    """The JSON types a value of type ``hint`` is stored as (see :func:`to_json`)."""
+    if hint in (str, int, bool):
+        return {hint}
+    if hint is datetime:
+        return {list, str}
+    if hint is date:
+        return {str}
+    args = typing.get_args(hint)
+    if type(None) in args:
+        return set().union(*(_json_types(a) for a in args if a is not type(None))) | {type(None)}
+    return {list}  # tuples and records
+
+
+def _record(cls: type, tz: tzinfo) -> Decoder:
+    """A record's decoder: every field's JSON type is checked at once, by looking the
+    row's types up in the set of allowed combinations, then dates, tuples and nested
+    records are converted."""
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in fields(cls)]
+    allowed = frozenset(itertools.product(*(_json_types(hints[name]) for name in names)))
+    converters = [
+        (index, decoder(hints[name], tz))
+        for index, name in enumerate(names)
+        if not _json_types(hints[name]) <= {str, int, bool, type(None)} or hints[name] is date
+    ]
+
+    def decode(value: Any) -> Any:
+        if type(value) is not list or tuple(map(type, value)) not in allowed:
+            raise _Foreign(f"expected a {cls.__name__} record")
+        values = value.copy()
+        for index, convert in converters:
+            item = values[index]
+            if item is not None:
+                values[index] = convert(item)
+        return cls(**dict(zip(names, values, strict=True)))
+
+    return decode
+
+
+def _load_json(path: Path, magic: str) -> Any | None:
+    """The data of a cache file, or None for a missing, unreadable or foreign one."""
+    try:
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, RecursionError) as exc:  # damaged: start afresh
+        log.debug("ignoring the cache file %s: %s", path, exc)
+        return None
+    if type(data) is not dict or data.get("format") != magic:
+        log.debug("ignoring the cache file %s: not a %s", path, magic)
+        return None
+    return data
+
+
+# --- loaded posts -------------------------------------------------------------------------------
 
 
 @functools.cache
@@ -73,27 +249,142 @@ def fingerprint(config: Config) -> str:
 
 def cache_file(config: Config) -> Path:
     assert config.cache_dir is not None
-    return config.cache_dir / f"posts-{fingerprint(config)}.pickle"
+    return config.cache_dir / f"posts-{fingerprint(config)}.json"
 
 
-def _read(path: Path) -> dict[str, Entry]:
+# Posts are stored by column (one list per field, in file order), so that a warm build checks
+# each column's types at once instead of 10,000 rows one by one. A date is stored as its wall
+# time in the site zone plus a fold column; a post dated in any other zone is not cached.
+POST_NAMES = tuple(f.name for f in fields(Post))
+POST_COLUMNS = (*POST_NAMES, "date_fold")
+_TEXT_LISTS = ("categories", "tags")
+
+
+def _column_types() -> dict[str, set[type]]:
+    hints = typing.get_type_hints(Post)
+    types_ = {name: _json_types(hints[name]) for name in POST_NAMES}
+    if types_.pop("date") != {list, str} or any(
+        t - {str, bool, type(None), list} for t in types_.values()
+    ):
+        raise TypeError("Post has a field the post cache cannot store")  # caught by the tests
+    return {**types_, **{name: {list} for name in _TEXT_LISTS}, "date": {str}, "date_fold": {int}}
+
+
+COLUMN_TYPES = _column_types()
+
+
+def _post_row(post: Post, zone: str) -> tuple[Any, ...] | None:
+    """A post as one value per column, or None if it cannot be cached."""
+    when = post.date
+    if not (isinstance(when.tzinfo, ZoneInfo) and when.tzinfo.key == zone):
+        return None
+    row: list[Any] = [getattr(post, name) for name in POST_NAMES]
+    row[POST_NAMES.index("date")] = when.replace(tzinfo=None).isoformat()
+    for name in _TEXT_LISTS:
+        index = POST_NAMES.index(name)
+        row[index] = list(row[index])
+    return (*row, when.fold)
+
+
+def _decode_posts(table: Any, count: int, tz: tzinfo) -> tuple[list[Post], list[tuple[Any, ...]]]:
+    """The posts of a cache file and their rows as stored; ``_Foreign`` if anything is off."""
+    if type(table) is not dict or table.keys() != set(POST_COLUMNS):
+        raise _Foreign("not a table of posts")
+    for name in POST_COLUMNS:
+        column = table[name]
+        if type(column) is not list or len(column) != count:
+            raise _Foreign(f"posts.{name}: not a column of {count}")
+        if not set(map(type, column)) <= COLUMN_TYPES[name]:
+            raise _Foreign(f"posts.{name}: a value of the wrong type")
+    values = {name: table[name] for name in POST_NAMES}
+    for name in _TEXT_LISTS:
+        if not set(map(type, itertools.chain.from_iterable(values[name]))) <= {str}:
+            raise _Foreign(f"posts.{name}: not lists of text")
+        values[name] = list(map(tuple, values[name]))
+    walls = list(map(datetime.fromisoformat, table["date"]))
+    folds = table["date_fold"]
+    if set(map(operator.attrgetter("tzinfo"), walls)) - {None} or not set(folds) <= {0, 1}:
+        raise _Foreign("posts.date: not wall times")
+    dates = list(map(functools.partial(datetime.replace, tzinfo=tz), walls))
+    for index in itertools.compress(range(count), folds):
+        dates[index] = dates[index].replace(fold=1)
+    values["date"] = dates
+    posts = [
+        Post(**dict(zip(POST_NAMES, row, strict=True)))
+        for row in zip(*values.values(), strict=True)
+    ]
+    return posts, list(zip(*(table[name] for name in POST_COLUMNS), strict=True))
+
+
+def _read(path: Path, tz: tzinfo) -> dict[str, Entry]:
+    """The cached entries, each checked; any damage sets the whole file aside."""
+    data = _load_json(path, POSTS_MAGIC)
+    if data is None:
+        return {}
     try:
-        with path.open("rb") as handle:
-            data = pickle.load(handle)
-    except FileNotFoundError:
+        files, sizes, mtimes, kinds = (data.get(k) for k in ("files", "sizes", "mtimes", "kinds"))
+        if data.get("zone") != getattr(tz, "key", None):
+            raise _Foreign("another time zone")
+        for name, column, allowed in (
+            ("files", files, str),
+            ("sizes", sizes, int),
+            ("mtimes", mtimes, int),
+            ("kinds", kinds, str),
+        ):
+            if type(column) is not list or not set(map(type, column)) <= {allowed}:
+                raise _Foreign(f"{name}: not a list of {allowed.__name__}")
+        if not len(files) == len(sizes) == len(mtimes) == len(kinds):
+            raise _Foreign("columns of different lengths")
+        if not set(kinds) <= {"post", "problem", "draft"}:
+            raise _Foreign("an unknown kind of entry")
+        posts, rows = _decode_posts(data.get("posts"), kinds.count("post"), tz)
+        stored = data.get("problems")
+        if type(stored) is not list or len(stored) != kinds.count("problem"):
+            raise _Foreign("no list of problems")
+        if len(posts) == len(files):  # the usual case: every file is a post
+            return dict(
+                zip(files, zip(sizes, mtimes, kinds, rows, posts, strict=True), strict=True)
+            )
+        problem = decoder(Problem, tz)
+        payloads = {
+            "post": iter(zip(rows, posts, strict=True)),
+            "problem": iter([(raw, problem(raw)) for raw in stored]),
+        }
+        cached: dict[str, Entry] = {}
+        for rel, size, mtime, kind in zip(files, sizes, mtimes, kinds, strict=True):
+            row, payload = next(payloads[kind]) if kind != "draft" else (None, None)
+            cached[rel] = (size, mtime, kind, row, payload)
+    except (ValueError, TypeError) as exc:  # _Foreign, and bad ISO dates
+        log.debug("ignoring the post cache %s: %s", path, exc)
         return {}
-    except Exception as exc:  # a damaged or foreign file: start afresh
-        log.info("ignoring the post cache %s: %s", path, exc)
-        return {}
-    return data if isinstance(data, dict) else {}
+    return cached
 
 
 def _write(path: Path, value: Any) -> None:
-    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     try:
         write_binary(path.parent, {path.name: data}, durable=False)
     except ExportError as exc:  # a read-only checkout still builds, just without the cache
         log.info("cannot write the cache %s: %s", path, exc.message)
+
+
+def _write_posts(path: Path, zone: str, entries: dict[str, Entry]) -> None:
+    """Write the entries by column (see :data:`POST_COLUMNS`)."""
+    rows = [e[3] for e in entries.values() if e[2] == "post"]
+    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in POST_COLUMNS]
+    _write(
+        path,
+        {
+            "format": POSTS_MAGIC,
+            "zone": zone,
+            "files": list(entries),
+            "sizes": [e[0] for e in entries.values()],
+            "mtimes": [e[1] for e in entries.values()],
+            "kinds": [e[2] for e in entries.values()],
+            "posts": dict(zip(POST_COLUMNS, columns, strict=True)),
+            "problems": [e[3] for e in entries.values() if e[2] == "problem"],
+        },
+    )
 
 
 def cached_read(
@@ -104,7 +395,8 @@ def cached_read(
 ) -> LoadResult:
     """Like :func:`digest.sources.markdown.read_posts`, parsing only files that changed."""
     path = cache_file(config)
-    cached = _read(path)
+    zone = config.tz.key
+    cached = _read(path, config.tz)
     folder = str(config.posts_dir)
     rels = iter_post_files(config.posts_dir)
     stats: dict[str, tuple[int, int]] = {}
@@ -116,8 +408,8 @@ def cached_read(
             changed.append(rel)  # let the loader report it
             continue
         stats[rel] = (st.st_size, st.st_mtime_ns)
-        entry = cached.get(rel)
-        if entry is None or (entry[0], entry[1]) != stats[rel]:
+        hit = cached.get(rel)
+        if hit is None or (hit[0], hit[1]) != stats[rel]:
             changed.append(rel)
     pending = PendingLoad(config, rels=changed, progress=progress)
     if warm_up is not None and len(changed) >= PARALLEL_MIN_FILES:
@@ -142,13 +434,13 @@ def cached_read(
     for rel in rels:
         if rel in new:
             kind, payload = new[rel]
-            if rel in stats and stats[rel][1] < racy_after:
-                # the workers' rows when they parsed in parallel: no second conversion
-                row = (pending.rows.get(rel) or post_row(payload)) if kind == "post" else payload
-                entries[rel] = (*stats[rel], kind, row)
+            row = _post_row(payload, zone) if kind == "post" else to_json(payload)
+            cacheable = kind != "post" or row is not None
+            if rel in stats and stats[rel][1] < racy_after and cacheable:
+                entries[rel] = (*stats[rel], kind, row, payload)
         elif rel in cached:
             entry = entries[rel] = cached[rel]  # unchanged: kept as stored
-            kind, payload = entry[2], row_post(entry[3]) if entry[2] == "post" else entry[3]
+            kind, payload = entry[2], entry[4]
         else:
             continue
         if kind == "post":
@@ -158,7 +450,7 @@ def cached_read(
         else:
             drafts.append(rel)
     if new or entries.keys() != cached.keys():
-        _write(path, entries)
+        _write_posts(path, zone, entries)
     return LoadResult(posts=tuple(posts), problems=tuple(problems), drafts=tuple(drafts))
 
 
@@ -171,30 +463,38 @@ def render_key(config: Config, selection: Any) -> str:
     """Everything a digest's render depends on: every setting, the selected posts with
     their bodies (so the window, new-only and editions are in it), and the templates."""
     settings = replace(config, warnings=(), source=None)
+    # pickle only serialises these in-memory values for hashing: nothing is ever unpickled
     blob = pickle.dumps((CACHE_FORMAT, code_fingerprint(), settings, selection), protocol=5)
     return hashlib.sha256(blob + templates_hash_for(config.templates_dir).encode()).hexdigest()
 
 
-def load_render(config: Config, key: str) -> Any | None:
+def load_render(config: Config, key: str) -> tuple[Digest, Rendered] | None:
+    """The cached (digest, rendered) pair for ``key``, or None (a miss: missing or not ours)."""
     assert config.cache_dir is not None
-    path = config.cache_dir / "renders" / f"{key}.pickle"
+    path = config.cache_dir / "renders" / f"{key}.json"
+    data = _load_json(path, RENDER_MAGIC)
+    if data is None:
+        return None
     try:
-        with path.open("rb") as handle:
-            return pickle.load(handle)
-    except FileNotFoundError:
-        return None
-    except Exception as exc:
-        log.info("ignoring cached render %s: %s", path, exc)
+        return decoder(Digest, config.tz)(data.get("digest")), decoder(Rendered, config.tz)(
+            data.get("rendered")
+        )
+    except (ValueError, TypeError) as exc:
+        log.debug("ignoring the cached render %s: %s", path, exc)
         return None
 
 
-def save_render(config: Config, key: str, value: Any) -> None:
+def save_render(config: Config, key: str, value: tuple[Digest, Rendered]) -> None:
     assert config.cache_dir is not None
     folder = config.cache_dir / "renders"
-    _write(folder / f"{key}.pickle", value)
+    digest, rendered = value
+    _write(
+        folder / f"{key}.json",
+        {"format": RENDER_MAGIC, "digest": to_json(digest), "rendered": to_json(rendered)},
+    )
     try:  # keep the most recent few: a weekly digest has no use for old renders
-        old = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)[:-RENDERS_KEPT]
-        for path in old:
+        old = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-RENDERS_KEPT]
+        for path in [*old, *folder.glob("*.pickle")]:  # and an older digest's pickles
             path.unlink(missing_ok=True)
     except OSError:
         pass

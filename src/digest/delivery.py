@@ -23,8 +23,8 @@ from .exporters.base import Email
 from .exporters.push import PushResponse, push
 from .exporters.smtp import PASSWORD_ENV, send_bytes
 from .models import BuildResult, LoadResult, Problem
-from .output import read_build, write_binary, write_build
-from .pipeline import plan, render_and_write
+from .output import SAFE_NAME_RULE, is_safe_name, read_build, write_binary, write_build
+from .pipeline import check_out_dir, plan, render_and_write
 from .templates import templates_hash_for
 
 log = logging.getLogger("digest")
@@ -254,8 +254,9 @@ def record(
     for section in manifest.get("sections", []):
         for post in section.get("posts", []):
             source = str(post.get("source", ""))
-            path = config.posts_dir / source
-            digest = ledger.sha256_files([path]) if source and path.is_file() else ""
+            path = (config.posts_dir / source).resolve()
+            inside = config.posts_dir.resolve() in path.parents  # a manifest is not trusted
+            digest = ledger.sha256_files([path]) if source and inside and path.is_file() else ""
             posts.append(
                 ledger.SentPost(url=str(post.get("url", "")), source=source, sha256=digest)
             )
@@ -294,7 +295,36 @@ def rebuild(
     ``loaded`` (the posts, already read) spares the archive a load per issue;
     with ``write=False`` nothing is written (the archive writes its own pages).
     """
+    if not is_safe_name(issue_id):
+        raise ExportError(f"{issue_id!r} is not an issue id: ids are {SAFE_NAME_RULE}")
+    if write:
+        check_out_dir(config, out_dir)
     issue = ledger.find(ledger.read(config.ledger_path), issue_id)
+    return rebuild_issue(config, issue, out_dir, force=force, loaded=loaded, write=write)
+
+
+def rebuild_issue(
+    config: Config,
+    issue: ledger.Issue,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    loaded: LoadResult | None = None,
+    write: bool = True,
+) -> BuildResult:
+    """:func:`rebuild` for an issue already read from the ledger."""
+    if not is_safe_name(issue.id) or not is_safe_name(issue.edition):
+        raise ExportError(
+            f"the ledger entry {issue.id!r} (edition {issue.edition!r}) has an unsafe name: "
+            f"ids and editions are {SAFE_NAME_RULE}",
+            where=str(config.ledger_path),
+        )
+    if not (issue.since and issue.until):
+        raise ExportError(
+            f"the ledger entry {issue.id!r} has no window to rebuild", where=str(config.ledger_path)
+        )
+    if write:
+        check_out_dir(config, out_dir)
     edition = edition_config(config, issue.edition)
     edition = replace(
         edition,

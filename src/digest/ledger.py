@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DigestError
-from .output import write_files
+from .output import SAFE_NAME_RULE, is_safe_name, write_files
 
 LEDGER_NAME = "digest-ledger.jsonl"
 
@@ -73,10 +73,64 @@ class Issue:
         return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Issue:
-        posts = tuple(SentPost(**p) for p in data.get("posts", []))
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "posts"}
-        return cls(posts=posts, **known)
+    def from_dict(cls, data: Any) -> Issue:
+        """An entry from one parsed line; ``ValueError`` says what is wrong with it.
+
+        Keys this version does not know are ignored here and kept in the file
+        (see :func:`append`): a newer digest may add some.
+        """
+        if not isinstance(data, dict):
+            raise ValueError(f"expected a JSON object, found {_describe(data)}")
+        known: dict[str, Any] = {}
+        for key in _REQUIRED:
+            if key not in data:
+                raise ValueError(f"{key!r} is missing")
+        for key, value in data.items():
+            if key in _TEXT_FIELDS:
+                if not isinstance(value, str):
+                    raise ValueError(f"{key!r}: expected text, found {_describe(value)}")
+                known[key] = value
+        for key in ("since", "until"):
+            if known[key]:
+                try:
+                    date.fromisoformat(known[key])
+                except ValueError:
+                    raise ValueError(
+                        f"{key!r}: not a date like 2026-11-26: {known[key]!r}"
+                    ) from None
+        extra = data.get("extra", {})
+        if not isinstance(extra, dict):
+            raise ValueError(f"'extra': expected an object, found {_describe(extra)}")
+        posts = data.get("posts", [])
+        if not isinstance(posts, list):
+            raise ValueError(f"'posts': expected a list, found {_describe(posts)}")
+        return cls(posts=tuple(_sent_post(p, n) for n, p in enumerate(posts)), extra=extra, **known)
+
+
+_REQUIRED = ("id", "edition", "recorded", "since", "until", "subject", "html_sha256", "text_sha256")
+_TEXT_FIELDS = frozenset(f for f in Issue.__dataclass_fields__ if f not in {"posts", "extra"})
+
+
+def _sent_post(data: Any, number: int) -> SentPost:
+    label = f"'posts'[{number}]"
+    if not isinstance(data, dict):
+        raise ValueError(f"{label}: expected a JSON object, found {_describe(data)}")
+    values = {}
+    for key in ("url", "source", "sha256"):
+        value = data.get(key, "" if key == "sha256" else None)
+        if not isinstance(value, str):
+            raise ValueError(f"{label}.{key}: expected text, found {_describe(value)}")
+        values[key] = value
+    return SentPost(**values)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    kind = {dict: "an object", list: "a list", str: "text", bool: "true/false"}
+    name = kind.get(type(value), "a number")
+    shown = json.dumps(value, ensure_ascii=False)
+    return f"{name} {shown if len(shown) <= 40 else shown[:39] + '…'}"
 
 
 def sha256_text(text: str) -> str:
@@ -92,25 +146,53 @@ def sha256_files(paths: Iterable[Path]) -> str:
     return digest.hexdigest()
 
 
-def read(path: Path) -> tuple[Issue, ...]:
-    """Every issue in the ledger, oldest first; a missing ledger is empty."""
+@dataclass(frozen=True, slots=True)
+class Contents:
+    """A ledger as read: its entries, the damaged lines, and every line as written."""
+
+    issues: tuple[Issue, ...]
+    problems: tuple[LedgerError, ...]
+    lines: tuple[str, ...]  # non-blank lines, verbatim: rewritten exactly as they were
+
+
+def scan(path: Path) -> Contents:
+    """Every entry that can be read, and a :class:`LedgerError` for each line that cannot.
+
+    For the archive, which leaves out a damaged entry rather than failing whole;
+    everything else uses :func:`read`.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return ()
+        return Contents((), (), ())
     except (OSError, UnicodeDecodeError) as exc:
         raise LedgerError(f"cannot read the ledger: {exc}", where=str(path)) from None
-    issues = []
+    issues: list[Issue] = []
+    problems: list[LedgerError] = []
+    lines: list[str] = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
+        lines.append(line)
         try:
             issues.append(Issue.from_dict(json.loads(line)))
-        except (json.JSONDecodeError, TypeError) as exc:
-            raise LedgerError(
-                f"line {number} is not a ledger entry: {exc}", where=str(path)
-            ) from None
-    return tuple(issues)
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            problems.append(
+                LedgerError(f"line {number} is not a ledger entry: {why}", where=str(path))
+            )
+    return Contents(tuple(issues), tuple(problems), tuple(lines))
+
+
+def read(path: Path) -> tuple[Issue, ...]:
+    """Every issue in the ledger, oldest first; a missing ledger is empty.
+
+    A damaged line is an error: a ledger read in part could send a post twice.
+    """
+    contents = scan(path)
+    if contents.problems:
+        raise contents.problems[0]
+    return contents.issues
 
 
 @contextmanager
@@ -137,9 +219,20 @@ def append(path: Path, issue: Issue) -> Issue:
     """Record ``issue``; returns it with a unique id. The same content twice is recorded once.
 
     A confirmed send of an issue recorded as unconfirmed replaces that entry (same id).
+    Other lines are written back exactly as they were, keys this version does not
+    know included.
     """
+    if not is_safe_name(issue.id) or not is_safe_name(issue.edition):
+        raise LedgerError(
+            f"refusing to record issue {issue.id!r} of edition {issue.edition!r}: "
+            f"ids and editions are {SAFE_NAME_RULE}",
+            where=str(path),
+        )
     with _locked(path):
-        issues = list(read(path))
+        contents = scan(path)
+        if contents.problems:
+            raise contents.problems[0]
+        issues, lines = contents.issues, list(contents.lines)  # one line per issue, in order
         for index, existing in enumerate(issues):
             if (existing.edition, existing.html_sha256, existing.text_sha256) == (
                 issue.edition,
@@ -148,12 +241,12 @@ def append(path: Path, issue: Issue) -> Issue:
             ):
                 if not existing.unconfirmed or issue.unconfirmed:
                     return existing  # already recorded (e.g. pushed, then marked sent)
-                issues[index] = issue = replace(issue, id=existing.id)
+                issue = replace(issue, id=existing.id)
+                lines[index] = issue.to_line()
                 break
         else:
             issue = replace(issue, id=_unique_id(issue.id, {i.id for i in issues}))
-            issues.append(issue)
-        lines = [i.to_line() for i in issues]
+            lines.append(issue.to_line())
         write_files(path.parent, {path.name: "\n".join(lines) + "\n"})  # atomic, fsynced
     return issue
 

@@ -7,10 +7,13 @@ only when all of them are ready.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,19 @@ from .models import Digest, Entry, Rendered, Section
 HTML_NAME = "digest.html"
 TEXT_NAME = "digest.txt"
 MANIFEST_NAME = "digest.json"
+
+
+# Edition names and ledger ids become folder names: letters, digits, "-", "_" and ".",
+# never "." first (so neither ".." nor a hidden file), at most 200 characters.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}")
+
+
+def is_safe_name(name: object) -> bool:
+    """Whether ``name`` may be used as one path segment inside an output folder."""
+    return isinstance(name, str) and _SAFE_NAME.fullmatch(name) is not None
+
+
+SAFE_NAME_RULE = 'letters, digits, "-", "_" and "." (not first), at most 200 characters'
 
 
 def _umask() -> int:
@@ -135,14 +151,26 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def write_build(folder: Path, digest: Digest, rendered: Rendered) -> tuple[Path, ...]:
-    return write_files(
+    """Write the three files of a build; the manifest, written last, vouches for the others.
+
+    It records the SHA-256 of both parts, so a reader can tell a consistent
+    set from one a crash left mixed (a new digest.html beside an old
+    digest.txt: the files are moved into place one by one, the manifest last).
+    """
+    html, text = rendered.html.encode("utf-8"), rendered.text.encode("utf-8")
+    data = {
+        **manifest(digest),
+        "html_sha256": sha256_bytes(html),
+        "text_sha256": sha256_bytes(text),
+    }
+    return write_binary(
         folder,
-        {
-            HTML_NAME: rendered.html,
-            TEXT_NAME: rendered.text,
-            MANIFEST_NAME: to_json(manifest(digest)),
-        },
+        {HTML_NAME: html, TEXT_NAME: text, MANIFEST_NAME: to_json(data).encode("utf-8")},
     )
 
 
@@ -150,7 +178,9 @@ def read_build(path: Path) -> tuple[str, str, dict[str, Any] | None]:
     """(html, text, manifest or None) of a built digest: a folder or an HTML file.
 
     For a file ``x.html`` the text part is its sibling ``x.txt`` and the
-    manifest ``x.json`` when present (a folder holds ``digest.*``).
+    manifest ``x.json`` when present (a folder holds ``digest.*``). The one
+    way digest reads a build: a manifest is checked for shape and types, and
+    the parts must be the ones it records, or this refuses them.
     """
     html_path = path / HTML_NAME if path.is_dir() else path
     if not html_path.is_file():
@@ -164,9 +194,100 @@ def read_build(path: Path) -> tuple[str, str, dict[str, Any] | None]:
             f"the text part {text_path.name} is missing beside {html_path.name}", where=str(path)
         )
     try:
-        html = html_path.read_text(encoding="utf-8")
-        text = text_path.read_text(encoding="utf-8")
-        data = json.loads(json_path.read_text(encoding="utf-8")) if json_path.is_file() else None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        html_bytes = html_path.read_bytes()
+        text_bytes = text_path.read_bytes()
+        raw = json_path.read_bytes() if json_path.is_file() else None
+        html, text = html_bytes.decode("utf-8"), text_bytes.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise ExportError(f"cannot read the digest: {exc}", where=str(path)) from None
-    return html, text, data if isinstance(data, dict) else None
+    if raw is None:
+        return html, text, None
+    data = read_manifest(raw, json_path)
+    for part, data_bytes, key in (
+        (html_path, html_bytes, "html_sha256"),
+        (text_path, text_bytes, "text_sha256"),
+    ):
+        if sha256_bytes(data_bytes) != data[key]:
+            raise ExportError(
+                f"{part.name} is not the one {json_path.name} records: the files are not from "
+                "one build (interrupted while writing, or edited since); build again",
+                where=str(path),
+            )
+    return html, text, data
+
+
+def read_manifest(raw: bytes, where: Path) -> dict[str, Any]:
+    """A manifest's JSON, checked: any damage is one :class:`ExportError` naming the file."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        problem = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ExportError(f"not a digest manifest: {problem}", where=str(where)) from None
+    try:
+        return validate_manifest(data)
+    except ValueError as exc:
+        hint = None
+        if isinstance(data, dict) and not {"html_sha256", "text_sha256"} <= data.keys():
+            hint = "written by an older digest? build again"
+        raise ExportError(
+            f"not a valid digest manifest: {exc}", where=str(where), hint=hint
+        ) from None
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    kind = {dict: "an object", list: "a list", str: "text", bool: "true/false"}
+    name = kind.get(type(value), "a number" if isinstance(value, int | float) else "?")
+    shown = repr(value)
+    return f"{name} {shown if len(shown) <= 40 else shown[:39] + '…'}"
+
+
+def _expect(value: Any, kind: type, label: str) -> Any:
+    if not isinstance(value, kind):
+        wanted = {"dict": "an object", "list": "a list", "str": "text"}[kind.__name__]
+        raise ValueError(f"{label}: expected {wanted}, found {_describe(value)}")
+    return value
+
+
+def _iso(value: Any, label: str, parse: Any) -> None:
+    text = _expect(value, str, label)
+    try:
+        parse(text)
+    except ValueError:
+        raise ValueError(f"{label}: not an ISO date, found {_describe(value)}") from None
+
+
+def validate_manifest(data: Any) -> dict[str, Any]:
+    """``data`` if it has the shape :func:`manifest` writes, else ``ValueError`` naming the key.
+
+    Keys this version does not know are allowed (a newer digest may add some).
+    """
+    obj: dict[str, Any] = _expect(data, dict, "the manifest")
+    edition = _expect(obj.get("edition"), str, "edition")
+    if not is_safe_name(edition):
+        raise ValueError(f"edition {edition!r} is not a valid name ({SAFE_NAME_RULE})")
+    _expect(obj.get("subject"), str, "subject")
+    _expect(obj.get("preheader", ""), str, "preheader")
+    window = _expect(obj.get("window"), dict, "window")
+    for key in ("since", "until"):
+        _iso(window.get(key), f"window.{key}", date.fromisoformat)
+    for i, section in enumerate(_expect(obj.get("sections"), list, "sections")):
+        label = f"sections[{i}]"
+        _expect(_expect(section, dict, label).get("title"), str, f"{label}.title")
+        for j, post in enumerate(_expect(section.get("posts"), list, f"{label}.posts")):
+            where = f"{label}.posts[{j}]"
+            _expect(post, dict, where)
+            for key in ("title", "url"):
+                _expect(post.get(key), str, f"{where}.{key}")
+            for key in ("author", "excerpt", "source"):
+                _expect(post.get(key, ""), str, f"{where}.{key}")
+            if "date" in post:
+                _iso(post["date"], f"{where}.date", datetime.fromisoformat)
+            for n, category in enumerate(_expect(post.get("categories", []), list, where)):
+                _expect(category, str, f"{where}.categories[{n}]")
+    for key in ("html_sha256", "text_sha256"):
+        value = _expect(obj.get(key), str, key)
+        if not re.fullmatch(r"[0-9a-f]{64}", value):
+            raise ValueError(f"{key}: expected a SHA-256 in hex, found {_describe(value)}")
+    return obj

@@ -44,6 +44,42 @@ class Plan:
     warnings: tuple[Problem, ...]
 
 
+def check_out_dir(config: Config, out_dir: Path | None = None) -> None:
+    """Refuse an output folder whose writes could overwrite the project's own files.
+
+    That is the posts folder (or one inside it, or one containing it), the
+    templates folder likewise, the project root (the folder of digest.toml),
+    the home folder and ``/``. ``out_dir`` defaults to the config's.
+    """
+    out = (out_dir or config.out_dir).resolve()
+    root = (config.source.parent if config.source else Path.cwd()).resolve()
+    try:
+        home: Path | None = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no home folder known
+        home = None
+    why = ""
+    if out.parent == out:
+        why = "it is the root of the file system"
+    elif out == home:
+        why = "it is your home folder"
+    elif out == root:
+        why = "it is the project folder (where digest.toml is)"
+    for label, folder in (("posts", config.posts_dir), ("templates", config.templates_dir)):
+        if why or folder is None:
+            continue
+        folder = folder.resolve()
+        if out == folder:
+            why = f"it is the {label} folder"
+        elif folder in out.parents:
+            why = f"it is inside the {label} folder {folder}"
+        elif out in folder.parents:
+            why = f"it contains the {label} folder {folder}"
+    if why:
+        raise ConfigError(
+            [f"refusing to write the digest to {out}: {why}; choose another --out or [paths] out"]
+        )
+
+
 def today_in(config: Config) -> date:
     return datetime.now(config.tz).date()
 
@@ -177,6 +213,7 @@ def render_and_write(
     )
     files: tuple[Path, ...] = ()
     if write and (fitted.entries or allow_empty) and not (config.strict and warnings):
+        check_out_dir(config)
         files = write_build(config.out_dir, fitted, rendered)
     return BuildResult(digest=fitted, rendered=rendered, files=files, warnings=warnings)
 
@@ -215,6 +252,8 @@ def build(
     is nothing to send. With ``config.strict``, a warning from any stage
     (config, posts, selection, render) fails the build before anything is written.
     """
+    if write:
+        check_out_dir(config)  # before the work, not after it
     loaded = load(config, progress=progress)
     selection, warnings = choose(config, today=today, loaded=loaded)
     if config.strict and warnings:
@@ -246,6 +285,8 @@ def build_editions(
     With ``[selection] exclusive_editions``, a post carried by a higher-priority
     edition is left out of the lower ones.
     """
+    if write:
+        check_out_dir(config)  # before the work, not after it
     loaded = load(config)
     specs = sorted((config.edition_spec(n) for n in names), key=lambda s: (-s.priority, s.name))
     claimed: set[str] = set()
@@ -253,6 +294,8 @@ def build_editions(
     warnings: dict[str, tuple[Problem, ...]] = {}
     for index, spec in enumerate(specs):
         edition = config.for_edition(spec.name)
+        if write:
+            check_out_dir(edition)  # here, not in a worker: its error reads clearly
         digest: Digest | None = None
         logged = index > 0  # a broken post is one warning, not one per edition
         if config.exclusive_editions:
