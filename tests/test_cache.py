@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -335,3 +336,30 @@ def test_dates_come_back_exactly_as_the_loader_made_them() -> None:
         if value.tzinfo is london:
             assert (back.fold, back.tzinfo) == (value.fold, london)
             assert pickle.dumps(back) == pickle.dumps(value)
+
+
+def test_caches_key_on_the_versions_of_the_libraries_that_shape_output(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An upgrade of premailer, mjml-python or Jinja must not reuse renders made before it."""
+    import digest.cache as cache
+    from digest.pipeline import choose, load
+
+    from .conftest import sample_config_in
+
+    config = replace(sample_config_in(tmp_path), until=date(2026, 11, 26))
+    selection, _ = choose(config, loaded=load(config))
+    names = dict(cache.library_versions())
+    assert {"premailer", "mjml-python", "jinja2", "markdown-it-py", "nh3"} <= set(names)
+    assert all(version != "absent" for version in names.values())
+    before = (cache.render_key(config, selection), cache.fingerprint(config))
+    upgraded = tuple((n, "999.0" if n == "premailer" else v) for n, v in names.items())
+    monkeypatch.setattr(cache, "library_versions", lambda: upgraded)
+    cache.code_fingerprint.cache_clear()
+    try:
+        after = (cache.render_key(config, selection), cache.fingerprint(config))
+    finally:
+        monkeypatch.undo()
+        cache.code_fingerprint.cache_clear()
+    assert after[0] != before[0] and after[1] != before[1]
+    assert (cache.render_key(config, selection), cache.fingerprint(config)) == before

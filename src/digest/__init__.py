@@ -7,12 +7,11 @@ The library API mirrors the CLI's stages::
     print(result.rendered.subject, result.files)
 """
 
-__version__ = "0.1.0"  # before the imports: submodules read it
-
 from .config import Config, load_config
 from .errors import DigestError
 from .models import BuildResult, Digest, Post, Rendered
 from .pipeline import build, plan
+from .version import __version__
 
 __all__ = [
     "BuildResult",
@@ -21,6 +20,7 @@ __all__ = [
     "DigestError",
     "Post",
     "Rendered",
+    "__version__",
     "build",
     "load_config",
     "plan",

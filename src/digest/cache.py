@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import itertools
 import json
 import logging
@@ -34,13 +35,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from . import __version__
 from .config import Config
 from .errors import ExportError
 from .models import Digest, LoadResult, Post, Problem, Rendered
 from .output import write_binary
 from .sources.markdown import PARALLEL_MIN_FILES, PendingLoad, iter_post_files
 from .templates import templates_hash_for
+from .version import __version__
 
 log = logging.getLogger("digest")
 RACY_NS = 2_000_000_000
@@ -231,7 +232,39 @@ def code_fingerprint() -> str:
     for path in sorted(package.rglob("*.py")):
         st = path.stat()
         digest.update(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    for name, version in library_versions():
+        digest.update(f"{name}=={version}".encode())
     return digest.hexdigest()
+
+
+# The libraries whose upgrade can change what a build produces: parsing (frontmatter,
+# YAML, time zones), excerpts (Markdown, sanitising) and rendering (Jinja, MJML,
+# premailer and the CSS and HTML parsers it uses).
+OUTPUT_LIBRARIES = (
+    "python-frontmatter",
+    "pyyaml",
+    "tzdata",
+    "markdown-it-py",
+    "nh3",
+    "jinja2",
+    "markupsafe",
+    "mjml-python",
+    "premailer",
+    "cssutils",
+    "lxml",
+)
+
+
+@functools.cache
+def library_versions() -> tuple[tuple[str, str], ...]:
+    """The installed version of each library in ``OUTPUT_LIBRARIES`` (read once)."""
+    found = []
+    for name in OUTPUT_LIBRARIES:
+        try:
+            found.append((name, importlib.metadata.version(name)))
+        except importlib.metadata.PackageNotFoundError:
+            found.append((name, "absent"))
+    return tuple(found)
 
 
 def fingerprint(config: Config) -> str:
@@ -243,6 +276,7 @@ def fingerprint(config: Config) -> str:
         config.base_url,
         config.permalink,
         str(config.tags_as_categories),
+        str(config.max_post_bytes),
     ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 
@@ -462,7 +496,7 @@ RENDERS_KEPT = 32
 def render_key(config: Config, selection: Any) -> str:
     """Everything a digest's render depends on: every setting, the selected posts with
     their bodies (so the window, new-only and editions are in it), and the templates."""
-    settings = replace(config, warnings=(), source=None)
+    settings = replace(config, warnings=(), source=None, from_flags=frozenset())
     # pickle only serialises these in-memory values for hashing: nothing is ever unpickled
     blob = pickle.dumps((CACHE_FORMAT, code_fingerprint(), settings, selection), protocol=5)
     return hashlib.sha256(blob + templates_hash_for(config.templates_dir).encode()).hexdigest()

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from . import __version__
 from .config import Config, load_config
 from .dates import parse_day, parse_span
 from .errors import DigestError, StrictModeError
@@ -33,6 +32,7 @@ from .pipeline import build_editions as run_build_editions
 from .pipeline import plan as run_plan
 from .select import nothing_selected_hint
 from .sizes import budget_bytes, kb
+from .version import __version__
 from .wording import plural
 
 if TYPE_CHECKING:
