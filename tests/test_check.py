@@ -24,7 +24,8 @@ from digest.checks import (
 from digest.checks.css import CSS_MAX_CHARS
 from digest.cli import main
 from digest.config import Config
-from digest.output import manifest, write_build
+from digest.manifest import Manifest
+from digest.output import write_build
 from digest.pipeline import build
 from digest.sizes import GMAIL_CLIP_BYTES, KB
 
@@ -37,7 +38,9 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> EmailParts:
 
     config = replace(sample_config_in(tmp_path_factory.mktemp("good")), until=date(2026, 11, 26))
     result = build(config, write=False)
-    parts = parts_from_manifest(result.rendered.html, result.rendered.text, manifest(result.digest))
+    parts = parts_from_manifest(
+        result.rendered.html, result.rendered.text, Manifest.from_digest(result.digest)
+    )
     assert len(parts.posts) == 5 and parts.subject == result.rendered.subject
     return parts
 

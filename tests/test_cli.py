@@ -26,7 +26,9 @@ def test_build_writes_html_text_and_manifest(runner: CliRunner, project: Path) -
     out = project / "dist"
     assert sorted(p.name for p in out.iterdir()) == ["digest.html", "digest.json", "digest.txt"]
     data = json.loads((out / "digest.json").read_text())
+    assert data["schema"] == 1
     assert set(data) == {
+        "schema",
         "edition",
         "subject",
         "preheader",

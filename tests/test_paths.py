@@ -94,7 +94,7 @@ def test_rebuild_and_archive_refuse_the_posts_folder(runner: CliRunner, project:
 
 
 def test_is_safe_name() -> None:
-    from digest.output import is_safe_name
+    from digest.manifest import is_safe_name
 
     good = ["digest", "digest-2026-11-26", "Weekly_2", "a.b", "x" * 200]
     bad = ["", ".", "..", ".hidden", "../x", "a/b", "a\\b", "a b", "é", "x" * 201, "a\n", None, 7]

@@ -25,8 +25,9 @@ import click
 from .config import Config, load_config
 from .dates import parse_day, parse_span
 from .errors import DigestError, StrictModeError
+from .manifest import Manifest
 from .models import BuildResult
-from .output import manifest, read_build, to_json, write_files
+from .output import read_build, to_json, write_files
 from .pipeline import build as run_build
 from .pipeline import build_editions as run_build_editions
 from .pipeline import plan as run_plan
@@ -367,7 +368,7 @@ def list_posts(**opts: Any) -> None:
     if config.strict and planned.warnings:
         raise StrictModeError([str(w) for w in planned.warnings])
     if as_json:
-        click.echo(to_json(manifest(planned.digest)), nl=False)
+        click.echo(Manifest.from_digest(planned.digest).dumps(), nl=False)
         return
     rows = [
         (e.post.day.isoformat(), section.title, e.post.title, e.post.author, e.post.source)

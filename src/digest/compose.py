@@ -16,6 +16,7 @@ from .dates import long_date
 from .errors import ConfigError
 from .excerpts import first_image, make_excerpt, trim_words
 from .links import absolute_url, add_utm
+from .manifest import issue_id
 from .models import (
     UNSUBSCRIBE_STANDIN,
     DateWindow,
@@ -190,7 +191,7 @@ def _context(
         "sections": [s.title for s in sections],
         "edition": config.edition,
         "edition_title": config.edition_title or config.site_name,
-        "issue_id": f"{config.edition}-{selection.window.until.isoformat()}",
+        "issue_id": issue_id(config.edition, selection.window.until),
     }
 
 

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
 
 from . import ledger
 from .config import Config
@@ -22,8 +21,9 @@ from .exporters import get_exporter
 from .exporters.base import Email
 from .exporters.push import PushResponse, push
 from .exporters.smtp import PASSWORD_ENV, send_bytes
+from .manifest import SAFE_NAME_RULE, Manifest, is_safe_name
 from .models import BuildResult, LoadResult, Problem
-from .output import SAFE_NAME_RULE, is_safe_name, read_build, write_binary, write_build
+from .output import read_build, write_binary, write_build
 from .pipeline import check_out_dir, plan, render_and_write
 from .templates import templates_hash_for
 
@@ -44,11 +44,11 @@ class Built:
 
     html: str
     text: str
-    manifest: dict[str, Any]
+    manifest: Manifest
 
     @property
     def edition(self) -> str:
-        return str(self.manifest.get("edition", "digest"))
+        return self.manifest.edition
 
 
 def read_built(build_dir: Path) -> Built:
@@ -64,17 +64,14 @@ def read_built(build_dir: Path) -> Built:
 def load_email(config: Config, built: Built, where: Path) -> Email:
     """The built digest with the settings from ``config``."""
     manifest = built.manifest
-    try:
-        issue = date.fromisoformat(manifest["window"]["until"])
-    except (KeyError, TypeError, ValueError):
-        raise ExportError("digest.json has no window.until date", where=str(where)) from None
+    issue = manifest.until
     hour, minute = map(int, config.send_time.split(":"))
     return Email(
         html=built.html,
         text=built.text,
         # one line whatever the manifest says: a line break would inject headers
-        subject=" ".join(str(manifest.get("subject", "")).split()),
-        preheader=str(manifest.get("preheader", "")),
+        subject=" ".join(manifest.subject.split()),
+        preheader=manifest.preheader,
         site_name=config.site_name,
         site_url=config.base_url,
         sender=config.sender,
@@ -85,7 +82,7 @@ def load_email(config: Config, built: Built, where: Path) -> Email:
         list_id=config.list_id,
         issue_date=issue,
         date=datetime.combine(issue, time(hour, minute), tzinfo=config.tz),
-        sections=tuple(str(s.get("title", "")) for s in manifest.get("sections", [])),
+        sections=tuple(s.title for s in manifest.sections),
     )
 
 
@@ -251,23 +248,18 @@ def record(
     manifest, edition = built.manifest, built.edition
     config = edition_config(config, edition)
     posts = []
-    for section in manifest.get("sections", []):
-        for post in section.get("posts", []):
-            source = str(post.get("source", ""))
-            path = (config.posts_dir / source).resolve()
-            inside = config.posts_dir.resolve() in path.parents  # a manifest is not trusted
-            digest = ledger.sha256_files([path]) if source and inside and path.is_file() else ""
-            posts.append(
-                ledger.SentPost(url=str(post.get("url", "")), source=source, sha256=digest)
-            )
-    window = manifest.get("window", {})
+    for post in manifest.posts:
+        path = (config.posts_dir / post.source).resolve()
+        inside = config.posts_dir.resolve() in path.parents  # a manifest is not trusted
+        digest = ledger.sha256_files([path]) if post.source and inside and path.is_file() else ""
+        posts.append(ledger.SentPost(url=post.url, source=post.source, sha256=digest))
     issue = ledger.Issue(
-        id=f"{edition}-{window.get('until', '')}",
+        id=manifest.issue_id,
         edition=edition,
         recorded=datetime.now(config.tz).isoformat(timespec="seconds"),
-        since=str(window.get("since", "")),
-        until=str(window.get("until", "")),
-        subject=str(manifest.get("subject", "")),
+        since=manifest.since.isoformat(),
+        until=manifest.until.isoformat(),
+        subject=manifest.subject,
         posts=tuple(posts),
         html_sha256=ledger.sha256_text(built.html),
         text_sha256=ledger.sha256_text(built.text),

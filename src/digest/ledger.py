@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DigestError
-from .output import SAFE_NAME_RULE, is_safe_name, write_files
+from .manifest import SAFE_NAME_RULE, is_safe_name
+from .output import write_files
 
 LEDGER_NAME = "digest-ledger.jsonl"
 

@@ -37,7 +37,7 @@ import watchfiles
 from .checks import CheckOptions, check, parts_from_manifest, summary_line
 from .config import Config
 from .errors import DigestError
-from .output import manifest
+from .manifest import Manifest
 from .pipeline import build
 from .sizes import budget_bytes
 
@@ -104,8 +104,8 @@ class Preview:
             ]
             result = build(config, write=False, allow_empty=True)
             html, text = result.rendered.html, result.rendered.text
-            data = manifest(result.digest)
-            parts = parts_from_manifest(html, text, data)
+            record = Manifest.from_digest(result.digest)
+            parts = parts_from_manifest(html, text, record)
             report = check(
                 parts,
                 CheckOptions(
@@ -117,7 +117,7 @@ class Preview:
                 "error": None,
                 "subject": result.digest.subject,
                 "preheader": result.digest.preheader,
-                "window": data["window"],
+                "window": {"since": record.since.isoformat(), "until": record.until.isoformat()},
                 "posts": len(parts.posts),
                 "warnings": [str(w) for w in result.warnings],
                 "summary": summary_line(report),

@@ -21,9 +21,10 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Sequence
-from typing import Any
 
 import lxml.html
+
+from ..manifest import Manifest
 
 # Each rule module registers its rules when imported: import them in report order.
 for _module in ("content", "links", "css", "a11y"):
@@ -85,18 +86,13 @@ def cheap_findings(parts: EmailParts, options: CheckOptions | None = None) -> li
     return [finding for r in registered() if r.cheap for finding in r.run(inp)]
 
 
-def parts_from_manifest(html: str, text: str, manifest: dict[str, Any] | None) -> EmailParts:
+def parts_from_manifest(html: str, text: str, manifest: Manifest | None) -> EmailParts:
     """EmailParts from files on disk; subject falls back to the HTML <title>."""
     posts: Sequence[PostRef] = ()
     subject = preheader = ""
-    if manifest:
-        subject = str(manifest.get("subject", ""))
-        preheader = str(manifest.get("preheader", ""))
-        posts = tuple(
-            PostRef(title=str(p.get("title", "")), url=str(p.get("url", "")))
-            for s in manifest.get("sections", [])
-            for p in s.get("posts", [])
-        )
+    if manifest is not None:
+        subject, preheader = manifest.subject, manifest.preheader
+        posts = tuple(PostRef(title=p.title, url=p.url) for p in manifest.posts)
     if not subject:
         found = re.search(r"<title>(.*?)</title>", html, re.IGNORECASE | re.DOTALL)
         subject = (
