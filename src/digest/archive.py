@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import ledger
 from .config import Config
+from .dates import long_date
 from .delivery import rebuild_issue
 from .errors import DigestError
 from .output import write_files
@@ -69,9 +70,8 @@ def write_archive(config: Config, out_dir: Path) -> tuple[Path, ...]:
 
 def render_index(config: Config, editions: Sequence[tuple[str, list[ledger.Issue]]]) -> str:
     env = make_environment(config.templates_dir)
-    env.filters["longdate"] = lambda text: (
-        f"{date.fromisoformat(text).day} {date.fromisoformat(text):%B %Y}"
-    )
+    # ledger dates are ISO text: the one long_date, after parsing them
+    env.filters["longdate"] = lambda text: long_date(date.fromisoformat(text))
     return render_template(
         env,
         ARCHIVE_TEMPLATE,

@@ -9,8 +9,6 @@ from __future__ import annotations
 import functools
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
-SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
-
 
 @functools.lru_cache(maxsize=16)
 def _base_parts(base_url: str) -> tuple[str, str]:

@@ -170,7 +170,7 @@ def _rules(rules: Iterable[Any], usage: _Usage, enhancement: bool) -> None:
             _declarations(css_rule.content, usage, selector[:60], enhancement)
 
 
-def _usage(html: str, doc: _Element) -> _Usage:
+def _usage(doc: _Element) -> _Usage:
     usage = _Usage()
     for style in doc.iter("style"):
         if not usage.readable(style.text or "", f"<style> at line {style.sourceline}"):
@@ -228,7 +228,7 @@ def _detect_keys(spec: dict[str, str]) -> tuple[str, ...]:
 @rule("css-support")
 def css_support(inp: CheckInput) -> Iterator[Finding]:
     options = inp.options
-    usage = _usage(inp.parts.html, inp.doc)
+    usage = _usage(inp.doc)
     for problem in usage.unread[:5]:
         yield Finding(rule="css-support", severity="warning", message=problem)
     graceful = set(GRACEFUL) | set(options.allow_features)
