@@ -37,6 +37,47 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
+GOLDEN = Path(__file__).parent / "golden"
+_GOLDEN_CHANGED = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """Compare ``content`` with ``tests/golden/NAME``, or rewrite it with --update-golden.
+
+    Rewritten files that really changed are listed at the end of the run, so a
+    regeneration says what it touched.
+    """
+    update = bool(request.config.getoption("--update-golden"))
+    changed = request.config.stash.setdefault(_GOLDEN_CHANGED, [])
+
+    def compare(name: str, content: str) -> None:
+        path = GOLDEN / name
+        old = path.read_text(encoding="utf-8") if path.exists() else None
+        if update:
+            if old != content:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(content, encoding="utf-8")
+                changed.append(name)
+            return
+        assert old is not None, f"{path} is missing: run pytest --update-golden"
+        assert content == old, (
+            f"{name} differs from the golden file; if the change is intended, "
+            "run pytest --update-golden and review the diff"
+        )
+
+    return compare
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if not config.getoption("--update-golden"):
+        return
+    changed = sorted(set(config.stash.get(_GOLDEN_CHANGED, [])))
+    terminalreporter.write_line(
+        "golden files rewritten: " + (", ".join(changed) if changed else "none changed")
+    )
+
+
 @pytest.fixture(autouse=True)
 def _restore_digest_logger() -> object:
     """The CLI configures the "digest" logger per run; undo it so caplog works after."""
