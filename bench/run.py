@@ -244,11 +244,11 @@ def main() -> None:
             run_cli(*editions_args, "--edition", name)
 
     results = {
-        "floor (read + yaml.CSafeLoader)": timed(lambda: floor(config.posts_dir), args.repeat),
+        "floor (read + yaml.CSafeLoader)": timed(lambda: floor(config.paths.posts), args.repeat),
         "load (read_posts)": timed(lambda: read_posts(config), args.repeat),
         "select": timed(lambda: select(loaded.posts, config, window), args.repeat),
         "compose + render": timed(
-            lambda: render(compose(selection, config), config.templates_dir), args.repeat
+            lambda: render(compose(selection, config), config.paths.templates), args.repeat
         ),
         "digest build, cold (no cache)": timed(cold, args.repeat),
         "digest build --no-cache": timed(lambda: run_cli(*build_args, "--no-cache"), args.repeat),

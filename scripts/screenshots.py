@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -35,9 +34,7 @@ def main() -> int:
         print("error: Chromium not found (apt-get install chromium)", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory() as tmp:
-        config = replace(
-            load_config(REPO / "digest.toml"), until=date(2026, 11, 26), out_dir=Path(tmp)
-        )
+        config = load_config(REPO / "digest.toml").but(until=date(2026, 11, 26), out_dir=Path(tmp))
         result = build(config, write=False)
         write_build(Path(tmp), result.digest, result.rendered)
         html = Path(tmp) / "digest.html"

@@ -9,7 +9,6 @@ import shutil
 import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -111,11 +110,8 @@ def sample_config_in(tmp: Path) -> Config:
     the ledger); tests never write there, and a render cache shared between
     tests would let a test compare a cached render with itself.
     """
-    return replace(
-        load_config(REPO / "digest.toml"),
-        out_dir=tmp / "dist",
-        cache_dir=None,
-        ledger_path=tmp / "digest-ledger.jsonl",
+    return load_config(REPO / "digest.toml").but(
+        out_dir=tmp / "dist", cache_dir=None, ledger_path=tmp / "digest-ledger.jsonl"
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -48,10 +47,10 @@ def build_project(root: Path, *, hostile: bool = False) -> tuple[Config, Path]:
             "---\nBody.\n",
             encoding="utf-8",
         )
-    config = replace(load_config(root / "digest.toml"), until=UNTIL)
+    config = load_config(root / "digest.toml").but(until=UNTIL)
     result = build(config, write=False)
-    write_build(config.out_dir, result.digest, result.rendered)
-    return config, config.out_dir
+    write_build(config.paths.out, result.digest, result.rendered)
+    return config, config.paths.out
 
 
 def service_parts(name: str, payload: Any) -> tuple[str, str]:

@@ -7,7 +7,6 @@ digest-test-artifacts/) for people to look at.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ def digest_html(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from .conftest import sample_config_in
 
     out = tmp_path_factory.mktemp("dist")
-    config: Config = replace(sample_config_in(out), until=date(2026, 11, 26), out_dir=out)
+    config: Config = sample_config_in(out).but(until=date(2026, 11, 26), out_dir=out)
     result = build(config, write=False)
     write_build(out, result.digest, result.rendered)
     return out / "digest.html"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -54,14 +53,14 @@ def test_warm_load_equals_cold_and_parses_nothing(config, parsed: list[str]) -> 
 def test_changed_added_and_removed_files_are_noticed(config, parsed: list[str]) -> None:
     cached_read(config)
     parsed.clear()
-    post = config.posts_dir / "2026-11-25-review-the-quiet-rota.md"
+    post = config.paths.posts / "2026-11-25-review-the-quiet-rota.md"
     post.write_text(
         post.read_text().replace("Book review: The Quiet Rota", "Same size title: Quiet Rota!")
     )
     later = time.time() - 30
     os.utime(post, (later, later))
-    (config.posts_dir / "2026-11-24-gone.md").write_text("---\ntitle: New\n---\n")
-    (config.posts_dir / "2026-11-19-what-a-good-handover-sounds-like.md").unlink()
+    (config.paths.posts / "2026-11-24-gone.md").write_text("---\ntitle: New\n---\n")
+    (config.paths.posts / "2026-11-19-what-a-good-handover-sounds-like.md").unlink()
     result = cached_read(config)
     assert sorted(parsed) == ["2026-11-24-gone.md", "2026-11-25-review-the-quiet-rota.md"]
     titles = {p.title for p in result.posts}
@@ -71,7 +70,7 @@ def test_changed_added_and_removed_files_are_noticed(config, parsed: list[str]) 
 
 
 def test_recently_modified_files_are_not_trusted_to_the_cache(config, parsed: list[str]) -> None:
-    post = config.posts_dir / "2026-11-23-missed-appointments-are-a-map.md"
+    post = config.paths.posts / "2026-11-23-missed-appointments-are-a-map.md"
     post.write_text(post.read_text())  # modified just now: inside the racy window
     cached_read(config)
     parsed.clear()
@@ -82,7 +81,7 @@ def test_recently_modified_files_are_not_trusted_to_the_cache(config, parsed: li
 def test_settings_that_shape_posts_invalidate_the_cache(config, parsed: list[str]) -> None:
     cached_read(config)
     parsed.clear()
-    moved = replace(config, base_url="https://elsewhere.example/")
+    moved = config.but(base_url="https://elsewhere.example/")
     result = cached_read(moved)
     assert len(parsed) == 31
     assert all(p.url.startswith("https://elsewhere.example/") for p in result.posts)
@@ -136,28 +135,28 @@ def test_unchanged_digest_reuses_its_render_and_changes_invalidate_it(config, mo
         return real(*args, **kwargs)
 
     monkeypatch.setattr(render_module, "render_within_budget", spy)
-    config = replace(config, until=date(2026, 11, 26))
+    config = config.but(until=date(2026, 11, 26))
     first = pipeline.build(config)
     second = pipeline.build(config)
     assert len(calls) == 1
     assert second.rendered == first.rendered
-    assert (config.out_dir / "digest.html").read_text() == first.rendered.html
+    assert (config.paths.out / "digest.html").read_text() == first.rendered.html
     # a template override changes the output: rendered again
-    templates = config.posts_dir.parent / "templates"
+    templates = config.paths.posts.parent / "templates"
     templates.mkdir(exist_ok=True)
     (templates / "digest.txt.j2").write_text(
         '{% extends "builtin/digest.txt.j2" %}{% block header %}NEW{% endblock %}'
     )
-    third = pipeline.build(replace(config, templates_dir=templates))
+    third = pipeline.build(config.but(templates_dir=templates))
     assert len(calls) == 2 and third.rendered.text.startswith("NEW")
     # so does a post edit
-    post = config.posts_dir / "2026-11-23-missed-appointments-are-a-map.md"
+    post = config.paths.posts / "2026-11-23-missed-appointments-are-a-map.md"
     post.write_text(post.read_text().replace("stranded", "left behind"))
     fourth = pipeline.build(config)
     assert len(calls) == 3 and "left behind" in fourth.rendered.text
     # and --no-cache renders every time
-    pipeline.build(replace(config, cache_dir=None))
-    pipeline.build(replace(config, cache_dir=None))
+    pipeline.build(config.but(cache_dir=None))
+    pipeline.build(config.but(cache_dir=None))
     assert len(calls) == 5
 
 
@@ -195,9 +194,9 @@ def test_a_planted_pickle_never_runs(config, tmp_path: Path, parsed: list[str]) 
 
     from digest import pipeline
 
-    config = replace(config, until=date(2026, 11, 26))
+    config = config.but(until=date(2026, 11, 26))
     first = pipeline.build(config)
-    [render] = (config.cache_dir / "renders").iterdir()
+    [render] = (config.paths.cache / "renders").iterdir()
     marker = tmp_path / "code-ran"
     planted = pickle.dumps(_Planted(marker))
     for path in (cache_file(config), render):  # whatever names the caches have
@@ -303,9 +302,9 @@ def test_a_damaged_render_cache_renders_again(config, monkeypatch) -> None:
     monkeypatch.setattr(
         render_module, "render_within_budget", lambda *a, **k: calls.append(1) or real(*a, **k)
     )
-    config = replace(config, until=date(2026, 11, 26))
+    config = config.but(until=date(2026, 11, 26))
     first = pipeline.build(config)
-    [render] = (config.cache_dir / "renders").iterdir()
+    [render] = (config.paths.cache / "renders").iterdir()
     data = json.loads(render.read_text())
     data["rendered"][0] = 42  # the HTML is not text
     render.write_text(json.dumps(data))
@@ -347,7 +346,7 @@ def test_caches_key_on_the_versions_of_the_libraries_that_shape_output(
 
     from .conftest import sample_config_in
 
-    config = replace(sample_config_in(tmp_path), until=date(2026, 11, 26))
+    config = sample_config_in(tmp_path).but(until=date(2026, 11, 26))
     selection, _ = choose(config, loaded=load(config))
     names = dict(cache.library_versions())
     assert {"premailer", "mjml-python", "jinja2", "markdown-it-py", "nh3"} <= set(names)

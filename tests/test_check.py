@@ -36,7 +36,7 @@ UNSUB = "https://leadingwell.example.org/newsletter/unsubscribe"
 def good(tmp_path_factory: pytest.TempPathFactory) -> EmailParts:
     from .conftest import sample_config_in
 
-    config = replace(sample_config_in(tmp_path_factory.mktemp("good")), until=date(2026, 11, 26))
+    config = sample_config_in(tmp_path_factory.mktemp("good")).but(until=date(2026, 11, 26))
     result = build(config, write=False)
     parts = parts_from_manifest(
         result.rendered.html, result.rendered.text, Manifest.from_digest(result.digest)
@@ -326,10 +326,10 @@ def test_dark_mode_rule(good: EmailParts) -> None:
 
 @pytest.fixture
 def built(tmp_path: Path, sample_config: Config) -> Path:
-    config = replace(sample_config, until=date(2026, 11, 26), out_dir=tmp_path / "dist")
+    config = sample_config.but(until=date(2026, 11, 26), out_dir=tmp_path / "dist")
     result = build(config, write=False)
-    write_build(config.out_dir, result.digest, result.rendered)
-    return config.out_dir
+    write_build(config.paths.out, result.digest, result.rendered)
+    return config.paths.out
 
 
 def edit_html(built: Path, old: str, new: str) -> None:

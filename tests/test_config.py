@@ -20,24 +20,24 @@ def write(tmp_path: Path, text: str) -> Path:
 def test_defaults_without_a_file(tmp_path: Path) -> None:
     config = load_config(None, cwd=tmp_path)
     assert config.source is None
-    assert config.timezone == "UTC"
-    assert config.window_days == 7
-    assert config.excerpt_words == 55
-    assert config.excerpt_more == " […]"
-    assert config.posts_dir == (tmp_path / "posts").resolve()
-    assert config.out_dir == (tmp_path / "dist").resolve()
+    assert config.site.timezone == "UTC"
+    assert config.selection.days == 7
+    assert config.digest.excerpt_words == 55
+    assert config.digest.excerpt_more == " […]"
+    assert config.paths.posts == (tmp_path / "posts").resolve()
+    assert config.paths.out == (tmp_path / "dist").resolve()
     assert config.warnings == ()
 
 
 def test_sample_config_is_valid_and_complete() -> None:
     config = load_config(REPO / "digest.toml")
     assert config.warnings == ()
-    assert config.site_name == "Leading Well"
-    assert config.base_url.endswith("/")
+    assert config.site.name == "Leading Well"
+    assert config.site.url.endswith("/")
     assert [s.title for s in config.sections][:2] == ["Leadership", "Greener Leader"]
-    assert config.posts_dir == (REPO / "posts").resolve()
-    assert config.unsubscribe_url.startswith("https://")
-    assert config.unsubscribe_mailto.startswith("mailto:")
+    assert config.paths.posts == (REPO / "posts").resolve()
+    assert config.email.unsubscribe_url.startswith("https://")
+    assert config.email.unsubscribe_mailto.startswith("mailto:")
 
 
 def test_every_problem_is_reported_with_key_expected_and_found(tmp_path: Path) -> None:
@@ -73,7 +73,7 @@ categories = ["x"]
 
 def test_single_string_category_is_accepted_as_a_list(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, '[selection]\ncategories = "Leadership"\n'))
-    assert config.categories == ("Leadership",)
+    assert config.selection.categories == ("Leadership",)
 
 
 def test_sections_are_validated(tmp_path: Path) -> None:
@@ -109,15 +109,15 @@ def test_paths_in_the_file_are_relative_to_the_file(
     path = write(sub, '[paths]\nposts = "content/posts"\nout = "../public"\n')
     monkeypatch.chdir(tmp_path)
     config = load_config(path)
-    assert config.posts_dir == sub / "content" / "posts"
-    assert config.out_dir == tmp_path / "public"
+    assert config.paths.posts == sub / "content" / "posts"
+    assert config.paths.out == tmp_path / "public"
 
 
 def test_flags_override_the_file_and_are_validated_the_same_way(tmp_path: Path) -> None:
     path = write(tmp_path, '[site]\nurl = "https://a.example/"\ntimezone = "UTC"\n')
     config = load_config(path, overrides={"base_url": "https://b.example/sub", "timezone": None})
-    assert config.base_url == "https://b.example/sub/"
-    assert config.timezone == "UTC"
+    assert config.site.url == "https://b.example/sub/"
+    assert config.site.timezone == "UTC"
     with pytest.raises(ConfigError, match=r"--base-url: expected an absolute http\(s\) URL"):
         load_config(path, overrides={"base_url": "javascript:alert(1)"})
 
@@ -125,7 +125,7 @@ def test_flags_override_the_file_and_are_validated_the_same_way(tmp_path: Path) 
 def test_config_is_frozen() -> None:
     config = Config()
     with pytest.raises(AttributeError):
-        config.site_name = "x"  # type: ignore[misc]
+        config.site.name = "x"  # type: ignore[misc]
 
 
 def test_a_table_that_is_not_a_table_is_reported_once(tmp_path: Path) -> None:
@@ -188,8 +188,8 @@ def test_single_line_header_values_still_load(tmp_path: Path) -> None:
         '[digest]\nsubject = """{{ site_name }}: this week\n"""\n',  # a trailing newline is trimmed
     )
     config = load_config(path)
-    assert config.sender == "Café Ünïcode <a@example.org>"
-    assert config.subject == "{{ site_name }}: this week"
+    assert config.email.sender == "Café Ünïcode <a@example.org>"
+    assert config.digest.subject == "{{ site_name }}: this week"
 
 
 def test_a_header_injection_in_the_config_is_one_clean_line_from_the_cli(

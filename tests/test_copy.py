@@ -50,11 +50,11 @@ def test_the_window_in_words(since: int, until: int, phrase: str) -> None:
 
 def test_default_subject_and_more_heading_never_say_this_week_of_another_window() -> None:
     selection = Selection(window=window(17, 26), posts=(post("a", 25, "News"),))
-    digest = compose(selection, Config(site_name="Notes"))
+    digest = compose(selection, Config().but(site_name="Notes"))
     assert digest.subject == "Notes: 1 new post in the last 10 days"
     assert digest.more_title == "More posts in the last 10 days"
     assert (digest.window_days, digest.period) == (10, "in the last 10 days")
-    weekly = compose(replace(selection, window=window(20, 26)), Config(site_name="Notes"))
+    weekly = compose(replace(selection, window=window(20, 26)), Config().but(site_name="Notes"))
     assert weekly.subject == "Notes: 1 new post this week"
     assert weekly.more_title == "More this week"
 
@@ -62,7 +62,7 @@ def test_default_subject_and_more_heading_never_say_this_week_of_another_window(
 def test_intro_is_a_template_with_the_period() -> None:
     selection = Selection(window=window(13, 26), posts=(post("a", 25),))
     digest = compose(
-        selection, Config(intro="Posts published {{ period }} ({{ window_days }} days).")
+        selection, Config().but(intro="Posts published {{ period }} ({{ window_days }} days).")
     )
     assert digest.intro == "Posts published in the last two weeks (14 days)."
 
@@ -85,7 +85,7 @@ def test_subject_never_ends_with_a_dangling_separator(raw: str, tidy: str) -> No
 
 def test_empty_first_title_leaves_no_dangling_colon() -> None:
     selection = Selection(window=window(20, 26), posts=())
-    digest = compose(selection, Config(subject="{{ site_name }} weekly: {{ first_title }}"))
+    digest = compose(selection, Config().but(subject="{{ site_name }} weekly: {{ first_title }}"))
     assert digest.subject == "My blog weekly"
 
 
@@ -116,8 +116,7 @@ def test_posts_beyond_a_section_limit_are_listed_sent_and_counted(
             Notes for release {day}.
             """,
         )
-    config = replace(
-        tmp_config(until=date(2026, 11, 26), cache_dir=False),
+    config = tmp_config(until=date(2026, 11, 26), cache_dir=False).but(
         sections=(SectionSpec(title="Releases", categories=("Releases",), limit=2),),
         ledger_path=tmp_path / "ledger.jsonl",
     )
@@ -130,11 +129,11 @@ def test_posts_beyond_a_section_limit_are_listed_sent_and_counted(
     for day in (20, 21, 22):
         assert f"Release {day}" in html and f"Release {day}" in text
         assert f"https://blog.example.org/2026/11/{day}/release-{day}/" in text
-    manifest = json.loads((config.out_dir / "digest.json").read_text())
+    manifest = json.loads((config.paths.out / "digest.json").read_text())
     assert manifest["counts"] == {"posts": 5, "excerpts": 2, "links": 3}
     assert [p["shown"] for p in manifest["sections"][0]["posts"]] == ["excerpt"] * 2 + ["link"] * 3
     # the listed posts count as sent: recording the issue records all five
-    issue = record(config, config.out_dir, via="mark-sent")
+    issue = record(config, config.paths.out, via="mark-sent")
     assert sorted(p.url for p in issue.posts) == sorted(
         f"https://blog.example.org/2026/11/{day}/release-{day}/" for day in range(20, 25)
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -82,7 +81,7 @@ def test_all_editions_each_to_its_own_folder(runner: CliRunner, project: Path) -
 
 
 def test_exclusive_editions_leave_shared_posts_to_the_higher_priority(project: Path) -> None:
-    config = replace(load_config(project / "digest.toml"), until=UNTIL)
+    config = load_config(project / "digest.toml").but(until=UNTIL)
     shared = project / "posts" / "2026-11-24-greener-leader-7-anaesthetic-gases.md"
     shared.write_text(
         shared.read_text().replace(
@@ -95,14 +94,14 @@ def test_exclusive_editions_leave_shared_posts_to_the_higher_priority(project: P
     assert title in [e.post.title for e in both["leadership"].digest.entries]
     assert title in [e.post.title for e in both["sustainability"].digest.entries]
     exclusive = build_editions(
-        replace(config, exclusive_editions=True), ["sustainability", "leadership"], write=False
+        config.but(exclusive_editions=True), ["sustainability", "leadership"], write=False
     )
     assert title in [e.post.title for e in exclusive["leadership"].digest.entries]
     assert title not in [e.post.title for e in exclusive["sustainability"].digest.entries]
 
 
 def test_parallel_rendering_matches_sequential(project: Path) -> None:
-    config = replace(load_config(project / "digest.toml"), until=UNTIL)
+    config = load_config(project / "digest.toml").but(until=UNTIL)
     names = ["leadership", "sustainability"]
     parallel = build_editions(config, names, write=False, workers=2)
     sequential = build_editions(config, names, write=False, workers=1)
@@ -123,12 +122,12 @@ def test_edition_templates_and_export_targets(project: Path) -> None:
             '[editions.sustainability]\ntemplates = "templates/green"\n',
         )
     )
-    config = replace(load_config(toml), until=UNTIL)
+    config = load_config(toml).but(until=UNTIL)
     results = build_editions(config, ["sustainability", "leadership"])
     assert results["sustainability"].rendered.text.startswith("GREEN EDITION")
     assert not results["leadership"].rendered.text.startswith("GREEN EDITION")
     edition = config.for_edition("sustainability")
-    [exported] = export(edition, edition.out_dir, ["mailchimp"])
+    [exported] = export(edition, edition.paths.out, ["mailchimp"])
     campaign = json.loads(exported.files[0].read_text())["campaign"]
     assert campaign["recipients"]["list_id"] == "green9a2b7"
 
@@ -197,7 +196,7 @@ def test_exporting_an_edition_folder_uses_the_editions_targets(
 
 def test_a_broken_post_is_reported_once_not_per_edition(project: Path, caplog) -> None:
     (project / "posts" / "2026-11-25-broken.md").write_text("---\ntitle: [oops\n---\n")
-    config = replace(load_config(project / "digest.toml"), until=UNTIL)
+    config = load_config(project / "digest.toml").but(until=UNTIL)
     with caplog.at_level("WARNING", logger="digest"):
         results = build_editions(config, ["leadership", "sustainability"], write=False)
     assert sum("2026-11-25-broken.md" in r.getMessage() for r in caplog.records) == 1
@@ -219,7 +218,7 @@ def test_preview_takes_edition_like_build(
             self.url = f"http://127.0.0.1:{port}/"
 
         def start(self) -> FakePreview:
-            seen.append(self.configure().edition)
+            seen.append(self.configure().run.edition)
             return self
 
         def stop(self) -> None:

@@ -195,7 +195,7 @@ def test_placeholder_replaces_the_unsubscribe_link_last(sample, name: str) -> No
     html, text = service_parts(name, payload(config, dist, name))
     placeholder = PLACEHOLDERS[name]
     assert html.count(f'href="{placeholder}"') == 1
-    assert config.unsubscribe_url not in html
+    assert config.email.unsubscribe_url not in html
     if text:
         assert text.count(placeholder) == 1 and f"Unsubscribe: {placeholder}" in text
     # the HTML stays fit to send: the inbox checks accept the service's placeholder
@@ -203,7 +203,7 @@ def test_placeholder_replaces_the_unsubscribe_link_last(sample, name: str) -> No
         EmailParts(
             html=html,
             text=text
-            or (dist / "digest.txt").read_text().replace(config.unsubscribe_url, placeholder),
+            or (dist / "digest.txt").read_text().replace(config.email.unsubscribe_url, placeholder),
             subject="s",
         ),
         CheckOptions(extra_placeholders=(placeholder,)),
@@ -250,10 +250,9 @@ def test_hostile_post_is_neutralised_for_each_service(hostile, name: str) -> Non
 
 
 def test_export_without_unsubscribe_url_is_a_clear_error(tmp_path: Path) -> None:
-    from dataclasses import replace
 
     config, dist = build_project(tmp_path)
-    config = replace(config, unsubscribe_url="", unsubscribe_mailto="")
+    config = config.but(unsubscribe_url="", unsubscribe_mailto="")
     with pytest.raises(ExportError, match=r"digest\.toml names no unsubscribe link, and the built"):
         export(config, dist, ["listmonk"])
 
@@ -316,11 +315,10 @@ def test_mbox_holds_the_same_message(sample) -> None:
 
 
 def test_eml_needs_a_sender(tmp_path: Path) -> None:
-    from dataclasses import replace
 
     config, dist = build_project(tmp_path)
     with pytest.raises(ExportError, match=r"the sender is not set"):
-        export(replace(config, sender=""), dist, ["eml"])
+        export(config.but(sender=""), dist, ["eml"])
 
 
 def test_export_command_and_build_export(runner: CliRunner, tmp_path: Path) -> None:

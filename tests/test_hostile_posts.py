@@ -162,7 +162,7 @@ def test_yaml_alias_bomb_is_refused_quickly_in_bounded_memory(
 ) -> None:
     write_post("bomb.md", alias_bomb(), raw=True)
     write_post("2026-11-20-good.md", GOOD, raw=True)
-    result = _load_in_bounded_child(tmp_config().posts_dir)
+    result = _load_in_bounded_child(tmp_config().paths.posts)
     assert result["posts"] == ["Good"]
     [[where, line, message]] = result["problems"]
     assert where == "bomb.md"
@@ -220,7 +220,7 @@ def test_a_fifo_is_skipped_not_waited_on(write_post: WritePost, tmp_config: Make
     import os
 
     write_post("2026-11-20-good.md", GOOD, raw=True)
-    fifo = tmp_config().posts_dir / "x.md"
+    fifo = tmp_config().paths.posts / "x.md"
     os.mkfifo(fifo)
     result = _load_with_deadline(tmp_config(), unblock=fifo)
     _expect_one_problem(result, "x.md", "a named pipe (FIFO), not a post file", None)
@@ -234,7 +234,7 @@ def test_a_socket_and_a_device_are_skipped(
     import stat
 
     write_post("2026-11-20-good.md", GOOD, raw=True)
-    posts = tmp_config().posts_dir
+    posts = tmp_config().paths.posts
     monkeypatch.chdir(posts)  # a socket path must be short: bind it relative to the folder
     server = socket.socket(socket.AF_UNIX)
     server.bind("sock.md")
@@ -258,7 +258,7 @@ def test_symlinks_are_followed_only_inside_the_posts_folder(
     write_post("2026-11-20-good.md", GOOD, raw=True)
     outside = tmp_path / "secret.md"
     outside.write_text("---\ntitle: Secret\ndate: 2026-11-20\n---\nprivate\n")
-    posts = tmp_config().posts_dir
+    posts = tmp_config().paths.posts
     (posts / "out.md").symlink_to(outside)
     (posts / "hop.md").symlink_to(posts / "out.md")  # inside, but ends outside
     (posts / "up.md").symlink_to(Path("..") / "secret.md")
@@ -288,18 +288,18 @@ def test_post_files_over_the_size_cap_are_skipped_unread(
     result = read_posts(tmp_config(max_post_bytes=2000))
     _expect_one_problem(result, "2026-11-20-big.md", "5,019 bytes, larger than the 2,000", None)
     assert "[selection] max_post_bytes" in result.problems[0].message
-    assert Config().max_post_bytes == 10_000_000
+    assert Config().selection.max_post_bytes == 10_000_000
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "digest.toml").write_text("[selection]\nmax_post_bytes = 2000\n")
     from digest.config import load_config
 
-    assert load_config(tmp_path / "site" / "digest.toml").max_post_bytes == 2000
+    assert load_config(tmp_path / "site" / "digest.toml").selection.max_post_bytes == 2000
     assert len(read_posts(tmp_config()).posts) == 2  # the default lets it through
 
 
 def test_not_utf8_names_its_line(write_post: WritePost, tmp_config: MakeConfig) -> None:
     write_post("2026-11-20-good.md", GOOD, raw=True)
-    (tmp_config().posts_dir / "latin1.md").write_bytes(b"---\ntitle: A\nauthor: Ren\xe9\n---\n")
+    (tmp_config().paths.posts / "latin1.md").write_bytes(b"---\ntitle: A\nauthor: Ren\xe9\n---\n")
     _expect_one_problem(read_posts(tmp_config()), "latin1.md", "not UTF-8 text (byte 24)", 3)
 
 

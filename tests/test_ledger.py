@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from digest import ledger
 from digest.cli import main
-from digest.config import load_config
+from digest.config import LEDGER_NAME, load_config
 from digest.delivery import rebuild, record
 from digest.errors import DigestError, ExportError
 from digest.pipeline import build
@@ -168,7 +168,7 @@ def test_new_only_after_mark_sent(runner: CliRunner, project: Path) -> None:
 
 
 def test_new_only_without_a_ledger_sends_the_window_not_a_backlog(project: Path) -> None:
-    config = replace(load_config(project / "digest.toml"), until=date(2026, 11, 26), new_only=True)
+    config = load_config(project / "digest.toml").but(until=date(2026, 11, 26), new_only=True)
     result = build(config, write=False)
     assert len(result.digest.entries) == 5
 
@@ -283,7 +283,7 @@ WRONG_TYPES = [
 def test_a_damaged_ledger_line_of_any_type_is_one_clear_error(
     runner: CliRunner, project: Path, line: str, why: str
 ) -> None:
-    path = project / ledger.LEDGER_NAME
+    path = project / LEDGER_NAME
     path.write_text(issue(1).to_line() + "\n" + line + "\n")
     with pytest.raises(ledger.LedgerError, match="line 2 is not a ledger entry") as caught:
         ledger.read(path)

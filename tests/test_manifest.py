@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -21,11 +20,11 @@ from .conftest import sample_config_in
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Manifest, Path]:
     root = tmp_path_factory.mktemp("manifest")
-    config = replace(sample_config_in(root), until=date(2026, 11, 26))
+    config = sample_config_in(root).but(until=date(2026, 11, 26))
     build(config)
-    _, _, manifest = read_build(config.out_dir)
+    _, _, manifest = read_build(config.paths.out)
     assert manifest is not None
-    return manifest, config.out_dir
+    return manifest, config.paths.out
 
 
 def test_round_trip_is_exact(built: tuple[Manifest, Path]) -> None:

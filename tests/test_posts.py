@@ -188,7 +188,7 @@ def test_no_base_url_and_no_url_field_is_a_clear_problem(
     write_post: WritePost, tmp_config: MakeConfig
 ) -> None:
     write_post("2026-11-20-a.md", "---\ntitle: A\n---\n", raw=True)
-    result = read_posts(tmp_config(base_url=None).__class__(posts_dir=tmp_config().posts_dir))
+    result = read_posts(Config().but(posts_dir=tmp_config().paths.posts))
     assert "set [site] url" in result.problems[0].message
 
 
@@ -244,7 +244,7 @@ def test_silent_traps_bom_content_key_body_rule(
     write_post("2026-11-20-keys.md", "---\ntitle: Keys\ncontent: c\nhandler: h\n---\nx\n", raw=True)
     write_post("2026-11-20-rule.md", "---\ntitle: Rule\n---\n---\n\nAfter a rule.\n", raw=True)
     write_post("2026-11-20-undecodable.md", b"---\ntitle: \xff\n---\n".decode("latin-1"), raw=True)
-    (tmp_config().posts_dir / "2026-11-20-bytes.md").write_bytes(b"---\ntitle: \xff\xfe\n---\n")
+    (tmp_config().paths.posts / "2026-11-20-bytes.md").write_bytes(b"---\ntitle: \xff\xfe\n---\n")
     result = read_posts(tmp_config())
     assert sorted(p.title for p in result.posts) == ["BOM", "Keys", "Rule", "ÿ"]
     [problem] = result.problems

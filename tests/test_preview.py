@@ -10,7 +10,6 @@ import socket
 import struct
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ def project(project: Path) -> Path:
 @pytest.fixture
 def server(project: Path) -> Iterator[Preview]:
     def make_config():
-        return replace(load_config(project / "digest.toml"), until=date(2026, 11, 26))
+        return load_config(project / "digest.toml").but(until=date(2026, 11, 26))
 
     preview = Preview(make_config).start()
     yield preview

@@ -12,7 +12,6 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -93,7 +92,7 @@ def project(built_project, tmp_path: Path):
     """The built sample, with a ledger of its own for each test (a push records the issue,
     and a second push of the same digest to the same service is refused)."""
     config, dist = built_project
-    return replace(config, ledger_path=tmp_path / "digest-ledger.jsonl"), dist
+    return config.but(ledger_path=tmp_path / "digest-ledger.jsonl"), dist
 
 
 # What each service answers when a request works, from its API description (Postmark's
@@ -454,7 +453,7 @@ def test_the_scrubber_knows_percent_json_and_html_forms() -> None:
 
 
 def ledger_text(config: Config) -> str:
-    path = config.ledger_path
+    path = config.paths.ledger
     return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
@@ -619,7 +618,7 @@ def test_a_5xx_from_a_send_endpoint_is_sent_once_and_recorded_unconfirmed(
     assert "recorded in the ledger as unconfirmed (digest-2026-11-26)" in message
     assert f"if it went out, run: digest mark-sent {dist}" in message
     assert f"digest export --to {service} --push {dist}" in message
-    [entry] = ledger.read(config.ledger_path)
+    [entry] = ledger.read(config.paths.ledger)
     assert entry.unconfirmed.startswith(f"{service}: ") and "HTTP 502" in entry.unconfirmed
     assert entry.via == f"push {service}"
 
@@ -633,7 +632,7 @@ def test_a_5xx_from_a_send_endpoint_is_sent_once_and_recorded_unconfirmed(
     # the editor checked: it went out
     marked = runner.invoke(main, ["mark-sent", "--config", str(config.source), str(dist)])
     assert marked.exit_code == 0, marked.output
-    [entry] = ledger.read(config.ledger_path)
+    [entry] = ledger.read(config.paths.ledger)
     assert (entry.id, entry.unconfirmed, entry.via) == ("digest-2026-11-26", "", "mark-sent")
     assert "unconfirmed" not in ledger_text(config)
     after = runner.invoke(main, [*build_args, "--out", str(dist.parent / "next")])
@@ -647,7 +646,7 @@ def test_an_unconfirmed_issue_pushed_again_is_confirmed(fresh, api_for) -> None:
     with pytest.raises(UnconfirmedError):
         export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
     export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
-    [entry] = ledger.read(config.ledger_path)
+    [entry] = ledger.read(config.paths.ledger)
     assert (entry.id, entry.unconfirmed, entry.via) == ("digest-2026-11-26", "", "push postmark")
     # pushing the confirmed issue again is refused before anything is sent
     sent = len(api.received)
@@ -658,7 +657,7 @@ def test_an_unconfirmed_issue_pushed_again_is_confirmed(fresh, api_for) -> None:
     api.script = [(500, {"Message": "oops"}, {})]
     with pytest.raises(UnconfirmedError, match="already recorded as sent"):
         export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api), again=True)
-    assert ledger.read(config.ledger_path) == (entry,)
+    assert ledger.read(config.paths.ledger) == (entry,)
 
 
 def test_a_slow_send_endpoint_receives_the_request_once(
@@ -671,7 +670,7 @@ def test_a_slow_send_endpoint_receives_the_request_once(
     with pytest.raises(UnconfirmedError, match=r"may have been sent: no answer in time"):
         export(config, dist, ["mailgun"], do_push=True, env=env_for("mailgun", api))
     assert len(api.received) == 1 and pauses == []
-    assert ledger.read(config.ledger_path)[0].unconfirmed
+    assert ledger.read(config.paths.ledger)[0].unconfirmed
 
 
 def test_a_slow_draft_endpoint_is_retried(
@@ -698,7 +697,7 @@ def test_a_429_is_retried_after_the_wait_the_service_asks_for(
     [result] = export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
     assert len(api.received) == 3 and result.pushed[0].id
     assert pauses[0] == 7 and 20 < pauses[1] <= 30
-    assert ledger.read(config.ledger_path)[0].unconfirmed == ""
+    assert ledger.read(config.paths.ledger)[0].unconfirmed == ""
 
     api.script = [(429, {"Message": "Daily limit"}, {"Retry-After": "3600"})]
     with pytest.raises(ExportError, match="asks to wait 3600 s: push again later") as caught:
@@ -723,7 +722,7 @@ def test_a_refused_connection_is_retried_and_sends_once(
     env = {"POSTMARK_SERVER_TOKEN": SECRET, "POSTMARK_API_URL": f"http://127.0.0.1:{port}"}
     [result] = export(config, dist, ["postmark"], do_push=True, env=env)
     assert result.pushed[0].id and len(started[0].received) == 1
-    assert ledger.read(config.ledger_path)[0].unconfirmed == ""
+    assert ledger.read(config.paths.ledger)[0].unconfirmed == ""
 
 
 class IdempotentService(Exporter):

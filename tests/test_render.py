@@ -1,7 +1,6 @@
 """Rendering: escaping, both parts, template overrides, errors, determinism, golden files."""
 
 import re
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -66,7 +65,7 @@ def test_text_part_is_plain_wrapped_and_complete(hostile: Config) -> None:
 
 
 def test_read_more_links_have_unique_accessible_names(sample_config: Config) -> None:
-    html = build(replace(sample_config, until=UNTIL), write=False).rendered.html
+    html = build(sample_config.but(until=UNTIL), write=False).rendered.html
     labels = re.findall(r'aria-label="(Read more: [^"]+)"', html)
     assert len(labels) == 5
     assert len(set(labels)) == len(labels)
@@ -75,7 +74,7 @@ def test_read_more_links_have_unique_accessible_names(sample_config: Config) -> 
 
 
 def test_media_queries_keep_important_and_css_is_inlined(sample_config: Config) -> None:
-    html = build(replace(sample_config, until=UNTIL), write=False).rendered.html
+    html = build(sample_config.but(until=UNTIL), write=False).rendered.html
     assert re.search(r"@media only screen and \(min-width:480px\)\s*\{[^}]*!important", html)
     assert "prefers-color-scheme: dark" in html
     assert re.search(
@@ -94,7 +93,7 @@ def test_user_templates_override_and_extend_the_builtin(
         "{% block intro %}<mj-section><mj-column><mj-text>Hello {{ digest.site_name }}</mj-text>"
         "</mj-column></mj-section>{% endblock %}"
     )
-    result = build(replace(sample_config, until=UNTIL, templates_dir=tmp_path), write=False)
+    result = build(sample_config.but(until=UNTIL, templates_dir=tmp_path), write=False)
     assert result.rendered.text.rstrip().endswith("CUSTOM FOOTER")
     assert "Hello Leading Well" in result.rendered.html
     assert "Welcome to the Leading Well digest" not in result.rendered.html
@@ -103,7 +102,7 @@ def test_user_templates_override_and_extend_the_builtin(
 
 def test_template_errors_name_file_and_line(sample_config: Config, tmp_path: Path) -> None:
     (tmp_path / "digest.txt.j2").write_text("line one\n{% if %}\n")
-    digest = plan(replace(sample_config, until=UNTIL)).digest
+    digest = plan(sample_config.but(until=UNTIL)).digest
     with pytest.raises(TemplateError) as caught:
         render(digest, tmp_path)
     assert "digest.txt.j2:2" in str(caught.value)
@@ -122,7 +121,7 @@ def test_rendering_is_deterministic(tmp_path: Path) -> None:
     files = []
     for name in ("one", "two"):
         root = copy_sample(tmp_path / name)
-        config = replace(load_config(root / "digest.toml"), until=UNTIL, cache_dir=None)
+        config = load_config(root / "digest.toml").but(until=UNTIL, cache_dir=None)
         result = build(config)
         assert result.files and all(p.is_relative_to(root) for p in result.files)
         files.append({p.name: p.read_bytes() for p in result.files})
@@ -132,10 +131,10 @@ def test_rendering_is_deterministic(tmp_path: Path) -> None:
 
 def test_golden_sample_digest(sample_config: Config, golden) -> None:
     """The whole sample digest, byte for byte. Regenerate with: pytest --update-golden"""
-    result = build(replace(sample_config, until=UNTIL))
+    result = build(sample_config.but(until=UNTIL))
     golden("sample.html", result.rendered.html)
     golden("sample.txt", result.rendered.text)
-    golden("sample.json", (sample_config.out_dir / "digest.json").read_text(encoding="utf-8"))
+    golden("sample.json", (sample_config.paths.out / "digest.json").read_text(encoding="utf-8"))
 
 
 def test_builtin_templates_are_found_from_a_checkout() -> None:
@@ -191,7 +190,7 @@ def test_over_budget_digest_collapses_later_posts_and_says_so(
 
 
 def test_preheader_is_hidden_and_padded(sample_config: Config) -> None:
-    html = build(replace(sample_config, until=UNTIL), write=False).rendered.html
+    html = build(sample_config.but(until=UNTIL), write=False).rendered.html
     match = re.search(r'<div style="display:none;[^"]*">([^<]*)</div>', html)
     assert match, "hidden preheader block"
     assert match.group(1).startswith("Every &quot;yes&quot;") or match.group(1).startswith(

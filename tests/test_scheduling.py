@@ -32,8 +32,8 @@ import pytest
 import yaml
 
 from digest.cli import main
+from digest.config import LEDGER_NAME
 from digest.exporters import get_exporter
-from digest.ledger import LEDGER_NAME
 
 from .conftest import SAMPLE_UNTIL, copy_sample
 from .fakeapi import start

@@ -1,6 +1,5 @@
 """Selection and composition are pure: tested on in-memory posts."""
 
-from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -33,7 +32,7 @@ def post(
 
 
 def config(**kw: object) -> Config:
-    return replace(Config(timezone="Europe/London"), **kw)
+    return Config().but(timezone="Europe/London").but(**kw)
 
 
 def titles(posts) -> list[str]:
@@ -254,19 +253,19 @@ def test_thumbnails_from_frontmatter_or_first_body_image(write_post, tmp_config)
     write_post("2026-11-21-e.md", "---\ntitle: E\n---\nNo images; `![x](code.png)`\n", raw=True)
     config = tmp_config()
     posts = {p.title: p for p in with_bodies(read_posts(config).posts, config)}
-    assert thumbnail(posts["A"], config.base_url) == (
+    assert thumbnail(posts["A"], config.site.url) == (
         "https://blog.example.org/img/a.jpg",
         "A chart",
     )
-    assert thumbnail(posts["B"], config.base_url) == (
+    assert thumbnail(posts["B"], config.site.url) == (
         "https://blog.example.org/2026/11/24/b/team.jpg",
         "Team photo",
     )
-    assert thumbnail(posts["C"], config.base_url) == ("https://blog.example.org/up/c.png", "")
+    assert thumbnail(posts["C"], config.site.url) == ("https://blog.example.org/up/c.png", "")
     # root-relative images keep the site's sub-path, like every other link
     assert thumbnail(posts["C"], "https://x.example/datascience/") == (
         "https://x.example/datascience/up/c.png",
         "",
     )
-    assert thumbnail(posts["D"], config.base_url) == (None, "")
-    assert thumbnail(posts["E"], config.base_url) == (None, "")
+    assert thumbnail(posts["D"], config.site.url) == (None, "")
+    assert thumbnail(posts["E"], config.site.url) == (None, "")

@@ -359,7 +359,7 @@ def test_a_dripping_server_cannot_hold_the_send(
         send(config, dist, host="127.0.0.1", port=port, recipients=["a@example.org"], env={})
     assert time.monotonic() - started < 20  # bounded by the deadline, not by the server
     assert not isinstance(caught.value, UnconfirmedError)  # it never reached the message
-    assert ledger.read(config.ledger_path) == ()
+    assert ledger.read(config.paths.ledger) == ()
 
 
 def test_no_answer_to_the_end_of_the_message_is_unconfirmed(
@@ -385,7 +385,7 @@ def test_no_answer_to_the_end_of_the_message_is_unconfirmed(
     assert f"digest mark-sent {dist}" in message and "the recipients' inboxes" in message
     assert f"digest send --smtp 127.0.0.1:{port} --to a@example.org {dist}" in message
     assert reply.state["messages"] == 1  # type: ignore[attr-defined]
-    [entry] = ledger.read(config.ledger_path)
+    [entry] = ledger.read(config.paths.ledger)
     assert entry.unconfirmed.startswith(f"smtp 127.0.0.1:{port}: ")
 
 
@@ -395,7 +395,7 @@ def test_a_refusal_of_the_message_is_a_plain_failure(fresh, scripted) -> None:
     with pytest.raises(ExportError, match="451") as caught:
         send(config, dist, host="127.0.0.1", port=port, recipients=["a@example.org"], env={})
     assert not isinstance(caught.value, UnconfirmedError)
-    assert ledger.read(config.ledger_path) == ()
+    assert ledger.read(config.paths.ledger) == ()
 
 
 def test_some_recipients_refused_is_still_recorded_as_sent(fresh, scripted) -> None:
@@ -418,5 +418,5 @@ def test_some_recipients_refused_is_still_recorded_as_sent(fresh, scripted) -> N
             env={},
         )
     assert base.state["messages"] == 1  # type: ignore[attr-defined]
-    [entry] = ledger.read(config.ledger_path)
+    [entry] = ledger.read(config.paths.ledger)
     assert entry.unconfirmed == "" and entry.via == f"send 127.0.0.1:{port}"

@@ -30,14 +30,14 @@ ARCHIVE_TEMPLATE = "archive.html.j2"
 def write_archive(config: Config, out_dir: Path) -> tuple[Path, ...]:
     """Rebuild every recorded issue into ``out_dir`` and write the index page."""
     check_out_dir(config, out_dir)
-    contents = ledger.scan(config.ledger_path)
+    contents = ledger.scan(config.paths.ledger)
     for problem in contents.problems:  # one damaged line costs its issue, not the archive
         log.warning("archive: left out: %s", problem)
     if not contents.issues:
         if contents.problems:
             raise contents.problems[0]
         raise DigestError(
-            f"the ledger has no issues yet ({config.ledger_path})",
+            f"the ledger has no issues yet ({config.paths.ledger})",
             hint="record sent issues with digest mark-sent, export --push or send",
         )
     written: list[Path] = []
@@ -69,13 +69,13 @@ def write_archive(config: Config, out_dir: Path) -> tuple[Path, ...]:
 
 
 def render_index(config: Config, editions: Sequence[tuple[str, list[ledger.Issue]]]) -> str:
-    env = make_environment(config.templates_dir)
+    env = make_environment(config.paths.templates)
     # ledger dates are ISO text: the one long_date, after parsing them
     env.filters["longdate"] = lambda text: long_date(date.fromisoformat(text))
     return render_template(
         env,
         ARCHIVE_TEMPLATE,
-        site_name=config.site_name,
-        language=config.language,
+        site_name=config.site.name,
+        language=config.site.language,
         editions=editions,
     )

@@ -271,19 +271,19 @@ def fingerprint(config: Config) -> str:
     parts = [
         CACHE_FORMAT,
         code_fingerprint(),
-        str(config.posts_dir),
-        config.timezone,
-        config.base_url,
-        config.permalink,
-        str(config.tags_as_categories),
-        str(config.max_post_bytes),
+        str(config.paths.posts),
+        config.site.timezone,
+        config.site.url,
+        config.site.permalink,
+        str(config.selection.tags_as_categories),
+        str(config.selection.max_post_bytes),
     ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 
 
 def cache_file(config: Config) -> Path:
-    assert config.cache_dir is not None
-    return config.cache_dir / f"posts-{fingerprint(config)}.json"
+    assert config.paths.cache is not None
+    return config.paths.cache / f"posts-{fingerprint(config)}.json"
 
 
 # Posts are stored by column (one list per field, in file order), so that a warm build checks
@@ -429,10 +429,10 @@ def cached_read(
 ) -> LoadResult:
     """Like :func:`digest.sources.markdown.read_posts`, parsing only files that changed."""
     path = cache_file(config)
-    zone = config.tz.key
-    cached = _read(path, config.tz)
-    folder = str(config.posts_dir)
-    rels = iter_post_files(config.posts_dir)
+    zone = config.site.tz.key
+    cached = _read(path, config.site.tz)
+    folder = str(config.paths.posts)
+    rels = iter_post_files(config.paths.posts)
     stats: dict[str, tuple[int, int]] = {}
     changed: list[str] = [] if cached else rels  # cold: the loader stats what it reads
     for rel in rels if cached else ():
@@ -499,28 +499,28 @@ def render_key(config: Config, selection: Any) -> str:
     settings = replace(config, warnings=(), source=None, from_flags=frozenset())
     # pickle only serialises these in-memory values for hashing: nothing is ever unpickled
     blob = pickle.dumps((CACHE_FORMAT, code_fingerprint(), settings, selection), protocol=5)
-    return hashlib.sha256(blob + templates_hash_for(config.templates_dir).encode()).hexdigest()
+    return hashlib.sha256(blob + templates_hash_for(config.paths.templates).encode()).hexdigest()
 
 
 def load_render(config: Config, key: str) -> tuple[Digest, Rendered] | None:
     """The cached (digest, rendered) pair for ``key``, or None (a miss: missing or not ours)."""
-    assert config.cache_dir is not None
-    path = config.cache_dir / "renders" / f"{key}.json"
+    assert config.paths.cache is not None
+    path = config.paths.cache / "renders" / f"{key}.json"
     data = _load_json(path, RENDER_MAGIC)
     if data is None:
         return None
     try:
-        return decoder(Digest, config.tz)(data.get("digest")), decoder(Rendered, config.tz)(
-            data.get("rendered")
-        )
+        return decoder(Digest, config.site.tz)(data.get("digest")), decoder(
+            Rendered, config.site.tz
+        )(data.get("rendered"))
     except (ValueError, TypeError) as exc:
         log.debug("ignoring the cached render %s: %s", path, exc)
         return None
 
 
 def save_render(config: Config, key: str, value: tuple[Digest, Rendered]) -> None:
-    assert config.cache_dir is not None
-    folder = config.cache_dir / "renders"
+    assert config.paths.cache is not None
+    folder = config.paths.cache / "renders"
     digest, rendered = value
     _write(
         folder / f"{key}.json",

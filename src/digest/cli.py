@@ -228,9 +228,9 @@ def _config(opts: dict[str, Any], **extra: Any) -> Config:
         **extra,
     }
     config = load_config(opts.pop("config_file"), overrides=overrides)
-    if isinstance(since, int) and config.since is not None:
+    if isinstance(since, int) and config.run.since is not None:
         # A span on the command line beats a fixed first day in the file.
-        config = replace(config, since=None)
+        config = replace(config, run=replace(config.run, since=None))
     return config
 
 
@@ -305,10 +305,10 @@ def _report_build(
     config: Config, result: BuildResult, exports: tuple[str, ...], do_push: bool
 ) -> None:
     window = result.digest.window
-    label = "" if config.edition == "digest" else f"{config.edition}: "
+    label = "" if config.run.edition == "digest" else f"{config.run.edition}: "
     if not result.files:
         if log.isEnabledFor(logging.WARNING):
-            new = "new " if config.new_only else ""
+            new = "new " if config.selection.new_only else ""
             hint = f"; {result.hint}" if result.hint else ""
             click.echo(
                 f"{label}nothing to send: no {new}posts dated {window.since} to {window.until}"
@@ -320,14 +320,14 @@ def _report_build(
     if log.isEnabledFor(logging.WARNING):  # -q leaves only errors
         click.echo(
             f"{label}{plural(count, 'post')} from {window.since} to {window.until} "
-            f"→ {config.out_dir}  ({kb(result.rendered.html_bytes)} HTML)",
+            f"→ {config.paths.out}  ({kb(result.rendered.html_bytes)} HTML)",
             err=True,
         )
         click.echo(f"{label}subject: {result.digest.subject}", err=True)
     if exports:
         from .delivery import export as run_export
 
-        _report_exports(run_export(config, config.out_dir, exports, do_push=do_push))
+        _report_exports(run_export(config, config.paths.out, exports, do_push=do_push))
 
 
 @contextmanager
@@ -365,7 +365,7 @@ def list_posts(**opts: Any) -> None:
     if edition:
         config = config.for_edition(edition)
     planned = run_plan(config)
-    if config.strict and planned.warnings:
+    if config.run.strict and planned.warnings:
         raise StrictModeError([str(w) for w in planned.warnings])
     if as_json:
         click.echo(Manifest.from_digest(planned.digest).dumps(), nl=False)
@@ -451,8 +451,8 @@ def check_command(
     _setup_logging(verbose, quiet)
     config = load_config(config_file)
     options = CheckOptions(
-        budget_bytes=budget_bytes(budget_kb or config.size_budget_kb),
-        unsubscribe_url=config.unsubscribe_url,
+        budget_bytes=budget_bytes(budget_kb or config.digest.size_budget_kb),
+        unsubscribe_url=config.email.unsubscribe_url,
         allow_features=allow,
     )
     report = check(parts_from_manifest(*read_build(path)), options)
@@ -605,7 +605,7 @@ def mark_sent_command(build_dir: Path, config_file: Path | None, verbose: int, q
     issue = run_record(config, build_dir, via="mark-sent")
     if not quiet:
         click.echo(
-            f"recorded {issue.id} ({plural(len(issue.posts), 'post')}) in {config.ledger_path}",
+            f"recorded {issue.id} ({plural(len(issue.posts), 'post')}) in {config.paths.ledger}",
             err=True,
         )
 
@@ -636,7 +636,7 @@ def rebuild_command(
 
     _setup_logging(verbose, quiet)
     config = load_config(config_file)
-    target = out_dir or config.out_dir / "rebuild" / issue_id
+    target = out_dir or config.paths.out / "rebuild" / issue_id
     result = run_rebuild(config, issue_id, target, force=force)
     if not quiet:
         click.echo(f"rebuilt {issue_id} → {target} ({plural(len(result.files), 'file')})", err=True)

@@ -78,7 +78,7 @@ def group(entries: list[Entry], config: Config) -> tuple[Section, ...]:
             by_key.setdefault(category_key(first), (first, []))[1].append(entry)
         sections = [Section(title=t, entries=tuple(items)) for t, items in by_key.values()]
     if other:
-        sections.append(Section(title=config.other_section, entries=tuple(other)))
+        sections.append(Section(title=config.digest.other_section, entries=tuple(other)))
     return tuple(sections)
 
 
@@ -132,8 +132,8 @@ def period_phrase(window: DateWindow) -> str:
 
 def more_title(config: Config, period: str) -> str:
     """The heading of the collapsed list: configured, or "More this week" for the window."""
-    if config.more_title:
-        return config.more_title
+    if config.digest.more_title:
+        return config.digest.more_title
     return "More this week" if period == "this week" else f"More posts {period}"
 
 
@@ -181,7 +181,7 @@ def _context(
     return {
         "window_days": (window.until - window.since).days + 1,
         "period": period_phrase(window),
-        "site_name": config.site_name,
+        "site_name": config.site.name,
         "count": len(shown),
         "since": selection.window.since,
         "until": selection.window.until,
@@ -189,30 +189,32 @@ def _context(
         "titles": [e.post.title for e in shown],
         "first_title": shown[0].post.title if shown else "",
         "sections": [s.title for s in sections],
-        "edition": config.edition,
-        "edition_title": config.edition_title or config.site_name,
-        "issue_id": issue_id(config.edition, selection.window.until),
+        "edition": config.run.edition,
+        "edition_title": config.run.edition_title or config.site.name,
+        "issue_id": issue_id(config.run.edition, selection.window.until),
     }
 
 
 def compose(selection: Selection, config: Config) -> Digest:
     base_context = _context(selection, config, (), ())
     utm = {
-        "utm_source": config.utm_source,
-        "utm_medium": config.utm_medium,
-        "utm_campaign": render_line(config.utm_campaign, "[links] utm_campaign", base_context)
-        if config.utm_campaign
+        "utm_source": config.links.utm_source,
+        "utm_medium": config.links.utm_medium,
+        "utm_campaign": render_line(config.links.utm_campaign, "[links] utm_campaign", base_context)
+        if config.links.utm_campaign
         else "",
     }
     entries = []
     for post in selection.posts:
-        image, image_alt = thumbnail(post, config.base_url) if config.thumbnails else (None, "")
+        image, image_alt = (
+            thumbnail(post, config.site.url) if config.digest.thumbnails else (None, "")
+        )
         entries.append(
             Entry(
                 post=post,
-                excerpt=make_excerpt(post, config.excerpt_words, config.excerpt_more),
+                excerpt=make_excerpt(post, config.digest.excerpt_words, config.digest.excerpt_more),
                 byline=byline(post),
-                link=add_utm(post.url, utm, config.utm_skip_domains),
+                link=add_utm(post.url, utm, config.links.skip_domains),
                 image=image,
                 image_alt=image_alt,
             )
@@ -221,31 +223,39 @@ def compose(selection: Selection, config: Config) -> Digest:
     # Every post the email carries counts in the subject, the listed ones too.
     shown = tuple(e for s in sections for e in (*s.entries, *s.more))
     context = _context(selection, config, shown, sections)
-    subject = tidy_subject(render_line(config.subject, "[digest] subject", context))
+    subject = tidy_subject(render_line(config.digest.subject, "[digest] subject", context))
     preheader = (
-        render_line(config.preheader, "[digest] preheader", context)
-        if config.preheader
-        else derive_preheader(tuple(e for s in sections for e in s.entries), config.excerpt_more)
+        render_line(config.digest.preheader, "[digest] preheader", context)
+        if config.digest.preheader
+        else derive_preheader(
+            tuple(e for s in sections for e in s.entries), config.digest.excerpt_more
+        )
     )
-    intro = render_copy(config.intro, "[digest] intro", context).strip() if config.intro else ""
+    intro = (
+        render_copy(config.digest.intro, "[digest] intro", context).strip()
+        if config.digest.intro
+        else ""
+    )
     return Digest(
-        site_name=config.site_name,
-        site_url=config.base_url,
-        language=config.language,
+        site_name=config.site.name,
+        site_url=config.site.url,
+        language=config.site.language,
         window=selection.window,
         issue_date=selection.window.until,
         subject=subject,
         preheader=trim_words(preheader, 40, "…") if preheader else "",
         intro=intro,
         sections=sections,
-        unsubscribe_url=config.unsubscribe_url
-        or ("" if config.unsubscribe_mailto else UNSUBSCRIBE_STANDIN),
-        unsubscribe_mailto=config.unsubscribe_mailto,
-        view_online_url=render_line(config.view_online_url, "[email] view_online_url", context),
-        sender=config.sender,
+        unsubscribe_url=config.email.unsubscribe_url
+        or ("" if config.email.unsubscribe_mailto else UNSUBSCRIBE_STANDIN),
+        unsubscribe_mailto=config.email.unsubscribe_mailto,
+        view_online_url=render_line(
+            config.email.view_online_url, "[email] view_online_url", context
+        ),
+        sender=config.email.sender,
         more_title=more_title(config, str(context["period"])),
-        edition=config.edition,
-        edition_title=config.edition_title,
+        edition=config.run.edition,
+        edition_title=config.run.edition_title,
         window_days=int(str(context["window_days"])),
         period=str(context["period"]),
     )

@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError, UsageError
-from .ledger import LEDGER_NAME
 from .models import Problem
 from .sizes import DEFAULT_BUDGET_KB
 
 CONFIG_NAME = "digest.toml"
+LEDGER_NAME = "digest-ledger.jsonl"  # beside digest.toml unless [paths] ledger says otherwise
 
 DEFAULT_SUBJECT = "{{ site_name }}: {{ count }} new post{{ 's' if count != 1 }} {{ period }}"
 DEFAULT_PERMALINK = ":year/:month/:day/:slug/"
@@ -82,33 +82,65 @@ class EditionSpec:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Config:
-    """Every setting a run needs, resolved: paths absolute, values checked."""
+class SiteSettings:
+    """``[site]``: the blog the digest is about."""
 
-    source: Path | None = None
-    site_name: str = "My blog"
-    base_url: str = ""
+    name: str = "My blog"
+    url: str = ""  # the base URL links are resolved against; ends in "/"
     language: str = "en"
     timezone: str = "UTC"
     permalink: str = DEFAULT_PERMALINK
-    posts_dir: Path = Path("posts")
-    templates_dir: Path | None = None
-    out_dir: Path = Path("dist")
-    window_days: int = 7
-    since: date | None = None
-    until: date | None = None
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PathSettings:
+    """``[paths]``: absolute once loaded (the file's relative to the file, flags' to the cwd)."""
+
+    posts: Path = Path("posts")
+    templates: Path | None = None  # the user's overrides of the built-in templates
+    out: Path = Path("dist")
+    ledger: Path = Path(LEDGER_NAME)
+    cache: Path | None = None  # None: no caches
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SelectionSettings:
+    """``[selection]``: which posts a digest takes."""
+
+    days: int = 7
     categories: tuple[str, ...] = ()
     exclude_categories: tuple[str, ...] = ()
     limit: int | None = None
     tags_as_categories: bool = False
     max_post_bytes: int = 10_000_000  # a larger file is skipped with a warning, unread
-    sections: tuple[SectionSpec, ...] = ()
-    other_section: str = "Other"
-    excerpt_words: int = 55
-    excerpt_more: str = " […]"
+    new_only: bool = False
+    lookback_days: int = 28
+    exclusive_editions: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DigestSettings:
+    """``[digest]``: the copy and shape of the email."""
+
     subject: str = DEFAULT_SUBJECT
     preheader: str = ""
     intro: str = ""
+    excerpt_words: int = 55
+    excerpt_more: str = " […]"
+    other_section: str = "Other"
+    thumbnails: bool = True
+    more_title: str = ""  # empty: "More this week", or the window in words
+    size_budget_kb: int = DEFAULT_BUDGET_KB
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmailSettings:
+    """``[email]``: the envelope and the footer's links."""
+
     sender: str = ""
     reply_to: str = ""
     unsubscribe_url: str = ""
@@ -117,31 +149,69 @@ class Config:
     recipient: str = ""
     list_id: str = ""
     send_time: str = "09:00"
-    exports: Mapping[str, Mapping[str, Any]] = field(default_factory=ReadOnlyDict)
-    thumbnails: bool = True
-    more_title: str = ""  # empty: "More this week", or the window in words
-    size_budget_kb: int = DEFAULT_BUDGET_KB
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkSettings:
+    """``[links]``: tracking parameters on post links."""
+
     utm_source: str = ""
     utm_medium: str = ""
     utm_campaign: str = ""
-    utm_skip_domains: tuple[str, ...] = ()
-    ledger_path: Path = Path(LEDGER_NAME)
-    cache_dir: Path | None = None  # None: no frontmatter cache
+    skip_domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunState:
+    """What one run asks for, beside the settings: its window, strictness and edition.
+
+    Flags set these (``since`` and ``until`` may also come from ``[selection]``);
+    ``only_sources`` is the exact set of posts a rebuild pins.
+    """
+
+    since: date | None = None
+    until: date | None = None
+    strict: bool = False
     edition: str = "digest"
     edition_title: str = ""
+    only_sources: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    """Every setting a run needs, resolved: in typed sections, paths absolute, values checked."""
+
+    source: Path | None = None
+    site: SiteSettings = field(default_factory=SiteSettings)
+    paths: PathSettings = field(default_factory=PathSettings)
+    selection: SelectionSettings = field(default_factory=SelectionSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    email: EmailSettings = field(default_factory=EmailSettings)
+    links: LinkSettings = field(default_factory=LinkSettings)
+    sections: tuple[SectionSpec, ...] = ()
+    exports: Mapping[str, Mapping[str, Any]] = field(default_factory=ReadOnlyDict)
     editions: tuple[EditionSpec, ...] = ()
-    exclusive_editions: bool = False
-    new_only: bool = False
-    lookback_days: int = 28
-    only_sources: tuple[str, ...] | None = None  # rebuild: exactly these posts
-    strict: bool = False
+    run: RunState = field(default_factory=RunState)
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
-    # The attributes the command line set, so messages name the flag, not the file.
+    # The options the command line set, so messages name the flag, not the file.
     from_flags: frozenset[str] = field(default=frozenset(), compare=False)
 
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+    def but(self, **changes: Any) -> Config:
+        """This configuration with options changed by their flat names (``until=…``,
+        ``posts_dir=…``, as flags and ``load_config`` overrides name them)."""
+        by_part: dict[str, dict[str, Any]] = {}
+        top: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name in LOCATIONS:
+                part, attr = LOCATIONS[name]
+                by_part.setdefault(part, {})[attr] = value
+            elif name in _TOP_LEVEL:
+                top[name] = value
+            else:
+                raise TypeError(f"unknown configuration option {name!r}")
+        for part, values in by_part.items():
+            top[part] = replace(getattr(self, part), **values)
+        return replace(self, **top)
 
     def edition_spec(self, name: str) -> EditionSpec:
         for spec in self.editions:
@@ -151,27 +221,88 @@ class Config:
         raise UsageError(f"unknown edition {name!r}; choose from: {choices}")
 
     def for_edition(self, name: str) -> Config:
-        """This configuration as the edition ``name`` sees it (its output in out_dir/name)."""
-        if self.edition == name:
+        """This configuration as the edition ``name`` sees it (its output in out/name)."""
+        if self.run.edition == name:
             return self  # already that edition's view
         spec = self.edition_spec(name)
         merged = {k: dict(v) for k, v in self.exports.items()}
         for service, options in spec.exports.items():
             merged[service] = {**merged.get(service, {}), **options}
+        selection, digest = self.selection, self.digest
         return replace(
             self,
-            edition=spec.name,
-            edition_title=spec.title,
-            categories=self.categories if spec.categories is None else spec.categories,
-            exclude_categories=self.exclude_categories
-            if spec.exclude_categories is None
-            else spec.exclude_categories,
-            subject=self.subject if spec.subject is None else spec.subject,
-            intro=self.intro if spec.intro is None else spec.intro,
-            templates_dir=spec.templates_dir or self.templates_dir,
-            out_dir=self.out_dir / spec.name,
+            run=replace(self.run, edition=spec.name, edition_title=spec.title),
+            selection=replace(
+                selection,
+                categories=selection.categories if spec.categories is None else spec.categories,
+                exclude_categories=selection.exclude_categories
+                if spec.exclude_categories is None
+                else spec.exclude_categories,
+            ),
+            digest=replace(
+                digest,
+                subject=digest.subject if spec.subject is None else spec.subject,
+                intro=digest.intro if spec.intro is None else spec.intro,
+            ),
+            paths=replace(
+                self.paths,
+                templates=spec.templates_dir or self.paths.templates,
+                out=self.paths.out / spec.name,
+            ),
             exports=ReadOnlyDict({k: ReadOnlyDict(v) for k, v in merged.items()}),
         )
+
+
+# Where each option lives, by the flat name flags and overrides use for it.
+LOCATIONS: dict[str, tuple[str, str]] = {
+    "site_name": ("site", "name"),
+    "base_url": ("site", "url"),
+    "language": ("site", "language"),
+    "timezone": ("site", "timezone"),
+    "permalink": ("site", "permalink"),
+    "posts_dir": ("paths", "posts"),
+    "templates_dir": ("paths", "templates"),
+    "out_dir": ("paths", "out"),
+    "ledger_path": ("paths", "ledger"),
+    "cache_dir": ("paths", "cache"),
+    "window_days": ("selection", "days"),
+    "categories": ("selection", "categories"),
+    "exclude_categories": ("selection", "exclude_categories"),
+    "limit": ("selection", "limit"),
+    "tags_as_categories": ("selection", "tags_as_categories"),
+    "max_post_bytes": ("selection", "max_post_bytes"),
+    "new_only": ("selection", "new_only"),
+    "lookback_days": ("selection", "lookback_days"),
+    "exclusive_editions": ("selection", "exclusive_editions"),
+    "subject": ("digest", "subject"),
+    "preheader": ("digest", "preheader"),
+    "intro": ("digest", "intro"),
+    "excerpt_words": ("digest", "excerpt_words"),
+    "excerpt_more": ("digest", "excerpt_more"),
+    "other_section": ("digest", "other_section"),
+    "thumbnails": ("digest", "thumbnails"),
+    "more_title": ("digest", "more_title"),
+    "size_budget_kb": ("digest", "size_budget_kb"),
+    "sender": ("email", "sender"),
+    "reply_to": ("email", "reply_to"),
+    "unsubscribe_url": ("email", "unsubscribe_url"),
+    "unsubscribe_mailto": ("email", "unsubscribe_mailto"),
+    "view_online_url": ("email", "view_online_url"),
+    "recipient": ("email", "recipient"),
+    "list_id": ("email", "list_id"),
+    "send_time": ("email", "send_time"),
+    "utm_source": ("links", "utm_source"),
+    "utm_medium": ("links", "utm_medium"),
+    "utm_campaign": ("links", "utm_campaign"),
+    "utm_skip_domains": ("links", "skip_domains"),
+    "since": ("run", "since"),
+    "until": ("run", "until"),
+    "strict": ("run", "strict"),
+    "edition": ("run", "edition"),
+    "edition_title": ("run", "edition_title"),
+    "only_sources": ("run", "only_sources"),
+}
+_TOP_LEVEL = frozenset({"source", "sections", "exports", "editions", "warnings", "from_flags"})
 
 
 # --- validators: each returns the cleaned value or raises ValueError("expected …") ----------
@@ -537,7 +668,7 @@ def load_config(
             if attr == "strict":
                 values[attr] = bool(given)
                 continue
-            raise ValueError(f"unknown configuration attribute {attr!r}")
+            raise ValueError(f"unknown configuration option {attr!r}")
         label = FLAG_NAMES.get(attr) or "--" + attr.replace("_dir", "").replace("_", "-")
         try:
             value = spec.check(given)
@@ -566,8 +697,8 @@ def load_config(
     if "templates_dir" not in values and (root / "templates").is_dir():
         values["templates_dir"] = (root / "templates").resolve()
     warnings = _unknown_keys(raw, where) if source else []
-    return Config(
-        source=source, warnings=tuple(warnings), from_flags=frozenset(from_flags), **values
+    return Config(source=source, warnings=tuple(warnings), from_flags=frozenset(from_flags)).but(
+        **values
     )
 
 

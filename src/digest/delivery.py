@@ -65,23 +65,23 @@ def load_email(config: Config, built: Built, where: Path) -> Email:
     """The built digest with the settings from ``config``."""
     manifest = built.manifest
     issue = manifest.until
-    hour, minute = map(int, config.send_time.split(":"))
+    hour, minute = map(int, config.email.send_time.split(":"))
     return Email(
         html=built.html,
         text=built.text,
         # one line whatever the manifest says: a line break would inject headers
         subject=" ".join(manifest.subject.split()),
         preheader=manifest.preheader,
-        site_name=config.site_name,
-        site_url=config.base_url,
-        sender=config.sender,
-        reply_to=config.reply_to,
-        recipient=config.recipient,
-        unsubscribe_url=config.unsubscribe_url,
-        unsubscribe_mailto=config.unsubscribe_mailto,
-        list_id=config.list_id,
+        site_name=config.site.name,
+        site_url=config.site.url,
+        sender=config.email.sender,
+        reply_to=config.email.reply_to,
+        recipient=config.email.recipient,
+        unsubscribe_url=config.email.unsubscribe_url,
+        unsubscribe_mailto=config.email.unsubscribe_mailto,
+        list_id=config.email.list_id,
         issue_date=issue,
-        date=datetime.combine(issue, time(hour, minute), tzinfo=config.tz),
+        date=datetime.combine(issue, time(hour, minute), tzinfo=config.site.tz),
         sections=tuple(s.title for s in manifest.sections),
     )
 
@@ -136,7 +136,7 @@ def export(
 def _refuse_repeat(config: Config, built: Built, names: Sequence[str], build_dir: Path) -> None:
     """Refuse to push what the ledger says one of ``names`` already received, confirmed."""
     html = ledger.sha256_text(built.html)
-    for issue in ledger.read(config.ledger_path):
+    for issue in ledger.read(config.paths.ledger):
         for name in names:
             if (
                 issue.edition == built.edition
@@ -171,7 +171,7 @@ def send(
     eml = result.files[0]
     from email.utils import parseaddr
 
-    envelope_from = sender or parseaddr(config.sender)[1]
+    envelope_from = sender or parseaddr(config.email.sender)[1]
     if not envelope_from:
         raise ExportError(
             "no sender address", hint="set [email] from in digest.toml or pass --from"
@@ -249,14 +249,14 @@ def record(
     config = edition_config(config, edition)
     posts = []
     for post in manifest.posts:
-        path = (config.posts_dir / post.source).resolve()
-        inside = config.posts_dir.resolve() in path.parents  # a manifest is not trusted
+        path = (config.paths.posts / post.source).resolve()
+        inside = config.paths.posts.resolve() in path.parents  # a manifest is not trusted
         digest = ledger.sha256_files([path]) if post.source and inside and path.is_file() else ""
         posts.append(ledger.SentPost(url=post.url, source=post.source, sha256=digest))
     issue = ledger.Issue(
         id=manifest.issue_id,
         edition=edition,
-        recorded=datetime.now(config.tz).isoformat(timespec="seconds"),
+        recorded=datetime.now(config.site.tz).isoformat(timespec="seconds"),
         since=manifest.since.isoformat(),
         until=manifest.until.isoformat(),
         subject=manifest.subject,
@@ -264,12 +264,12 @@ def record(
         html_sha256=ledger.sha256_text(built.html),
         text_sha256=ledger.sha256_text(built.text),
         config_sha256=config_hash(config),
-        templates_sha256=templates_hash_for(config.templates_dir),
+        templates_sha256=templates_hash_for(config.paths.templates),
         via=via,
         unconfirmed=unconfirmed,
     )
-    saved = ledger.append(config.ledger_path, issue)
-    log.info("ledger: %s recorded in %s", saved.id, config.ledger_path)
+    saved = ledger.append(config.paths.ledger, issue)
+    log.info("ledger: %s recorded in %s", saved.id, config.paths.ledger)
     return saved
 
 
@@ -291,7 +291,7 @@ def rebuild(
         raise ExportError(f"{issue_id!r} is not an issue id: ids are {SAFE_NAME_RULE}")
     if write:
         check_out_dir(config, out_dir)
-    issue = ledger.find(ledger.read(config.ledger_path), issue_id)
+    issue = ledger.find(ledger.read(config.paths.ledger), issue_id)
     return rebuild_issue(config, issue, out_dir, force=force, loaded=loaded, write=write)
 
 
@@ -309,23 +309,27 @@ def rebuild_issue(
         raise ExportError(
             f"the ledger entry {issue.id!r} (edition {issue.edition!r}) has an unsafe name: "
             f"ids and editions are {SAFE_NAME_RULE}",
-            where=str(config.ledger_path),
+            where=str(config.paths.ledger),
         )
     if not (issue.since and issue.until):
         raise ExportError(
-            f"the ledger entry {issue.id!r} has no window to rebuild", where=str(config.ledger_path)
+            f"the ledger entry {issue.id!r} has no window to rebuild",
+            where=str(config.paths.ledger),
         )
     if write:
         check_out_dir(config, out_dir)
     edition = edition_config(config, issue.edition)
     edition = replace(
         edition,
-        since=date.fromisoformat(issue.since),
-        until=date.fromisoformat(issue.until),
-        only_sources=tuple(p.source for p in issue.posts),
-        new_only=False,
-        strict=False,
-        out_dir=out_dir,
+        run=replace(
+            edition.run,
+            since=date.fromisoformat(issue.since),
+            until=date.fromisoformat(issue.until),
+            only_sources=tuple(p.source for p in issue.posts),
+            strict=False,
+        ),
+        selection=replace(edition.selection, new_only=False),
+        paths=replace(edition.paths, out=out_dir),
     )
     planned = plan(edition, loaded=loaded)
     found = {e.post.source for e in planned.digest.entries}
@@ -343,13 +347,13 @@ def rebuild_issue(
         reasons = [
             f"{p.source} changed"
             for p in issue.posts
-            if p.sha256 and ledger.sha256_files([edition.posts_dir / p.source]) != p.sha256
+            if p.sha256 and ledger.sha256_files([edition.paths.posts / p.source]) != p.sha256
         ]
         if issue.config_sha256 and config_hash(edition) != issue.config_sha256:
             reasons.append(f"{edition.source} changed")
         if (
             issue.templates_sha256
-            and templates_hash_for(edition.templates_dir) != issue.templates_sha256
+            and templates_hash_for(edition.paths.templates) != issue.templates_sha256
         ):
             reasons.append("the templates changed")
         why = "; ".join(reasons) or "digest itself changed since"

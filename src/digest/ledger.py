@@ -34,8 +34,6 @@ from .errors import DigestError
 from .manifest import SAFE_NAME_RULE, is_safe_name
 from .output import write_files
 
-LEDGER_NAME = "digest-ledger.jsonl"
-
 
 class LedgerError(DigestError):
     """The ledger cannot be read or written."""

@@ -21,10 +21,10 @@ def parse_post(text: str, rel: str, config: Config) -> Post | None:
     title = text_field(meta.get("title"), "title", entities=True)
     if not title:
         raise Skip("no title: add a 'title' field")
-    when, slug = date_and_slug(meta, rel, config.tz)
+    when, slug = date_and_slug(meta, rel, config.site.tz)
     categories = terms(meta.get("categories", meta.get("category")), "category")
     tags = terms(meta.get("tags", meta.get("tag")), "tag")
-    if config.tags_as_categories:
+    if config.selection.tags_as_categories:
         categories += tags
     cats = unique(categories)
     excerpt = None
@@ -42,7 +42,7 @@ def parse_post(text: str, rel: str, config: Config) -> Post | None:
         categories=cats,
         tags=unique(tags),
         excerpt=excerpt,
-        image=absolute_url(image, config.base_url) if image else None,
+        image=absolute_url(image, config.site.url) if image else None,
         image_alt=image_alt,
         featured=flag(meta.get("featured")) is True,
     )

@@ -114,13 +114,13 @@ def post_url(
                 link = expand_permalink(link, when=when, slug=slug, categories=cats)
             if key == "path" and not link.endswith("/") and not link.endswith(_PAGE_SUFFIXES):
                 link += "/"  # Zola serves a path as a folder
-            url = absolute_url(link, config.base_url)
+            url = absolute_url(link, config.site.url)
             if url is None:
                 raise Skip(f"{key} {shown(value)} is not an http(s) address and no site url is set")
             return url
-    if not config.base_url:
+    if not config.site.url:
         raise Skip("no URL: set [site] url in digest.toml (or --base-url), or a 'url' field")
-    link = expand_permalink(config.permalink, when=when, slug=slug, categories=cats)
-    url = absolute_url(link, config.base_url)
+    link = expand_permalink(config.site.permalink, when=when, slug=slug, categories=cats)
+    url = absolute_url(link, config.site.url)
     assert url is not None  # base_url is validated as http(s)
     return url

@@ -51,7 +51,7 @@ def check_out_dir(config: Config, out_dir: Path | None = None) -> None:
     templates folder likewise, the project root (the folder of digest.toml),
     the home folder and ``/``. ``out_dir`` defaults to the config's.
     """
-    out = (out_dir or config.out_dir).resolve()
+    out = (out_dir or config.paths.out).resolve()
     root = (config.source.parent if config.source else Path.cwd()).resolve()
     try:
         home: Path | None = Path.home().resolve()
@@ -64,7 +64,7 @@ def check_out_dir(config: Config, out_dir: Path | None = None) -> None:
         why = "it is your home folder"
     elif out == root:
         why = "it is the project folder (where digest.toml is)"
-    for label, folder in (("posts", config.posts_dir), ("templates", config.templates_dir)):
+    for label, folder in (("posts", config.paths.posts), ("templates", config.paths.templates)):
         if why or folder is None:
             continue
         folder = folder.resolve()
@@ -81,16 +81,16 @@ def check_out_dir(config: Config, out_dir: Path | None = None) -> None:
 
 
 def today_in(config: Config) -> date:
-    return datetime.now(config.tz).date()
+    return datetime.now(config.site.tz).date()
 
 
 def load(config: Config, *, progress: Progress | None = None) -> LoadResult:
     """Every post, from the frontmatter cache where files are unchanged."""
-    if not config.posts_dir.is_dir():
+    if not config.paths.posts.is_dir():
         raise ConfigError(
-            [f"posts folder not found: {config.posts_dir} (set [paths] posts or --posts)"]
+            [f"posts folder not found: {config.paths.posts} (set [paths] posts or --posts)"]
         )
-    if config.cache_dir is not None:
+    if config.paths.cache is not None:
         return cached_read(config, progress=progress, warm_up=_warm_up)
     pending = PendingLoad(config, progress=progress)
     _warm_up()  # overlaps with the workers' parsing on a large folder
@@ -105,10 +105,12 @@ def _warm_up() -> None:
 
 def _sent(config: Config) -> tuple[frozenset[str], date | None]:
     """What the ledger says this edition already sent, and since when it keeps count."""
-    if not config.new_only:
+    if not config.selection.new_only:
         return frozenset(), None
-    issues = ledger.read(config.ledger_path)
-    return ledger.sent_keys(issues, config.edition), ledger.first_since(issues, config.edition)
+    issues = ledger.read(config.paths.ledger)
+    return ledger.sent_keys(issues, config.run.edition), ledger.first_since(
+        issues, config.run.edition
+    )
 
 
 def choose(
@@ -141,7 +143,7 @@ def choose(
     warnings = (*shared, *selection.problems)
     log.info(
         "%s: %s loaded (drafts left out: %d); %d selected for %s to %s",
-        config.edition,
+        config.run.edition,
         plural(len(loaded.posts), "post"),
         len(loaded.drafts),
         len(selection.posts),
@@ -184,20 +186,20 @@ def render_and_write(
     its last render from the cache without composing again. An empty digest
     is written only if allowed. The render's own warnings (over budget, what
     ``digest check`` or an exporter would reject) are logged and returned;
-    with ``config.strict`` and any of them, nothing is written.
+    with ``config.run.strict`` and any of them, nothing is written.
     """
-    budget = budget_bytes(config.size_budget_kb)
-    key = render_key(config, selection) if config.cache_dir is not None else ""
+    budget = budget_bytes(config.digest.size_budget_kb)
+    key = render_key(config, selection) if config.paths.cache is not None else ""
     cached = load_render(config, key) if key else None
     if cached is not None:
         fitted, rendered = cached
-        log.info("%s: unchanged since the last build; using its render", config.edition)
+        log.info("%s: unchanged since the last build; using its render", config.run.edition)
     else:
         from .compose import compose
         from .render import render_within_budget
 
         digest = digest or compose(selection, config)
-        fitted, rendered = render_within_budget(digest, config.templates_dir, budget)
+        fitted, rendered = render_within_budget(digest, config.paths.templates, budget)
         if key:
             save_render(config, key, (fitted, rendered))
     warnings = (*_size_problems(config, fitted, rendered), *preflight(fitted, rendered, config))
@@ -206,26 +208,26 @@ def render_and_write(
     full, listed = len(fitted.full_entries), len(fitted.entries) - len(fitted.full_entries)
     log.info(
         "%s: the email carries %s: %d with excerpts, %d as title and link",
-        config.edition,
+        config.run.edition,
         plural(full + listed, "post"),
         full,
         listed,
     )
     files: tuple[Path, ...] = ()
-    if write and (fitted.entries or allow_empty) and not (config.strict and warnings):
+    if write and (fitted.entries or allow_empty) and not (config.run.strict and warnings):
         check_out_dir(config)
-        files = write_build(config.out_dir, fitted, rendered)
+        files = write_build(config.paths.out, fitted, rendered)
     return BuildResult(digest=fitted, rendered=rendered, files=files, warnings=warnings)
 
 
 def _size_problems(config: Config, fitted: Digest, rendered: Rendered) -> Iterator[Problem]:
-    where = f"{config.edition} output"
-    budget = budget_bytes(config.size_budget_kb)
+    where = f"{config.run.edition} output"
+    budget = budget_bytes(config.digest.size_budget_kb)
     if fitted.more:
         count = len(fitted.more)
         yield Problem(
             where=where,
-            message=f"the HTML would be over the {config.size_budget_kb} KB size budget "
+            message=f"the HTML would be over the {config.digest.size_budget_kb} KB size budget "
             f"({GMAIL_CLIPS}): the last {plural(count, 'post')} "
             f"{'are' if count != 1 else 'is'} listed under {fitted.more_title!r} as titles "
             "and links",
@@ -234,7 +236,7 @@ def _size_problems(config: Config, fitted: Digest, rendered: Rendered) -> Iterat
         yield Problem(
             where=where,
             message=f"the HTML is {kb(rendered.html_bytes)}, over the "
-            f"{config.size_budget_kb} KB size budget even with every post collapsed",
+            f"{config.digest.size_budget_kb} KB size budget even with every post collapsed",
         )
 
 
@@ -246,20 +248,20 @@ def build(
     allow_empty: bool = False,
     progress: Progress | None = None,
 ) -> BuildResult:
-    """Build the digest; write it to ``config.out_dir`` unless ``write`` is False.
+    """Build the digest; write it to ``config.paths.out`` unless ``write`` is False.
 
     An empty digest is rendered but not written unless ``allow_empty``: there
-    is nothing to send. With ``config.strict``, a warning from any stage
+    is nothing to send. With ``config.run.strict``, a warning from any stage
     (config, posts, selection, render) fails the build before anything is written.
     """
     if write:
         check_out_dir(config)  # before the work, not after it
     loaded = load(config, progress=progress)
     selection, warnings = choose(config, today=today, loaded=loaded)
-    if config.strict and warnings:
+    if config.run.strict and warnings:
         raise StrictModeError([str(w) for w in warnings])
     result = render_and_write(config, selection, write=write, allow_empty=allow_empty)
-    if config.strict and result.warnings:
+    if config.run.strict and result.warnings:
         raise StrictModeError([str(w) for w in result.warnings])
     hint = "" if selection.posts else nothing_selected_hint(loaded.posts, selection.window, config)
     return replace(result, warnings=(*warnings, *result.warnings), hint=hint)
@@ -298,7 +300,7 @@ def build_editions(
             check_out_dir(edition)  # here, not in a worker: its error reads clearly
         digest: Digest | None = None
         logged = index > 0  # a broken post is one warning, not one per edition
-        if config.exclusive_editions:
+        if config.selection.exclusive_editions:
             # what this edition lists (after section limits) is what it claims
             planned = plan(
                 edition,
@@ -316,9 +318,9 @@ def build_editions(
             )
         jobs.append((edition, selection, digest, write, allow_empty))
     all_warnings = {str(w) for ws in warnings.values() for w in ws}
-    if config.strict and all_warnings:
+    if config.run.strict and all_warnings:
         raise StrictModeError(sorted(all_warnings))
-    if config.strict:  # written only once every edition rendered without a warning
+    if config.run.strict:  # written only once every edition rendered without a warning
         jobs = [(c, sel, d, False, empty) for c, sel, d, _, empty in jobs]
     count = workers or min(len(jobs), os.cpu_count() or 1)
     results: list[BuildResult] = []
@@ -333,21 +335,21 @@ def build_editions(
             results.append(_render_edition(job))
             if progress:
                 progress(done, len(jobs))
-    if config.strict:
+    if config.run.strict:
         render_warnings = sorted({str(w) for result in results for w in result.warnings})
         if render_warnings:
             raise StrictModeError(render_warnings)
         if write:
             results = [
-                replace(result, files=write_build(job[0].out_dir, result.digest, result.rendered))
+                replace(result, files=write_build(job[0].paths.out, result.digest, result.rendered))
                 if result.digest.entries or allow_empty
                 else result
                 for job, result in zip(jobs, results, strict=True)
             ]
     return {
-        job[0].edition: replace(
+        job[0].run.edition: replace(
             result,
-            warnings=(*warnings[job[0].edition], *result.warnings),
+            warnings=(*warnings[job[0].run.edition], *result.warnings),
             hint="" if job[1].posts else nothing_selected_hint(loaded.posts, job[1].window, job[0]),
         )
         for job, result in zip(jobs, results, strict=True)

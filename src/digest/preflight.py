@@ -55,7 +55,7 @@ def _untagged_exports(config: Config) -> list[str]:
 
 
 def _config_problems(config: Config, where: str) -> Iterator[Problem]:
-    if not (config.unsubscribe_url or config.unsubscribe_mailto):
+    if not (config.email.unsubscribe_url or config.email.unsubscribe_mailto):
         # Every configured service filling in its own tag is enough; otherwise say so.
         untagged = _untagged_exports(config) if config.exports else ["(none configured)"]
         if untagged:
@@ -66,7 +66,7 @@ def _config_problems(config: Config, where: str) -> Iterator[Problem]:
                 "*|UNSUB|*, Mailgun's %unsubscribe_url%, …) fill it in on export, but .eml, "
                 "`digest send` and other exports need it",
             )
-    if not config.sender:
+    if not config.email.sender:
         yield Problem(
             where=where,
             message='no sender: set [email] from = "Name <address@example.org>" '
@@ -110,5 +110,5 @@ def preflight(digest: Digest, rendered: Rendered, config: Config) -> tuple[Probl
     return (
         *_config_problems(config, where),
         *_post_problems(digest),
-        *_finding_problems(cheap_findings(parts), f"{config.edition} output"),
+        *_finding_problems(cheap_findings(parts), f"{config.run.edition} output"),
     )

@@ -42,6 +42,7 @@ from .pipeline import build
 from .sizes import budget_bytes
 
 log = logging.getLogger("digest")
+WATCH_START_SECONDS = 10.0  # at most this long for the file watcher to be in place
 DARK_QUERY = "@media (prefers-color-scheme: dark)"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 REQUEST_TIMEOUT = 30.0  # seconds a client may take to send a request or read an answer
@@ -75,6 +76,7 @@ class Preview:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._dirty = threading.Event()  # set by the watcher, cleared by the builder
+        self._watching = threading.Event()  # the watcher has started watching
         self._server = _QuietServer((host, port), self._handler())
         self._threads: list[threading.Thread] = []
         self._watched: list[Path] = []
@@ -100,7 +102,7 @@ class Preview:
         try:
             config = self._make_config()
             self._watched = [
-                p for p in (config.posts_dir, config.templates_dir, config.source) if p
+                p for p in (config.paths.posts, config.paths.templates, config.source) if p
             ]
             result = build(config, write=False, allow_empty=True)
             html, text = result.rendered.html, result.rendered.text
@@ -109,8 +111,8 @@ class Preview:
             report = check(
                 parts,
                 CheckOptions(
-                    budget_bytes=budget_bytes(config.size_budget_kb),
-                    unsubscribe_url=config.unsubscribe_url,
+                    budget_bytes=budget_bytes(config.digest.size_budget_kb),
+                    unsubscribe_url=config.email.unsubscribe_url,
                 ),
             )
             status = {
@@ -178,6 +180,7 @@ class Preview:
                 yield_on_timeout=True,
                 raise_interrupt=False,
             ):
+                self._watching.set()  # a first (empty) answer: the watch is in place
                 if changes:
                     self._dirty.set()
                 if [p for p in self._watched if p.exists()] != paths:
@@ -191,11 +194,14 @@ class Preview:
                 self.rebuild()
 
     def start(self) -> Preview:
+        """Build once, then serve, watch and rebuild; returns once the watch is in place,
+        so that an edit saved right after start is seen."""
         self.rebuild()
         for target in (self._server.serve_forever, self._watch, self._build_loop):
             thread = threading.Thread(target=target, daemon=True)
             thread.start()
             self._threads.append(thread)
+        self._watching.wait(WATCH_START_SECONDS)
         return self
 
     def stop(self) -> None:

@@ -19,8 +19,8 @@ from .wording import plural
 
 def resolve_window(config: Config, today: date) -> DateWindow:
     """The inclusive window: ``--until`` (default today) and ``--since`` or N days back."""
-    until = config.until or today
-    since = config.since or window_start(until, config.window_days)
+    until = config.run.until or today
+    since = config.run.since or window_start(until, config.selection.days)
     if since > until:
         raise UsageError(
             f"the window is empty: --since {since.isoformat()} is after --until {until.isoformat()}"
@@ -49,30 +49,31 @@ def select(
     """Posts in ``window`` that pass the category filters, once each, in digest order.
 
     ``sent`` holds the URLs (and ``source:`` paths) already sent in this
-    edition: with ``config.new_only`` they are left out, and the window
+    edition: with ``config.selection.new_only`` they are left out, and the window
     reaches back ``lookback_days`` further — but never before the edition's
     first recorded issue (``sent_since``) — so that a late or backdated post
     still goes out once, and starting a ledger sends no backlog. ``claimed``
     holds URLs a higher-priority edition carries (exclusive editions).
-    ``config.only_sources`` (a rebuild) takes exactly those posts, whatever
+    ``config.run.only_sources`` (a rebuild) takes exactly those posts, whatever
     their date.
     """
-    if config.only_sources is not None:
-        wanted = set(config.only_sources)
+    if config.run.only_sources is not None:
+        wanted = set(config.run.only_sources)
         exact = sorted((p for p in posts if p.source in wanted), key=digest_order)
         return Selection(window=window, posts=tuple(exact))
-    include = _keys(config.categories)
-    exclude = _keys(config.exclude_categories)
+    include = _keys(config.selection.categories)
+    exclude = _keys(config.selection.exclude_categories)
     earliest = window.since
-    if config.new_only and sent_since is not None:
+    if config.selection.new_only and sent_since is not None:
         earliest = min(
-            window.since, max(window.since - timedelta(days=config.lookback_days), sent_since)
+            window.since,
+            max(window.since - timedelta(days=config.selection.lookback_days), sent_since),
         )
     chosen: list[Post] = []
     for post in posts:
         if not earliest <= post.day <= window.until:
             continue
-        if config.new_only and (post.url in sent or "source:" + post.source in sent):
+        if config.selection.new_only and (post.url in sent or "source:" + post.source in sent):
             continue
         if post.url in claimed:
             continue
@@ -98,8 +99,8 @@ def select(
                     message=f"same URL as {kept.source} ({post.url}); listed once",
                 )
             )
-    if config.limit is not None:
-        unique = unique[: config.limit]
+    if config.selection.limit is not None:
+        unique = unique[: config.selection.limit]
     return Selection(window=window, posts=tuple(unique), problems=tuple(problems))
 
 
@@ -115,8 +116,8 @@ def unknown_categories(posts: Sequence[Post], config: Config) -> tuple[Problem, 
             known.setdefault(category_key(name), name)
     problems = []
     for where, wanted in (
-        (origin(config, "categories"), config.categories),
-        (origin(config, "exclude_categories"), config.exclude_categories),
+        (origin(config, "categories"), config.selection.categories),
+        (origin(config, "exclude_categories"), config.selection.exclude_categories),
     ):
         for name in wanted:
             if category_key(name) in known:
@@ -164,11 +165,11 @@ def nothing_selected_hint(posts: Sequence[Post], window: DateWindow, config: Con
     newest = max(before)
     if newest >= window.since:
         inside = sum(1 for day in before if day >= window.since)
-        filters = ["--new-only (already sent)"] if config.new_only else []
-        if config.categories or config.exclude_categories:
+        filters = ["--new-only (already sent)"] if config.selection.new_only else []
+        if config.selection.categories or config.selection.exclude_categories:
             filters.append("the category filters")
         by = " and ".join(filters) or "the selection"
         return f"{plural(inside, 'post')} dated in the window, left out by {by}"
     since = newest - timedelta(days=days - 1)
-    suggestion = f"--since {since}" + (f" --until {newest}" if config.until else "")
+    suggestion = f"--since {since}" + (f" --until {newest}" if config.run.until else "")
     return f"the newest is dated {newest} (try {suggestion})"

@@ -163,7 +163,9 @@ def _load_files(
     root = os.path.realpath(folder)
     for rel in rels:
         try:
-            text = read_post_text(folder, rel, config.max_post_bytes, root=root, stats=stats)
+            text = read_post_text(
+                folder, rel, config.selection.max_post_bytes, root=root, stats=stats
+            )
             post = parse_post(text, rel, config)
         except Skip as skip:
             problems.append(Problem(where=rel, message=skip.message, line=skip.line))
@@ -243,8 +245,8 @@ class PendingLoad:
         rels: list[str] | None = None,
         progress: Callable[[int, int], None] | None = None,
     ):
-        folder = str(config.posts_dir)
-        self._rels = iter_post_files(config.posts_dir) if rels is None else rels
+        folder = str(config.paths.posts)
+        self._rels = iter_post_files(config.paths.posts) if rels is None else rels
         self._progress = progress
         count = _worker_count(len(self._rels), workers)
         self._pool: ProcessPoolExecutor | None = None
@@ -326,7 +328,7 @@ _DIED = "the process reading it died (out of memory, or a crash in a parser): sk
 
 
 def read_posts(config: Config, *, workers: int | None = None) -> LoadResult:
-    """Load every post below ``config.posts_dir``; problems are returned, not raised.
+    """Load every post below ``config.paths.posts``; problems are returned, not raised.
 
     Bodies are left on disk (see :func:`with_bodies`). Large folders are parsed
     in forked worker processes, in chunks reassembled in order, so the result
@@ -339,10 +341,12 @@ def read_posts(config: Config, *, workers: int | None = None) -> LoadResult:
 def with_bodies(posts: tuple[Post, ...], config: Config) -> tuple[Post, ...]:
     """The same posts with their Markdown bodies read from disk (for selected posts)."""
     out = []
-    folder = str(config.posts_dir)
+    folder = str(config.paths.posts)
     for post in posts:
         try:
-            _, body = split_frontmatter(read_post_text(folder, post.source, config.max_post_bytes))
+            _, body = split_frontmatter(
+                read_post_text(folder, post.source, config.selection.max_post_bytes)
+            )
         except Exception as exc:  # it loaded a moment ago: report, don't crash
             reason = exc if isinstance(exc, Skip) else unusable(exc)
             raise PostError(
