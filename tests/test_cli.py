@@ -243,3 +243,20 @@ def test_progress_bar_only_on_a_terminal(
         update(500, 1000)
         update(1000, 1000)
     assert "loading posts" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("server", ["nohost", "127.0.0.1:", "127.0.0.1:99999", ":25", "[::1]:x"])
+def test_smtp_takes_host_port_and_says_what_it_expected(
+    runner: CliRunner, tmp_path: Path, server: str
+) -> None:
+    result = runner.invoke(main, ["send", str(tmp_path), "--smtp", server, "--to", "a@example.org"])
+    assert result.exit_code == 2
+    assert "expected HOST:PORT, e.g. 127.0.0.1:1025" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_host_port_parses_ipv6_and_names() -> None:
+    from digest.cli import _HostPort
+
+    assert _HostPort().convert("[::1]:1025", None, None) == ("::1", 1025)
+    assert _HostPort().convert("mail.example.org:587", None, None) == ("mail.example.org", 587)

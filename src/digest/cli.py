@@ -14,7 +14,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import wraps
 from pathlib import Path
@@ -150,6 +150,77 @@ def _with(func: F, options: Sequence[Decorator]) -> F:
     return func
 
 
+@dataclass(frozen=True, slots=True)
+class Common:
+    """The options every command takes: which digest.toml, and how much to say."""
+
+    config_file: Path | None
+    verbose: int
+    quiet: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SelectionFlags:
+    """The flags of every command that loads and selects posts, before they meet digest.toml."""
+
+    posts_dir: Path | None
+    templates_dir: Path | None
+    base_url: str | None
+    timezone: str | None
+    since: date | int | None  # a first day, or a span in days ending with --until
+    until: date | None
+    categories: tuple[str, ...]
+    exclude_categories: tuple[str, ...]
+    limit: int | None
+    strict: bool | None
+    new_only: bool | None
+    no_cache: bool
+
+    def config(self, common: Common, **extra: Any) -> Config:
+        """digest.toml with these flags over it (a flag wins only when given)."""
+        since = self.since
+        overrides: dict[str, Any] = {
+            "posts_dir": self.posts_dir,
+            "templates_dir": self.templates_dir,
+            "base_url": self.base_url,
+            "timezone": self.timezone,
+            "until": self.until,
+            "categories": list(self.categories) or None,
+            "exclude_categories": list(self.exclude_categories) or None,
+            "limit": self.limit,
+            "strict": self.strict,
+            "new_only": self.new_only,
+            "cache_dir": False if self.no_cache else None,
+            "since": since if isinstance(since, date) else None,
+            "window_days": since if isinstance(since, int) else None,
+            **extra,
+        }
+        config = load_config(common.config_file, overrides=overrides)
+        if isinstance(since, int) and config.run.since is not None:
+            # A span on the command line beats a fixed first day in the file.
+            config = replace(config, run=replace(config.run, since=None))
+        return config
+
+
+_COMMON = ("config_file", "verbose", "quiet")
+_SELECTION = tuple(SelectionFlags.__dataclass_fields__)
+
+
+def _gathered(func: F, *, selection: bool) -> F:
+    """Hand the command typed ``common`` (and ``flags``) instead of loose option values,
+    with logging set up from -v/-q before it runs."""
+
+    @wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        common = Common(**{name: kwargs.pop(name) for name in _COMMON})
+        _setup_logging(common.verbose, common.quiet)
+        if selection:
+            kwargs["flags"] = SelectionFlags(**{name: kwargs.pop(name) for name in _SELECTION})
+        return func(common=common, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def _selection_options(func: F) -> F:
     """Options shared by every command that loads and selects posts."""
     options = [
@@ -201,37 +272,28 @@ def _selection_options(func: F) -> F:
         ),
         *_VERBOSITY,
     ]
-    return _with(func, options)
+    return _with(_gathered(func, selection=True), options)
 
 
 def _file_options(func: F) -> F:
     """--config, -v and -q, for the commands that work on a built digest."""
-    return _with(func, [_config_option("digest.toml to read"), *_VERBOSITY])
+    return _with(
+        _gathered(func, selection=False), [_config_option("digest.toml to read"), *_VERBOSITY]
+    )
 
 
-def _config(opts: dict[str, Any], **extra: Any) -> Config:
-    since = opts.pop("since")
-    overrides: dict[str, Any] = {
-        "posts_dir": opts.pop("posts_dir"),
-        "templates_dir": opts.pop("templates_dir"),
-        "base_url": opts.pop("base_url"),
-        "timezone": opts.pop("timezone"),
-        "until": opts.pop("until"),
-        "categories": list(opts.pop("categories")) or None,
-        "exclude_categories": list(opts.pop("exclude_categories")) or None,
-        "limit": opts.pop("limit"),
-        "strict": opts.pop("strict"),
-        "new_only": opts.pop("new_only"),
-        "cache_dir": False if opts.pop("no_cache") else None,
-        "since": since if isinstance(since, date) else None,
-        "window_days": since if isinstance(since, int) else None,
-        **extra,
-    }
-    config = load_config(opts.pop("config_file"), overrides=overrides)
-    if isinstance(since, int) and config.run.since is not None:
-        # A span on the command line beats a fixed first day in the file.
-        config = replace(config, run=replace(config.run, since=None))
-    return config
+class _HostPort(click.ParamType[tuple[str, int]]):
+    """``HOST:PORT`` (``[::1]:25`` for IPv6) → (host, port), with a clear message otherwise."""
+
+    name = "HOST:PORT"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str, int]:
+        if isinstance(value, tuple):
+            return value
+        host, _, port = str(value).rpartition(":")
+        if not host.strip("[]") or not port.isdigit() or not 0 < int(port) < 65536:
+            self.fail(f"expected HOST:PORT, e.g. 127.0.0.1:1025, found {value!r}", param, ctx)
+        return host.strip("[]"), int(port)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -272,21 +334,23 @@ def main() -> None:
 )
 @click.option("--push", is_flag=True, help="With --export: send to the service's API.")
 @_handle_errors
-def build(**opts: Any) -> None:
+def build(
+    common: Common,
+    flags: SelectionFlags,
+    out_dir: Path | None,
+    editions: tuple[str, ...],
+    all_editions: bool,
+    allow_empty: bool,
+    exports: tuple[str, ...],
+    push: bool,
+) -> None:
     """Build digest.html, digest.txt and digest.json for the selected window."""
-    quiet = opts["quiet"]
-    _setup_logging(opts.pop("verbose"), opts.pop("quiet"))
-    exports, do_push = opts.pop("exports"), opts.pop("push")
-    editions, all_editions, allow_empty = (
-        opts.pop("editions"),
-        opts.pop("all_editions"),
-        opts.pop("allow_empty"),
-    )
+    quiet, do_push = common.quiet, push
     if do_push and not exports:
         raise click.UsageError("--push needs --export NAME")
     if editions and all_editions:
         raise click.UsageError("--edition and --all-editions cannot be combined")
-    config = _config(opts, out_dir=opts.pop("out_dir"))
+    config = flags.config(common, out_dir=out_dir)
     if editions or all_editions:
         names = [spec.name for spec in config.editions] if all_editions else list(editions)
         if not names:
@@ -357,11 +421,9 @@ def _progress(label: str, quiet: bool) -> Iterator[Callable[[int, int], None] | 
 @click.option("--json", "as_json", is_flag=True, help="Print the manifest as JSON.")
 @click.option("--edition", metavar="NAME", help="What this edition would select.")
 @_handle_errors
-def list_posts(**opts: Any) -> None:
+def list_posts(common: Common, flags: SelectionFlags, as_json: bool, edition: str | None) -> None:
     """Show what a build would select, without writing anything."""
-    as_json, edition = opts.pop("as_json"), opts.pop("edition")
-    _setup_logging(opts.pop("verbose"), opts.pop("quiet"))
-    config = _config(opts)
+    config = flags.config(common)
     if edition:
         config = config.for_edition(edition)
     planned = run_plan(config)
@@ -414,13 +476,6 @@ def list_posts(**opts: Any) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the report to this file instead of standard output.",
 )
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Read the size budget and unsubscribe URL from this digest.toml "
-    "[default: ./digest.toml if present].",
-)
 @click.option("--budget-kb", type=click.IntRange(min=10), help="Size budget in KB [default: 90].")
 @click.option(
     "--allow",
@@ -428,19 +483,16 @@ def list_posts(**opts: Any) -> None:
     metavar="FEATURE",
     help="A caniemail feature (e.g. css-display-flex) to accept (repeatable).",
 )
-@click.option("-v", "--verbose", count=True, help="Also list the notes.")
-@click.option("-q", "--quiet", is_flag=True, help="Only the summary line.")
+@_file_options
 @_handle_errors
 def check_command(
+    common: Common,
     path: Path,
     strict: bool,
     fmt: str,
     output: Path | None,
-    config_file: Path | None,
     budget_kb: int | None,
     allow: tuple[str, ...],
-    verbose: int,
-    quiet: bool,
 ) -> None:
     """Inspect a built digest (a folder, or an .html file beside its .txt) as an inbox would.
 
@@ -448,8 +500,7 @@ def check_command(
     """
     from .checks import CheckOptions, as_junit, check, parts_from_manifest, summary_line
 
-    _setup_logging(verbose, quiet)
-    config = load_config(config_file)
+    config = load_config(common.config_file)
     options = CheckOptions(
         budget_bytes=budget_bytes(budget_kb or config.digest.size_budget_kb),
         unsubscribe_url=config.email.unsubscribe_url,
@@ -463,8 +514,9 @@ def check_command(
     elif fmt == "junit":
         rendered = as_junit(report, strict=strict)
     else:
-        shown = [f for f in report.findings if verbose or f.severity != "info"]
-        lines = [] if quiet else [str(f) for f in shown]
+        # -v also lists the notes; -q leaves only the summary line
+        shown = [f for f in report.findings if common.verbose or f.severity != "info"]
+        lines = [] if common.quiet else [str(f) for f in shown]
         verdict = "FAILED" if report.failed(strict=strict) else "passed"
         lines.append(f"{verdict}: {summary_line(report)}" + (" (strict)" if strict else ""))
         rendered = "\n".join(lines) + "\n"
@@ -509,19 +561,12 @@ def _report_exports(results: list[ExportResult]) -> None:
 @_file_options
 @_handle_errors
 def export_command(
-    build_dir: Path,
-    names: tuple[str, ...],
-    push: bool,
-    again: bool,
-    config_file: Path | None,
-    verbose: int,
-    quiet: bool,
+    common: Common, build_dir: Path, names: tuple[str, ...], push: bool, again: bool
 ) -> None:
     """Write what a mailing service accepts for a built digest (and push it with --push)."""
     from .delivery import export as run_export
 
-    _setup_logging(verbose, quiet)
-    config = load_config(config_file)
+    config = load_config(common.config_file)
     for warning in config.warnings:
         log.warning("%s", warning)
     if again and not push:
@@ -551,7 +596,7 @@ def exporters_command() -> None:
 @main.command(name="send")
 @click.argument("build_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
-    "--smtp", "server", required=True, metavar="HOST:PORT", help="SMTP server, e.g. 127.0.0.1:1025."
+    "--smtp", "server", required=True, type=_HostPort(), help="SMTP server, e.g. 127.0.0.1:1025."
 )
 @click.option("--to", "recipients", multiple=True, required=True, help="Recipient (repeatable).")
 @click.option("--from", "sender", help="Envelope sender [default: [email] from].")
@@ -560,50 +605,44 @@ def exporters_command() -> None:
 @_file_options
 @_handle_errors
 def send_command(
+    common: Common,
     build_dir: Path,
-    server: str,
+    server: tuple[str, int],
     recipients: tuple[str, ...],
     sender: str | None,
     starttls: bool,
     user: str | None,
-    config_file: Path | None,
-    verbose: int,
-    quiet: bool,
 ) -> None:
     """Send a test copy of a built digest over SMTP (exactly the exported digest.eml)."""
     from .delivery import send as run_send
 
-    _setup_logging(verbose, quiet)
-    host, _, port_text = server.rpartition(":")
-    if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise click.BadParameter("expected HOST:PORT, e.g. 127.0.0.1:1025", param_hint="--smtp")
-    config = load_config(config_file)
+    config = load_config(common.config_file)
+    host, port = server
     eml = run_send(
         config,
         build_dir,
-        host=host.strip("[]"),
-        port=int(port_text),
+        host=host,
+        port=port,
         recipients=recipients,
         sender=sender,
         starttls=starttls,
         user=user,
     )
-    if not quiet:
-        click.echo(f"sent {eml} to {', '.join(recipients)} via {server}", err=True)
+    if not common.quiet:
+        click.echo(f"sent {eml} to {', '.join(recipients)} via {host}:{port}", err=True)
 
 
 @main.command(name="mark-sent")
 @click.argument("build_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @_file_options
 @_handle_errors
-def mark_sent_command(build_dir: Path, config_file: Path | None, verbose: int, quiet: bool) -> None:
+def mark_sent_command(common: Common, build_dir: Path) -> None:
     """Record a built digest in the ledger as sent (for services digest does not push to)."""
     from .delivery import record as run_record
 
-    _setup_logging(verbose, quiet)
-    config = load_config(config_file)
+    config = load_config(common.config_file)
     issue = run_record(config, build_dir, via="mark-sent")
-    if not quiet:
+    if not common.quiet:
         click.echo(
             f"recorded {issue.id} ({plural(len(issue.posts), 'post')}) in {config.paths.ledger}",
             err=True,
@@ -623,22 +662,14 @@ def mark_sent_command(build_dir: Path, config_file: Path | None, verbose: int, q
 )
 @_file_options
 @_handle_errors
-def rebuild_command(
-    issue_id: str,
-    out_dir: Path | None,
-    force: bool,
-    config_file: Path | None,
-    verbose: int,
-    quiet: bool,
-) -> None:
+def rebuild_command(common: Common, issue_id: str, out_dir: Path | None, force: bool) -> None:
     """Reproduce a past issue from the ledger, byte for byte."""
     from .delivery import rebuild as run_rebuild
 
-    _setup_logging(verbose, quiet)
-    config = load_config(config_file)
+    config = load_config(common.config_file)
     target = out_dir or config.paths.out / "rebuild" / issue_id
     result = run_rebuild(config, issue_id, target, force=force)
-    if not quiet:
+    if not common.quiet:
         click.echo(f"rebuilt {issue_id} → {target} ({plural(len(result.files), 'file')})", err=True)
 
 
@@ -652,14 +683,13 @@ def rebuild_command(
 )
 @_file_options
 @_handle_errors
-def archive_command(out_dir: Path, config_file: Path | None, verbose: int, quiet: bool) -> None:
+def archive_command(common: Common, out_dir: Path) -> None:
     """Write a static site of past issues (from the ledger) to serve as "view in browser"."""
     from .archive import write_archive
 
-    _setup_logging(verbose, quiet)
-    config = load_config(config_file)
+    config = load_config(common.config_file)
     files = write_archive(config, out_dir)
-    if not quiet:
+    if not common.quiet:
         click.echo(f"archive: {plural(len(files), 'file')} → {out_dir}", err=True)
 
 
@@ -675,14 +705,13 @@ def archive_command(out_dir: Path, config_file: Path | None, verbose: int, quiet
 @click.option("--no-open", is_flag=True, help="Do not open a browser.")
 @click.option("--edition", metavar="NAME", help="Preview this edition, as `build --edition`.")
 @_handle_errors
-def preview_command(**opts: Any) -> None:
+def preview_command(
+    common: Common, flags: SelectionFlags, port: int, no_open: bool, edition: str | None
+) -> None:
     """Serve a live preview that rebuilds when posts, templates or digest.toml change."""
-    port, no_open, edition = opts.pop("port"), opts.pop("no_open"), opts.pop("edition")
-    _setup_logging(opts.pop("verbose"), opts.pop("quiet"))
-    frozen = dict(opts)
 
     def configure() -> Config:
-        config = _config(dict(frozen))
+        config = flags.config(common)
         return config.for_edition(edition) if edition else config
 
     configure()  # fail now, with a clear message, if the configuration or edition is wrong
