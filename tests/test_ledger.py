@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from digest import ledger
 from digest.cli import main
 from digest.config import LEDGER_NAME, load_config
-from digest.delivery import rebuild, record
+from digest.delivery import record
 from digest.errors import DigestError, ExportError
-from digest.pipeline import build
+from digest.pipeline import build, rebuild
 
 UNTIL = "2026-11-26"
 

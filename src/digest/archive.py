@@ -16,10 +16,9 @@ from pathlib import Path
 from . import ledger
 from .config import Config
 from .dates import long_date
-from .delivery import rebuild_issue
 from .errors import DigestError
 from .output import write_files
-from .pipeline import check_out_dir, load
+from .pipeline import check_out_dir, load, rebuild_issue
 from .render import render_template
 from .templates import make_environment
 

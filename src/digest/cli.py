@@ -664,7 +664,7 @@ def mark_sent_command(common: Common, build_dir: Path) -> None:
 @_handle_errors
 def rebuild_command(common: Common, issue_id: str, out_dir: Path | None, force: bool) -> None:
     """Reproduce a past issue from the ledger, byte for byte."""
-    from .delivery import rebuild as run_rebuild
+    from .pipeline import rebuild as run_rebuild
 
     config = load_config(common.config_file)
     target = out_dir or config.paths.out / "rebuild" / issue_id

@@ -213,6 +213,13 @@ class Config:
             top[part] = replace(getattr(self, part), **values)
         return replace(self, **top)
 
+    def as_edition(self, name: str) -> Config:
+        """This configuration for the edition a built digest or a ledger entry names
+        (the site-wide one for ``digest``, or a name digest.toml no longer declares)."""
+        if name in {spec.name for spec in self.editions}:
+            return self.for_edition(name)
+        return self
+
     def edition_spec(self, name: str) -> EditionSpec:
         for spec in self.editions:
             if spec.name == name:

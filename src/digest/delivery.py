@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import datetime, time
 from pathlib import Path
 
 from . import ledger
@@ -21,10 +21,9 @@ from .exporters import get_exporter
 from .exporters.base import Email
 from .exporters.push import PushResponse, push
 from .exporters.smtp import PASSWORD_ENV, send_bytes
-from .manifest import SAFE_NAME_RULE, Manifest, is_safe_name
-from .models import BuildResult, LoadResult, Problem
-from .output import read_build, write_binary, write_build
-from .pipeline import check_out_dir, plan, render_and_write
+from .manifest import Manifest
+from .models import Problem
+from .output import read_build, write_binary
 from .templates import templates_hash_for
 
 log = logging.getLogger("digest")
@@ -105,7 +104,7 @@ def export(
     """
     env = os.environ if env is None else env
     built = read_built(build_dir)
-    config = edition_config(config, built.edition)
+    config = config.as_edition(built.edition)
     email = load_email(config, built, build_dir)
     if do_push and not again:
         _refuse_repeat(config, built, names, build_dir)
@@ -202,17 +201,6 @@ def send(
     return eml
 
 
-def config_hash(config: Config) -> str:
-    return ledger.sha256_files([config.source]) if config.source else ""
-
-
-def edition_config(config: Config, edition: str) -> Config:
-    """``config`` for the edition a built digest or ledger entry names."""
-    if edition in {spec.name for spec in config.editions}:
-        return config.for_edition(edition)
-    return config
-
-
 def unconfirmed(
     config: Config, build_dir: Path, exc: UnconfirmedError, *, via: str, again: str
 ) -> UnconfirmedError:
@@ -246,7 +234,7 @@ def record(
     """
     built = built or read_built(build_dir)
     manifest, edition = built.manifest, built.edition
-    config = edition_config(config, edition)
+    config = config.as_edition(edition)
     posts = []
     for post in manifest.posts:
         path = (config.paths.posts / post.source).resolve()
@@ -263,7 +251,7 @@ def record(
         posts=tuple(posts),
         html_sha256=ledger.sha256_text(built.html),
         text_sha256=ledger.sha256_text(built.text),
-        config_sha256=config_hash(config),
+        config_sha256=ledger.config_sha256(config),
         templates_sha256=templates_hash_for(config.paths.templates),
         via=via,
         unconfirmed=unconfirmed,
@@ -271,99 +259,3 @@ def record(
     saved = ledger.append(config.paths.ledger, issue)
     log.info("ledger: %s recorded in %s", saved.id, config.paths.ledger)
     return saved
-
-
-def rebuild(
-    config: Config,
-    issue_id: str,
-    out_dir: Path,
-    *,
-    force: bool = False,
-    loaded: LoadResult | None = None,
-    write: bool = True,
-) -> BuildResult:
-    """Reproduce a past issue from the ledger, byte for byte, or say what changed.
-
-    ``loaded`` (the posts, already read) spares the archive a load per issue;
-    with ``write=False`` nothing is written (the archive writes its own pages).
-    """
-    if not is_safe_name(issue_id):
-        raise ExportError(f"{issue_id!r} is not an issue id: ids are {SAFE_NAME_RULE}")
-    if write:
-        check_out_dir(config, out_dir)
-    issue = ledger.find(ledger.read(config.paths.ledger), issue_id)
-    return rebuild_issue(config, issue, out_dir, force=force, loaded=loaded, write=write)
-
-
-def rebuild_issue(
-    config: Config,
-    issue: ledger.Issue,
-    out_dir: Path,
-    *,
-    force: bool = False,
-    loaded: LoadResult | None = None,
-    write: bool = True,
-) -> BuildResult:
-    """:func:`rebuild` for an issue already read from the ledger."""
-    if not is_safe_name(issue.id) or not is_safe_name(issue.edition):
-        raise ExportError(
-            f"the ledger entry {issue.id!r} (edition {issue.edition!r}) has an unsafe name: "
-            f"ids and editions are {SAFE_NAME_RULE}",
-            where=str(config.paths.ledger),
-        )
-    if not (issue.since and issue.until):
-        raise ExportError(
-            f"the ledger entry {issue.id!r} has no window to rebuild",
-            where=str(config.paths.ledger),
-        )
-    if write:
-        check_out_dir(config, out_dir)
-    edition = edition_config(config, issue.edition)
-    edition = replace(
-        edition,
-        run=replace(
-            edition.run,
-            since=date.fromisoformat(issue.since),
-            until=date.fromisoformat(issue.until),
-            only_sources=tuple(p.source for p in issue.posts),
-            strict=False,
-        ),
-        selection=replace(edition.selection, new_only=False),
-        paths=replace(edition.paths, out=out_dir),
-    )
-    planned = plan(edition, loaded=loaded)
-    found = {e.post.source for e in planned.digest.entries}
-    missing = [p.source for p in issue.posts if p.source not in found]
-    if missing:
-        raise ExportError(
-            f"cannot rebuild {issue.id}: posts no longer loadable: {', '.join(missing)}"
-        )
-    result = render_and_write(edition, planned.selection, digest=planned.digest, write=False)
-    same = (ledger.sha256_text(result.rendered.html), ledger.sha256_text(result.rendered.text)) == (
-        issue.html_sha256,
-        issue.text_sha256,
-    )
-    if not same:
-        reasons = [
-            f"{p.source} changed"
-            for p in issue.posts
-            if p.sha256 and ledger.sha256_files([edition.paths.posts / p.source]) != p.sha256
-        ]
-        if issue.config_sha256 and config_hash(edition) != issue.config_sha256:
-            reasons.append(f"{edition.source} changed")
-        if (
-            issue.templates_sha256
-            and templates_hash_for(edition.paths.templates) != issue.templates_sha256
-        ):
-            reasons.append("the templates changed")
-        why = "; ".join(reasons) or "digest itself changed since"
-        if not force:
-            raise ExportError(
-                f"{issue.id} cannot be reproduced byte for byte: {why}",
-                hint="--force writes the rebuild anyway",
-            )
-        log.warning("%s differs from what was sent: %s", issue.id, why)
-    if not write:
-        return result
-    files = write_build(out_dir, result.digest, result.rendered)
-    return replace(result, files=files)

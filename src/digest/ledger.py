@@ -28,11 +28,14 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import DigestError
 from .manifest import SAFE_NAME_RULE, is_safe_name
 from .output import write_files
+
+if TYPE_CHECKING:
+    from .config import Config
 
 
 class LedgerError(DigestError):
@@ -134,6 +137,11 @@ def _describe(value: Any) -> str:
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def config_sha256(config: Config) -> str:
+    """The digest.toml a build used, as the ledger records it ("" without one)."""
+    return sha256_files([config.source]) if config.source else ""
 
 
 def sha256_files(paths: Iterable[Path]) -> str:

@@ -21,13 +21,15 @@ from pathlib import Path
 from . import ledger
 from .cache import cached_read, load_render, render_key, save_render
 from .config import Config
-from .errors import ConfigError, StrictModeError
+from .errors import ConfigError, ExportError, StrictModeError
+from .manifest import SAFE_NAME_RULE, is_safe_name
 from .models import BuildResult, Digest, LoadResult, Problem, Rendered, Selection
 from .output import write_build
 from .preflight import preflight
 from .select import nothing_selected_hint, resolve_window, select, unknown_categories
 from .sizes import GMAIL_CLIPS, budget_bytes, kb
 from .sources.markdown import PendingLoad, with_bodies
+from .templates import templates_hash_for
 from .wording import plural
 
 log = logging.getLogger("digest")
@@ -354,3 +356,102 @@ def build_editions(
         )
         for job, result in zip(jobs, results, strict=True)
     }
+
+
+# --- rebuild: a build of a past issue, pinned to what the ledger recorded ------------------
+
+
+def rebuild(
+    config: Config,
+    issue_id: str,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    loaded: LoadResult | None = None,
+    write: bool = True,
+) -> BuildResult:
+    """Reproduce a past issue from the ledger, byte for byte, or say what changed.
+
+    ``loaded`` (the posts, already read) spares the archive a load per issue;
+    with ``write=False`` nothing is written (the archive writes its own pages).
+    """
+    if not is_safe_name(issue_id):
+        raise ExportError(f"{issue_id!r} is not an issue id: ids are {SAFE_NAME_RULE}")
+    if write:
+        check_out_dir(config, out_dir)
+    issue = ledger.find(ledger.read(config.paths.ledger), issue_id)
+    return rebuild_issue(config, issue, out_dir, force=force, loaded=loaded, write=write)
+
+
+def rebuild_issue(
+    config: Config,
+    issue: ledger.Issue,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    loaded: LoadResult | None = None,
+    write: bool = True,
+) -> BuildResult:
+    """:func:`rebuild` for an issue already read from the ledger."""
+    if not is_safe_name(issue.id) or not is_safe_name(issue.edition):
+        raise ExportError(
+            f"the ledger entry {issue.id!r} (edition {issue.edition!r}) has an unsafe name: "
+            f"ids and editions are {SAFE_NAME_RULE}",
+            where=str(config.paths.ledger),
+        )
+    if not (issue.since and issue.until):
+        raise ExportError(
+            f"the ledger entry {issue.id!r} has no window to rebuild",
+            where=str(config.paths.ledger),
+        )
+    if write:
+        check_out_dir(config, out_dir)
+    edition = config.as_edition(issue.edition)
+    edition = replace(
+        edition,
+        run=replace(
+            edition.run,
+            since=date.fromisoformat(issue.since),
+            until=date.fromisoformat(issue.until),
+            only_sources=tuple(p.source for p in issue.posts),
+            strict=False,
+        ),
+        selection=replace(edition.selection, new_only=False),
+        paths=replace(edition.paths, out=out_dir),
+    )
+    planned = plan(edition, loaded=loaded)
+    found = {e.post.source for e in planned.digest.entries}
+    missing = [p.source for p in issue.posts if p.source not in found]
+    if missing:
+        raise ExportError(
+            f"cannot rebuild {issue.id}: posts no longer loadable: {', '.join(missing)}"
+        )
+    result = render_and_write(edition, planned.selection, digest=planned.digest, write=False)
+    same = (ledger.sha256_text(result.rendered.html), ledger.sha256_text(result.rendered.text)) == (
+        issue.html_sha256,
+        issue.text_sha256,
+    )
+    if not same:
+        reasons = [
+            f"{p.source} changed"
+            for p in issue.posts
+            if p.sha256 and ledger.sha256_files([edition.paths.posts / p.source]) != p.sha256
+        ]
+        if issue.config_sha256 and ledger.config_sha256(edition) != issue.config_sha256:
+            reasons.append(f"{edition.source} changed")
+        if (
+            issue.templates_sha256
+            and templates_hash_for(edition.paths.templates) != issue.templates_sha256
+        ):
+            reasons.append("the templates changed")
+        why = "; ".join(reasons) or "digest itself changed since"
+        if not force:
+            raise ExportError(
+                f"{issue.id} cannot be reproduced byte for byte: {why}",
+                hint="--force writes the rebuild anyway",
+            )
+        log.warning("%s differs from what was sent: %s", issue.id, why)
+    if not write:
+        return result
+    files = write_build(out_dir, result.digest, result.rendered)
+    return replace(result, files=files)
