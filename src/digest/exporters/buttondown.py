@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 
 from ._json import payload_bytes
 from .base import (
-    DEFUSE_BRACES,
     Credentials,
     Email,
     Export,
@@ -45,8 +44,6 @@ class ButtondownExporter(Exporter):
         base_url_env="BUTTONDOWN_API_URL",
     )
     default_base_url = "https://api.buttondown.com"
-
-    neutralisers = (DEFUSE_BRACES,)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, _text = service_parts(self, email)

@@ -12,8 +12,6 @@ from typing import Any, ClassVar
 from ..config import as_nonempty, as_str_list
 from ._json import payload_bytes
 from .base import (
-    DEFUSE_BRACES,
-    DEFUSE_PERCENT,
     Credentials,
     Email,
     Export,
@@ -46,8 +44,6 @@ class MailgunExporter(Exporter):
         scheme="basic", secret_env="MAILGUN_API_KEY", user="api", base_url_env="MAILGUN_API_URL"
     )
     default_base_url = "https://api.mailgun.net"
-
-    neutralisers = (DEFUSE_BRACES, DEFUSE_PERCENT)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email)

@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 from ..config import as_nonempty, as_str
 from ._json import payload_bytes
 from .base import (
-    DEFUSE_BRACES,
     Credentials,
     Email,
     Export,
@@ -41,8 +40,6 @@ class PostmarkExporter(Exporter):
         base_url_env="POSTMARK_API_URL",
     )
     default_base_url = "https://api.postmarkapp.com"
-
-    neutralisers = (DEFUSE_BRACES,)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email)

@@ -15,8 +15,6 @@ from ..config import as_str, as_str_list, int_at_least
 from ..errors import ExportError
 from ._json import payload_bytes
 from .base import (
-    DEFUSE_ASM,
-    DEFUSE_BRACES,
     Credentials,
     Email,
     Export,
@@ -53,8 +51,6 @@ class SendGridExporter(Exporter):
     }
     credentials = CREDENTIALS
     default_base_url = "https://api.sendgrid.com"
-
-    neutralisers = (DEFUSE_BRACES, DEFUSE_ASM)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email)
@@ -101,9 +97,6 @@ class SendGridSingleSendExporter(Exporter):
     }
     credentials = CREDENTIALS
     default_base_url = "https://api.sendgrid.com"
-
-    def neutralise(self, html: str, text: str) -> tuple[str, str]:
-        return DEFUSE_BRACES(html, text)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email)

@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 from ..config import as_str, as_str_list
 from ._json import payload_bytes
 from .base import (
-    DEFUSE_BRACES,
     Credentials,
     Email,
     Export,
@@ -53,10 +52,8 @@ class SesExporter(Exporter):
         "configuration_set": Option(as_str, default=""),
     }
 
-    neutralisers = (DEFUSE_BRACES,)
-
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
-        html, text = self.neutralise(email.html, email.text)
+        html, text = email.html, email.text
         if options["contact_list"]:
             html, text = with_placeholder(email, html, text, SES_PLACEHOLDER)
         to = recipients(email, options["to"], self.name)
