@@ -462,3 +462,34 @@ def test_export_command_and_build_export(runner: CliRunner, tmp_path: Path) -> N
     assert (out / "export" / "mailgun.json").is_file()
     result = runner.invoke(main, ["build", "--config", str(config.source), "--push"])
     assert result.exit_code == 2 and "--push needs --export NAME" in result.output
+
+
+def test_a_merge_tag_cannot_hide_in_an_encoded_word(sample) -> None:
+    """The email package (and any relay) decodes RFC 2047 words in headers: decoded first."""
+    config, dist = sample
+    hidden = replace(
+        config,
+        sender="=?utf-8?q?=7B=7Bx=7D=7D?=<digest@leadingwell.example.org>",
+        site_name="=?utf-8?q?*|LIST:COMPANY|*?=",
+    )
+    [result] = export(hidden, dist, ["eml"])
+    message = email.message_from_bytes(result.files[0].read_bytes(), policy=policy.default)
+    assert RAW_TAG.findall(str(message["From"]) + str(message["List-Id"])) == []
+    assert str(message["From"]).replace("\u200b", "").startswith("{{x}}")
+    assert (
+        payload(hidden, dist, "postmark")["From"] == "{\u200b{x}} <digest@leadingwell.example.org>"
+    )
+
+
+def test_a_sender_the_email_package_cannot_parse_is_a_clear_error(sample) -> None:
+    config, dist = sample
+    with pytest.raises(ExportError, match=r"\[email\] from cannot be written as the From header"):
+        export(replace(config, sender=". <digest@leadingwell.example.org>"), dist, ["eml"])
+
+
+def test_mbox_from_line_stays_ascii(sample) -> None:
+    config, dist = sample
+    [result] = export(
+        replace(config, sender="Ed <{{édith}}@leadingwell.example.org>"), dist, ["mbox"]
+    )
+    assert result.files[0].read_bytes().startswith(b"From digest ")

@@ -236,6 +236,25 @@ def neutralise_value(value: Any) -> Any:
 # The digest's own links: placeholders replace them, headers carry them; a zero-width space
 # would break them, and they come from digest.toml, not from posts.
 _VERBATIM = frozenset({"site_url", "unsubscribe_url", "unsubscribe_mailto"})
+# Fields that become header values, where RFC 2047 encoded words are decoded on the way.
+_HEADERS = frozenset({"subject", "site_name", "sender", "reply_to", "recipient", "list_id"})
+
+
+def decoded_words(value: str) -> str:
+    """``value`` as a mail reader shows it in a header: RFC 2047 encoded words decoded.
+
+    Python's ``email`` (and any relay) decodes ``=?utf-8?q?=7B=7Bx=7D=7D?=`` to ``{{x}}``
+    when it reads a header, so a merge tag could hide inside one from the neutraliser.
+    """
+    if "=?" not in value:
+        return value
+    from email.errors import HeaderParseError
+    from email.header import decode_header, make_header
+
+    try:
+        return str(make_header(decode_header(value)))
+    except (HeaderParseError, LookupError, ValueError):  # a malformed or unknown encoding
+        return value
 
 
 def neutralised(email: Email) -> Email:
@@ -248,8 +267,11 @@ def neutralised(email: Email) -> Email:
     """
     changes: dict[str, Any] = {"html": neutralise_html(email.html)}
     for name in Email.__dataclass_fields__:
+        value = getattr(email, name)
+        if name in _HEADERS:
+            value = decoded_words(value)
         if name != "html" and name not in _VERBATIM:
-            changes[name] = neutralise_value(getattr(email, name))
+            changes[name] = neutralise_value(value)
     return replace(email, **changes)
 
 
