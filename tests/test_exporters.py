@@ -493,3 +493,10 @@ def test_mbox_from_line_stays_ascii(sample) -> None:
         replace(config, sender="Ed <{{édith}}@leadingwell.example.org>"), dist, ["mbox"]
     )
     assert result.files[0].read_bytes().startswith(b"From digest ")
+
+
+def test_an_address_the_email_package_would_mangle_is_a_clear_error(sample) -> None:
+    """An unbalanced quote made the whole From one encoded word, address included."""
+    config, dist = sample
+    with pytest.raises(ExportError, match=r"\[email\] from cannot be written as the From header"):
+        export(replace(config, sender='"Well <digest@leadingwell.example.org>'), dist, ["eml"])

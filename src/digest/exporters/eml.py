@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Mapping
 from email import policy
 from email.charset import QP, Charset
-from email.errors import MessageError
+from email.errors import InvalidHeaderDefect, MessageError
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -63,15 +63,21 @@ def _header(message: EmailMessage, name: str, value: str, source: str) -> None:
         for _ in range(3):  # a decoded value may itself hold an encoded word
             shown = str(message[name])
             if neutralise_text(shown) == shown:
-                return
+                break
             del message[name]
             message[name] = neutralise_text(shown)
+        else:
+            raise ValueError("it keeps decoding to template syntax")
+        # An address with e.g. an unbalanced quote would go out as one encoded word.
+        defects = message[name].defects if name in {"From", "Reply-To", "To"} else ()
+        invalid = any(isinstance(defect, InvalidHeaderDefect) for defect in defects)
     except (ValueError, IndexError, AttributeError, TypeError, MessageError):
+        invalid = True
+    if invalid:
         raise ExportError(
             f"{source} cannot be written as the {name} header: {value!r}",
             hint="write addresses as: Name <user@example.org>",
-        ) from None
-    raise ExportError(f"{source} cannot be written as the {name} header: {value!r}")
+        )
 
 
 def build_message(email: Email) -> EmailMessage:
