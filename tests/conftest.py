@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from digest.config import Config, load_config
 
@@ -24,6 +26,8 @@ SAMPLE_UNTIL = "2026-11-26"
 # Property-based tests (tests/test_properties.py): the same examples on every run and machine
 # (derandomized, no example database written into the repository), few enough for CI's time.
 # HYPOTHESIS_PROFILE=explore runs many more, randomly, when hunting for bugs locally.
+# Hypothesis caches (constants, Unicode tables) go to the temporary folder, not the checkout.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "digest-hypothesis")
 settings.register_profile(
     "ci",
     derandomize=True,
