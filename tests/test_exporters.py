@@ -352,15 +352,6 @@ def test_neutralising_is_idempotent_and_keeps_what_readers_see() -> None:
     assert "https://x.example/caf%C3%A9t%C3%A9/" in text
 
 
-def test_placeholder_is_inserted_after_neutralising() -> None:
-    """Each service's own placeholder is itself template syntax: it must survive."""
-    for name, placeholder in PLACEHOLDERS.items():
-        exporter = get_exporter(name)
-        assert RAW_TAG.search(placeholder), name
-        if exporter.placeholder:
-            assert exporter.placeholder == placeholder
-
-
 def test_export_without_unsubscribe_url_is_a_clear_error(tmp_path: Path) -> None:
     config, dist = build_project(tmp_path)
     config = replace(config, unsubscribe_url="", unsubscribe_mailto="")
