@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from digest.config import Config, load_config
 
@@ -21,6 +23,25 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DIGEST_SHARED", REPO.parent / "shared"))
 CORPORA = SHARED / "corpora"
 SAMPLE_UNTIL = "2026-11-26"
+
+# Property-based tests (tests/test_properties.py): the same examples on every run and machine
+# (derandomized, no example database written into the repository), few enough for CI's time.
+# HYPOTHESIS_PROFILE=explore runs many more, randomly, when hunting for bugs locally.
+# Hypothesis caches (constants, Unicode tables) go to the temporary folder, not the checkout.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "digest-hypothesis")
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    max_examples=40,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile(
+    "explore", parent=settings.get_profile("ci"), derandomize=False, max_examples=1000
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

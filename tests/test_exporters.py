@@ -4,9 +4,12 @@ placeholders, hostile content, and standard .eml/.mbox files."""
 from __future__ import annotations
 
 import email
+import html as html_lib
 import importlib.metadata
 import json
 import mailbox
+import re
+from collections.abc import Iterator
 from email import policy
 from pathlib import Path
 from typing import Any
@@ -17,23 +20,22 @@ from click.testing import CliRunner
 from digest import exporters as registry_module
 from digest.checks import CheckOptions, EmailParts, check
 from digest.cli import main
+from digest.config import load_config
 from digest.delivery import export
 from digest.errors import ConfigError, ExportError, UsageError
 from digest.exporters import BUILTINS, get_exporter, registry
-from digest.exporters.base import Email, Export, Exporter
+from digest.exporters.base import Email, Export, Exporter, neutralise_html, neutralise_text
+from digest.output import write_build
+from digest.pipeline import build
 
-from .exporthelp import HOSTILE_TITLE, PLACEHOLDERS, SERVICES, build_project, service_parts
+from .conftest import copy_sample
+from .exporthelp import PLACEHOLDERS, SERVICES, UNTIL, build_project, service_parts
 from .specs import POSTMARK_EMAIL, request_schema, schema_errors, ses_errors
 
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory):
     return build_project(tmp_path_factory.mktemp("sample"))
-
-
-@pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory):
-    return build_project(tmp_path_factory.mktemp("hostile"), hostile=True)
 
 
 def payload(config, dist: Path, name: str) -> Any:
@@ -211,42 +213,140 @@ def test_placeholder_replaces_the_unsubscribe_link_last(sample, name: str) -> No
     assert [str(f) for f in report.findings if f.rule in {"unsubscribe", "residue", "links"}] == []
 
 
-@pytest.mark.parametrize("name", SERVICES)
-def test_hostile_post_is_neutralised_for_each_service(hostile, name: str) -> None:
-    config, dist = hostile
-    assert (
-        HOSTILE_TITLE.replace("<", "&lt;").replace(">", "&gt;")
-        in (dist / "digest.html").read_text()
+# Every supported service's syntax, as a post or an editor may write it.
+MERGE_TAGS = (
+    "{{ name }}",
+    "{{{ raw }}}",
+    "{{- .Subscriber.Email -}}",
+    "{{ .Subscriber.Name }}",
+    "{{#if vip}}",
+    "{{> footer}}",
+    "{% if x %}",
+    "{# note #}",
+    "*|EMAIL|*",
+    "*|FEED:https://evil.example/rss|*",
+    "*%7CEMAIL%7C*",
+    "%recipient.email%",
+    "%recipient%",
+    "%unsubscribe_url%",
+    "<%asm_group_unsubscribe_raw_url%>",
+    "{{amazonSESUnsubscribeUrl}}",
+)
+# Written from the services' documentation, not from digest's own neutraliser.
+RAW_TAG = re.compile(
+    r"\{\{|\{%|\{#|\*\||\*%7C|%recipient[^%\s]*%|%[a-z_]*unsubscribe[a-z_]*%|<%", re.IGNORECASE
+)
+HOSTILE_OPTIONS = {
+    "mailchimp": {"title": "Campaign *|DATE|*", "from_name": "From {{ x }} %recipient%"},
+    "sendgrid": {"categories": ["cat {{ x }}", "*|EMAIL|*"]},
+    "sendgrid-singlesend": {"name": "Single {{ x }} <%asm_preferences_raw_url%>"},
+    "postmark": {"tag": "tag {{{ x }}}"},
+    "mailgun": {"tags": ["t %recipient.x%"]},
+    "listmonk": {"name": "List {{ .Subscriber.Email }}", "tags": ["{{ x }}"]},
+}
+
+
+def strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every string in a payload, however nested, with where it is."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from strings(item, f"{path}[{index}]")
+
+
+@pytest.fixture(scope="module")
+def merge_tags_everywhere(tmp_path_factory: pytest.TempPathFactory):
+    """A digest with every syntax in a post's title, author, category and excerpt (code
+    included), the site name, the sender's name and each service's text options."""
+    root = copy_sample(tmp_path_factory.mktemp("merge-tags"))
+    hostile = " ".join(MERGE_TAGS)
+    in_code = " ".join(f"`{tag}`" for tag in MERGE_TAGS)
+    (root / "posts" / "2026-11-26-merge-tags.md").write_text(
+        "---\n"
+        f"title: {json.dumps('Hi ' + hostile)}\n"
+        f"author: {json.dumps('By *|FNAME|* {{ .Subscriber.Name }}')}\n"
+        f"categories: [{json.dumps('Cat *|LIST:NAME|* {{ tag }} %recipient.x%')}]\n"
+        f"excerpt: {json.dumps('Dear *|FNAME|* %recipient.email% ' + in_code)}\n"
+        "featured: true\n"
+        "date: 2026-11-26 20:00\n"
+        "---\nBody.\n",
+        encoding="utf-8",
     )
-    html, text = service_parts(name, payload(config, dist, name))
+    config = load_config(root / "digest.toml").but(
+        until=UNTIL,
+        sections=(),
+        site_name="Leading {{ site }} *|LIST:COMPANY|*",
+        sender='"Well *|FNAME|* %recipient.name%" <digest@leadingwell.example.org>',
+    )
+    config = config.but(
+        exports={k: {**v, **HOSTILE_OPTIONS.get(k, {})} for k, v in config.exports.items()}
+    )
+    result = build(config, write=False)
+    write_build(config.paths.out, result.digest, result.rendered)
+    return config, config.paths.out, result.rendered
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_no_field_of_any_payload_holds_a_live_merge_tag(merge_tags_everywhere, name: str) -> None:
+    """Regression: the subject, preheader, names and tags went raw into every payload, and each
+    service defused only its own syntax in the body. Now every field, every syntax."""
+    config, dist, rendered = merge_tags_everywhere
+    assert "Hi {{ name }} {{{ raw }}}" in rendered.subject
+    assert "{{- .Subscriber.Email -}}" in rendered.preheader, "code keeps its characters"
+    body = payload(config, dist, name)
+    html, text = service_parts(name, body)
     placeholder = PLACEHOLDERS[name]
-    for part in (html, text):
-        if not part:
-            continue
-        assert part.count(placeholder) == 1, "only digest's own placeholder survives"
-        if name in {
-            "sendgrid-singlesend",
-            "postmark",
-            "listmonk",
-            "buttondown",
-            "ses",
-            "mailgun",
-            "sendgrid",
-        }:
-            assert (
-                "{{ name }}" not in part and "{% if" not in part and "{{ first_name }}" not in part
-            )
-        if name == "mailchimp":
-            assert "*|FNAME|*" not in part and "*|LNAME|*" not in part
-        if name == "mailgun":
-            assert "%recipient.name%" not in part
-        if name == "sendgrid":
-            assert part.count("<%asm_group_unsubscribe_raw_url%>") == 1
-    # neutralised, not removed: a reader still sees the title as written
+    assert html.count(placeholder) == 1 and (not text or text.count(placeholder) == 1)
+    seen = []
+    for where, value in strings(body):
+        live = RAW_TAG.findall(value.replace(placeholder, "", 1))
+        assert live == [], f"{name}{where}: {value[:200]!r}"
+        seen.append(value)
+    everything = "\n".join(seen)
+    # neutralised, not removed: every field still reads as written
+    visible = html_lib.unescape(everything.replace("\u200b", ""))
+    for tag in MERGE_TAGS:
+        assert tag in visible
+    assert " ".join(rendered.subject.split()) in visible
+    if name in {"mailchimp", "sendgrid", "listmonk"}:
+        assert "Cat *|LIST:NAME|* {{ tag }}" in visible.replace("\u200b", "")
     if text:
-        assert HOSTILE_TITLE in " ".join(text.replace("\u200b", "").split())  # the text is wrapped
-    visible = html.replace("&#123;", "{").replace("&#124;", "|").replace("&#37;", "%")
-    assert "Hi {{ name }} *|FNAME|* %recipient.name%" in visible
+        assert ("Hi " + " ".join(MERGE_TAGS)) in " ".join(text.replace("\u200b", "").split())
+
+
+@pytest.mark.parametrize("name", ["eml", "mbox"])
+def test_eml_headers_and_parts_hold_no_live_merge_tag(merge_tags_everywhere, name: str) -> None:
+    """A relay may merge tags in SMTP mail too (Mandrill, Mailgun): the file is defused alike."""
+    config, dist, rendered = merge_tags_everywhere
+    [result] = export(config, dist, [name])
+    if name == "eml":
+        message = email.message_from_bytes(result.files[0].read_bytes(), policy=policy.default)
+    else:
+        box = mailbox.mbox(str(result.files[0]), create=False)
+        [raw] = list(box)
+        box.close()
+        message = email.message_from_bytes(raw.as_bytes(), policy=policy.default)
+    values = [str(v) for _, v in message.items()]
+    values += [part.get_content() for part in message.iter_parts()]
+    for value in values:
+        assert RAW_TAG.findall(value) == [], value[:200]
+    assert message["Subject"].replace("\u200b", "") == " ".join(rendered.subject.split())
+    assert "Well *|FNAME|* %recipient.name%" in message["From"].replace("\u200b", "")
+    assert message["From"].addresses[0].addr_spec == "digest@leadingwell.example.org"
+
+
+def test_neutralising_is_idempotent_and_keeps_what_readers_see() -> None:
+    hostile = " ".join(MERGE_TAGS) + " https://x.example/caf%C3%A9t%C3%A9/ 100%"
+    text, html = neutralise_text(hostile), neutralise_html(html_lib.escape(hostile))
+    assert neutralise_text(text) == text and neutralise_html(html) == html
+    assert RAW_TAG.findall(text) == [] and RAW_TAG.findall(html) == []
+    assert text.replace("\u200b", "") == hostile and html_lib.unescape(html) == hostile
+    # a percent-escaped URL is not a Mailgun variable: links in the text part keep working
+    assert "https://x.example/caf%C3%A9t%C3%A9/" in text
 
 
 def test_export_without_unsubscribe_url_is_a_clear_error(tmp_path: Path) -> None:
@@ -352,3 +452,38 @@ def test_export_command_and_build_export(runner: CliRunner, tmp_path: Path) -> N
     assert (out / "export" / "mailgun.json").is_file()
     result = runner.invoke(main, ["build", "--config", str(config.source), "--push"])
     assert result.exit_code == 2 and "--push needs --export NAME" in result.output
+
+
+def test_a_merge_tag_cannot_hide_in_an_encoded_word(sample) -> None:
+    """The email package (and any relay) decodes RFC 2047 words in headers: decoded first."""
+    config, dist = sample
+    hidden = config.but(
+        sender="=?utf-8?q?=7B=7Bx=7D=7D?=<digest@leadingwell.example.org>",
+        site_name="=?utf-8?q?*|LIST:COMPANY|*?=",
+    )
+    [result] = export(hidden, dist, ["eml"])
+    message = email.message_from_bytes(result.files[0].read_bytes(), policy=policy.default)
+    assert RAW_TAG.findall(str(message["From"]) + str(message["List-Id"])) == []
+    assert str(message["From"]).replace("\u200b", "").startswith("{{x}}")
+    assert (
+        payload(hidden, dist, "postmark")["From"] == "{\u200b{x}} <digest@leadingwell.example.org>"
+    )
+
+
+def test_a_sender_the_email_package_cannot_parse_is_a_clear_error(sample) -> None:
+    config, dist = sample
+    with pytest.raises(ExportError, match=r"\[email\] from cannot be written as the From header"):
+        export(config.but(sender=". <digest@leadingwell.example.org>"), dist, ["eml"])
+
+
+def test_mbox_from_line_stays_ascii(sample) -> None:
+    config, dist = sample
+    [result] = export(config.but(sender="Ed <{{édith}}@leadingwell.example.org>"), dist, ["mbox"])
+    assert result.files[0].read_bytes().startswith(b"From digest ")
+
+
+def test_an_address_the_email_package_would_mangle_is_a_clear_error(sample) -> None:
+    """An unbalanced quote made the whole From one encoded word, address included."""
+    config, dist = sample
+    with pytest.raises(ExportError, match=r"\[email\] from cannot be written as the From header"):
+        export(config.but(sender='"Well <digest@leadingwell.example.org>'), dist, ["eml"])

@@ -114,7 +114,7 @@ def export(
         options, warnings = exporter.validate_options(config.exports.get(name, {}))
         for warning in warnings:
             log.warning("%s", warning)
-        produced = exporter.export(email, options)
+        produced = exporter.build(email, options)
         files = write_binary(build_dir, produced.files)
         for path in files:
             log.info("%s: wrote %s", name, path)

@@ -68,6 +68,9 @@ _ATTR_LIST = re.compile(r"\{\s*[.#][\w-][^{}]*\}")
 # A reference link whose definition is missing stays literal in Markdown: keep its text.
 _UNRESOLVED_REF = re.compile(r"\[([^\[\]]+)\]\[[^\[\]]*\]")
 _SPACE = re.compile(r"\s+")
+# Code spans stand aside as "\0<n>\0" while the patterns above run on the prose around them
+# (markdown-it turns NUL in the source into U+FFFD, so the mark cannot occur otherwise).
+_CODE_MARK = re.compile("\0([0-9]+)\0")
 
 
 class _TextParser(MarkdownIt):
@@ -114,6 +117,7 @@ def markdown_text(source: str) -> str:
     """
     tokens = _MD.parse(strip_template_syntax(source))
     parts: list[str] = []
+    code: list[str] = []
     skip_inline = False
     for token in tokens:
         if token.type == "heading_open":
@@ -121,20 +125,26 @@ def markdown_text(source: str) -> str:
         elif token.type == "heading_close":
             skip_inline = False
         elif token.type == "inline" and not skip_inline:
-            parts.append(_inline_text(token.children or []))
+            parts.append(_inline_text(token.children or [], code))
         elif token.type == "html_block":
             parts.append(_html_text(token.content))
     text = " ".join(p for p in parts if p)
     text = _ATTR_LIST.sub("", text)
     text = _UNRESOLVED_REF.sub(r"\1", text)
+    text = _CODE_MARK.sub(lambda mark: code[int(mark.group(1))], text)
     return strip_controls(_SPACE.sub(" ", text)).strip()
 
 
-def _inline_text(children: list[Token]) -> str:
+def _inline_text(children: list[Token], code: list[str]) -> str:
+    """Inline text, each code span as a mark: ``{{ .X }}`` in backticks is not an attribute
+    list to remove, nor ``a[i][j]`` a reference link (its characters are the point)."""
     out: list[str] = []
     for child in children:
-        if child.type in {"text", "code_inline"}:
+        if child.type == "text":
             out.append(child.content)
+        elif child.type == "code_inline":
+            out.append(f"\0{len(code)}\0")
+            code.append(child.content)
         elif child.type in {"softbreak", "hardbreak"}:
             out.append(" ")
         elif child.type == "html_inline":

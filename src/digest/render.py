@@ -45,6 +45,7 @@ PALETTE = {
 PREHEADER_PADDING = Markup("&#847;&zwnj;&nbsp;" * 90)
 
 _DOCTYPE = re.compile(r"^\s*<!doctype html>", re.IGNORECASE)
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+\n")
 _TRAILING = re.compile(r"[ \t]+\n")
 
@@ -154,9 +155,12 @@ def render(
 ) -> Rendered:
     """Render both parts of the email for ``digest`` (``env``: reuse compiled templates)."""
     env = env or make_environment(templates_dir)
-    mjml = _render_template(env, HTML_TEMPLATE, digest)
+    # Control characters have no place in an email, and one makes MJML refuse the
+    # whole document: whatever field carried it (the loader drops them from what it
+    # reads, but a Post can come from anywhere), they go here, before either part.
+    mjml = _CONTROLS.sub("", _render_template(env, HTML_TEMPLATE, digest))
     html = mjml_to_html(mjml)
-    text = tidy_text(_render_template(env, TEXT_TEMPLATE, digest))
+    text = tidy_text(_CONTROLS.sub("", _render_template(env, TEXT_TEMPLATE, digest)))
     return Rendered(
         html=html, text=text, mjml=mjml, subject=digest.subject, preheader=digest.preheader
     )

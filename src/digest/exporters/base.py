@@ -3,10 +3,12 @@
 An exporter turns a built digest into what one mailing service (or mail
 client) accepts: files to write and, for services with an API, the HTTP
 requests that ``--push`` sends. It never renders: it takes the final HTML and
-text and makes the last, service-specific changes — neutralising content that
-the service would read as its own template syntax, then inserting the
-service's unsubscribe placeholder — in that order, after escaping and CSS
-inlining, so that nothing can undo them.
+text and makes the last changes, in this order, after escaping and CSS
+inlining, so that nothing can undo them. First :meth:`Exporter.build`
+neutralises every field of the email and of the options — content that *any*
+supported service would read as its template syntax (``SYNTAXES``) — then the
+exporter inserts its service's unsubscribe placeholder, which therefore stays
+live.
 """
 
 from __future__ import annotations
@@ -15,14 +17,12 @@ import html as html_lib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any, ClassVar
 
 from ..errors import ConfigError, ExportError
 from ..models import UNSUBSCRIBE_STANDIN, Problem
-
-Neutraliser = Callable[[str, str], tuple[str, str]]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,16 +133,21 @@ class Exporter(ABC):
 
     @abstractmethod
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
-        """Build the files (and requests) for ``email`` with validated ``options``."""
+        """Build the files (and requests) for ``email`` with validated ``options``.
 
-    # Applied in order to the final HTML and text: see DEFUSE_* below.
-    neutralisers: ClassVar[tuple[Neutraliser, ...]] = ()
+        Called through :meth:`build`, so every string in ``email`` and ``options``
+        is already neutralised: only the placeholder is left to insert.
+        """
 
-    def neutralise(self, html: str, text: str) -> tuple[str, str]:
-        """Defuse post content the service would read as its own template syntax."""
-        for neutraliser in self.neutralisers:
-            html, text = neutraliser(html, text)
-        return html, text
+    def build(self, email: Email, options: Mapping[str, Any]) -> Export:
+        """``export`` on neutralised input: what callers use, so no exporter can forget it.
+
+        Neutralising the input rather than each exporter's payload means every
+        field an exporter derives (subjects cut to a service's limit, names, tags)
+        is built from defused text, and the placeholder, inserted by the
+        exporter, comes after it.
+        """
+        return self.export(neutralised(email), neutralise_value(options))
 
     def base_url(self, env: Mapping[str, str]) -> str:
         """The API address: the override variable when set, else the service's own."""
@@ -187,27 +192,114 @@ class Exporter(ABC):
 # --- the last steps: neutralise, then the placeholder ------------------------------------------
 
 
-def defuse(
-    pattern: str, html_replacement: str, text_replacement: str
-) -> Callable[[str, str], tuple[str, str]]:
-    """Replace ``pattern`` by an HTML entity form and a zero-width-split text form."""
-    compiled = re.compile(pattern)
+@dataclass(frozen=True, slots=True)
+class Syntax:
+    """One family of mailing-service template syntax, by the character that opens it.
 
-    def apply(html: str, text: str) -> tuple[str, str]:
-        return compiled.sub(html_replacement, html), compiled.sub(text_replacement, text)
+    Breaking the opener is enough: no service reads ``{``, a zero-width space and
+    ``{`` as ``{{``, nor ``&#123;{`` (the service sees the entity, not the brace).
+    ``html`` replaces it in HTML (an entity: readers see the same character, the
+    service's template engine does not); ``text`` everywhere else (the character
+    and a zero-width space, invisible in subjects, headers and plain text).
+    Neither replacement contains an opener, so neutralising twice changes nothing.
+    """
 
-    return apply
+    name: str
+    opener: str  # a regular expression matching exactly the one character to replace
+    html: str
+    text: str
 
 
 ZWSP = "\u200b"
-# {{ … }} (Handlebars, Mustache, Go templates, Django/Jinja): the HTML keeps showing "{{".
-DEFUSE_BRACES = defuse(r"\{(?=[{%#])", "&#123;", "{" + ZWSP)
-# *|MERGE|* (Mailchimp)
-DEFUSE_MERGE = defuse(r"\*\|", "*&#124;", "*" + ZWSP + "|")
-# %recipient.name%, %unsubscribe_url% (Mailgun)
-DEFUSE_PERCENT = defuse(r"%(?=[A-Za-z_][\w.:-]*%)", "&#37;", "%" + ZWSP)
-# <%asm_group_unsubscribe_raw_url%> (SendGrid); in HTML "<" is already &lt;
-DEFUSE_ASM = defuse(r"<%", "&lt;%", "<" + ZWSP + "%")
+SYNTAXES: tuple[Syntax, ...] = (
+    # SendGrid, Postmark, SES, Mailgun templates, Handlebars ({{#if}}, {{> partial}}),
+    # Mustache ({{{ raw }}}), Go templates in listmonk ({{ .X }}, {{- … -}}) and Buttondown's
+    # Django-style {% tag %} / {# comment #}.
+    Syntax("{{ }} / {% %} templates", r"\{(?=[{%#])", "&#123;", "{" + ZWSP),
+    # Mailchimp *|MERGE|*, also URL-encoded in links (*%7CEMAIL%7C*), which Mailchimp reads too.
+    Syntax("Mailchimp *|MERGE|*", r"\*(?=\||%7[cC])", "&#42;", "*" + ZWSP),
+    # Mailgun %recipient.name%, %unsubscribe_url%, …; "%C3%A9" is a URL escape, not a variable.
+    Syntax(
+        "Mailgun %variable%",
+        r"%(?![0-9A-Fa-f]{2})(?=[A-Za-z_][\w.:-]*%)",
+        "&#37;",
+        "%" + ZWSP,
+    ),
+    # SendGrid's <%asm_group_unsubscribe_raw_url%> family; content "<" is already &lt; in HTML.
+    Syntax("SendGrid <% %>", r"<(?=%)", "&lt;", "<" + ZWSP),
+)
+_OPENERS = re.compile("|".join(f"(?P<s{i}>{s.opener})" for i, s in enumerate(SYNTAXES)))
+
+
+def _replacement(form: str) -> Callable[[re.Match[str]], str]:
+    by_group = {f"s{i}": str(getattr(syntax, form)) for i, syntax in enumerate(SYNTAXES)}
+    return lambda match: by_group[str(match.lastgroup)]
+
+
+_AS_HTML, _AS_TEXT = _replacement("html"), _replacement("text")
+
+
+def neutralise_html(value: str) -> str:
+    """HTML ``value`` with every opener of every service's syntax as an entity."""
+    return _OPENERS.sub(_AS_HTML, value)
+
+
+def neutralise_text(value: str) -> str:
+    """Text ``value`` (a part, subject, name, tag or header) with every opener split."""
+    return _OPENERS.sub(_AS_TEXT, value)
+
+
+def neutralise_value(value: Any) -> Any:
+    """``value`` with every string in it, however nested, neutralised as text."""
+    if isinstance(value, str):
+        return neutralise_text(value)
+    if isinstance(value, Mapping):
+        return {key: neutralise_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(neutralise_value(item) for item in value)
+    return value
+
+
+# The digest's own links: placeholders replace them, headers carry them; a zero-width space
+# would break them, and they come from digest.toml, not from posts.
+_VERBATIM = frozenset({"site_url", "unsubscribe_url", "unsubscribe_mailto"})
+# Fields that become header values, where RFC 2047 encoded words are decoded on the way.
+_HEADERS = frozenset({"subject", "site_name", "sender", "reply_to", "recipient", "list_id"})
+
+
+def decoded_words(value: str) -> str:
+    """``value`` as a mail reader shows it in a header: RFC 2047 encoded words decoded.
+
+    Python's ``email`` (and any relay) decodes ``=?utf-8?q?=7B=7Bx=7D=7D?=`` to ``{{x}}``
+    when it reads a header, so a merge tag could hide inside one from the neutraliser.
+    """
+    if "=?" not in value:
+        return value
+    from email.errors import HeaderParseError
+    from email.header import decode_header, make_header
+
+    try:
+        return str(make_header(decode_header(value)))
+    except (HeaderParseError, LookupError, ValueError):  # a malformed or unknown encoding
+        return value
+
+
+def neutralised(email: Email) -> Email:
+    """``email`` as any service may receive it: no field reads as template syntax.
+
+    Every service's syntax is defused in every field, whatever the service: a
+    digest may be exported to several, relayed by one (Mandrill and Mailgun
+    merge tags in SMTP mail too), and post content must never become a merge
+    tag, a conditional or a feed fetch anywhere.
+    """
+    changes: dict[str, Any] = {"html": neutralise_html(email.html)}
+    for name in Email.__dataclass_fields__:
+        value = getattr(email, name)
+        if name in _HEADERS:
+            value = decoded_words(value)
+        if name != "html" and name not in _VERBATIM:
+            changes[name] = neutralise_value(value)
+    return replace(email, **changes)
 
 
 def with_placeholder(email: Email, html: str, text: str, placeholder: str) -> tuple[str, str]:
@@ -217,30 +309,32 @@ def with_placeholder(email: Email, html: str, text: str, placeholder: str) -> tu
     which is what gets replaced: the service's tag is all a subscriber needs.
     """
     target = email.unsubscribe_url or email.unsubscribe_mailto or UNSUBSCRIBE_STANDIN
-    escaped = html_lib.escape(target, quote=True)
-    if target == UNSUBSCRIBE_STANDIN and (f'href="{escaped}"' not in html or target not in text):
+    # The link as the neutralised parts hold it (unchanged unless it looks like a merge tag).
+    escaped = neutralise_html(html_lib.escape(target, quote=True))
+    in_text = neutralise_text(target)
+    if target == UNSUBSCRIBE_STANDIN and (f'href="{escaped}"' not in html or in_text not in text):
         raise ExportError(
             "digest.toml names no unsubscribe link, and the built digest carries none to "
             "replace with the service's placeholder",
             hint="build again with this digest.toml, or set [email] unsubscribe_url",
         )
-    if f'href="{escaped}"' not in html or target not in text:
+    if f'href="{escaped}"' not in html or in_text not in text:
         raise ExportError(
             f"the unsubscribe link {target} is missing from the built digest",
             hint="rebuild with the current digest.toml, or keep the footer's unsubscribe link",
         )
     # Inserted verbatim, even "<%…%>": the service substitutes it before any client parses it.
     html = html.replace(f'href="{escaped}"', f'href="{placeholder}"')
-    text = text.replace(target, placeholder)
+    text = text.replace(in_text, placeholder)
     return html, text
 
 
 def service_parts(exporter: Exporter, email: Email) -> tuple[str, str]:
-    """The HTML and text a service receives: neutralised, then with its placeholder."""
-    html, text = exporter.neutralise(email.html, email.text)
+    """The HTML and text a service receives: ``email``'s (already neutralised by
+    :meth:`Exporter.build`), with the service's placeholder put in last."""
     if exporter.placeholder:
-        html, text = with_placeholder(email, html, text, exporter.placeholder)
-    return html, text
+        return with_placeholder(email, email.html, email.text, exporter.placeholder)
+    return email.html, email.text
 
 
 def list_unsubscribe(email: Email) -> str:

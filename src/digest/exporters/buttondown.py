@@ -11,7 +11,6 @@ from typing import Any, ClassVar
 
 from ._json import payload_bytes
 from .base import (
-    DEFUSE_BRACES,
     Credentials,
     Email,
     Expect,
@@ -47,8 +46,6 @@ class ButtondownExporter(Exporter):
     )
     default_base_url = "https://api.buttondown.com"
     activity_log = "the Emails page in Buttondown"
-
-    neutralisers = (DEFUSE_BRACES,)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, _text = service_parts(self, email)

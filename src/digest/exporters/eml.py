@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Mapping
 from email import policy
 from email.charset import QP, Charset
+from email.errors import InvalidHeaderDefect, MessageError
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -23,7 +24,15 @@ from urllib.parse import urlsplit
 
 from ..errors import ExportError
 from ..models import UNSUBSCRIBE_STANDIN
-from .base import Email, Export, Exporter, address, list_unsubscribe, require
+from .base import (
+    Email,
+    Export,
+    Exporter,
+    address,
+    list_unsubscribe,
+    neutralise_text,
+    require,
+)
 
 UTF8_QP = Charset("utf-8")
 UTF8_QP.body_encoding = QP
@@ -42,6 +51,36 @@ def message_id(email: Email) -> str:
     return f"<digest.{email.issue_date.isoformat()}.{digest[:16]}@{_domain(email)}>"
 
 
+def _header(message: EmailMessage, name: str, value: str, source: str) -> None:
+    """Set a header from configured or composed text, as neutralised as the rest.
+
+    The ``email`` package decodes RFC 2047 encoded words as it parses a header,
+    even malformed ones, so the header is neutralised again as it reads; a value
+    it cannot parse (it raises ValueError, HeaderParseError, even IndexError or
+    AttributeError on odd input) is a clear error.
+    """
+    try:
+        message[name] = value
+        for _ in range(3):  # a decoded value may itself hold an encoded word
+            shown = str(message[name])
+            if neutralise_text(shown) == shown:
+                break
+            del message[name]
+            message[name] = neutralise_text(shown)
+        else:
+            raise ValueError("it keeps decoding to template syntax")
+        # An address with e.g. an unbalanced quote would go out as one encoded word.
+        defects = message[name].defects if name in {"From", "Reply-To", "To"} else ()
+        invalid = any(isinstance(defect, InvalidHeaderDefect) for defect in defects)
+    except (ValueError, IndexError, AttributeError, TypeError, MessageError):
+        invalid = True
+    if invalid:
+        raise ExportError(
+            f"{source} cannot be written as the {name} header: {value!r}",
+            hint="write addresses as: Name <user@example.org>",
+        )
+
+
 def build_message(email: Email) -> EmailMessage:
     sender = require(email.sender, "the sender", "[email] from")
     if not (email.unsubscribe_url or email.unsubscribe_mailto):
@@ -56,15 +95,16 @@ def build_message(email: Email) -> EmailMessage:
             hint="set [email] unsubscribe_url in digest.toml and build again",
         )
     message = EmailMessage(policy=policy.SMTP)
-    message["From"] = sender
+    _header(message, "From", sender, "[email] from")
     if email.reply_to:
-        message["Reply-To"] = email.reply_to
-    message["To"] = email.recipient or "undisclosed-recipients:;"
-    message["Subject"] = email.subject
+        _header(message, "Reply-To", email.reply_to, "[email] reply_to")
+    _header(message, "To", email.recipient or "undisclosed-recipients:;", "[email] to")
+    _header(message, "Subject", email.subject, "the subject")
     message["Date"] = format_datetime(email.date)
     message["Message-ID"] = message_id(email)
-    list_name = email.site_name.replace('"', "'")
-    message["List-Id"] = f'"{list_name}" <{email.list_id or "digest." + _domain(email)}>'
+    list_name = email.site_name.replace('"', "'").replace("\\", "\\\\")
+    list_id = f'"{list_name}" <{email.list_id or "digest." + _domain(email)}>'
+    _header(message, "List-Id", list_id, "[site] name and [email] list_id")
     message["List-Unsubscribe"] = list_unsubscribe(email)
     if email.unsubscribe_url:
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -99,7 +139,9 @@ class MboxExporter(Exporter):
                 # The From_ line's date is the message's, so the file is reproducible.
                 mbox_message = mailbox.mboxMessage(message)
                 _, addr = address(email.sender)
-                mbox_message.set_from(addr or "digest", email.date.utctimetuple())
+                if not addr.isascii() or not addr or any(c.isspace() for c in addr):
+                    addr = "digest"  # the From_ line is ASCII, one word
+                mbox_message.set_from(addr, email.date.utctimetuple())
                 box.add(mbox_message)
                 box.flush()
             finally:

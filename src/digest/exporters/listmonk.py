@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 from ..config import as_str, as_str_list
 from ._json import payload_bytes
 from .base import (
-    DEFUSE_BRACES,
     Credentials,
     Email,
     Expect,
@@ -51,8 +50,6 @@ class ListmonkExporter(Exporter):
         base_url_env="LISTMONK_URL",
         extra_env=("LISTMONK_URL",),  # self-hosted: no default address
     )
-
-    neutralisers = (DEFUSE_BRACES,)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email)

@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 from ..config import as_nonempty, as_str, int_at_least
 from ._json import payload_bytes
 from .base import (
-    DEFUSE_MERGE,
     Credentials,
     Email,
     Expect,
@@ -49,8 +48,6 @@ class MailchimpExporter(Exporter):
         key = env.get("MAILCHIMP_API_KEY", "")
         centre = key.rsplit("-", 1)[1] if "-" in key else "us1"
         return f"https://{centre}.api.mailchimp.com/3.0"
-
-    neutralisers = (DEFUSE_MERGE,)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email)

@@ -12,8 +12,6 @@ from typing import Any, ClassVar
 from ..config import as_nonempty, as_str_list
 from ._json import payload_bytes
 from .base import (
-    DEFUSE_BRACES,
-    DEFUSE_PERCENT,
     Credentials,
     Email,
     Expect,
@@ -49,8 +47,6 @@ class MailgunExporter(Exporter):
     )
     default_base_url = "https://api.mailgun.net"
     activity_log = "the Logs page of Mailgun's dashboard"
-
-    neutralisers = (DEFUSE_BRACES, DEFUSE_PERCENT)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email)

@@ -13,7 +13,6 @@ from typing import Any, ClassVar
 from ..config import as_nonempty, as_str
 from ._json import payload_bytes
 from .base import (
-    DEFUSE_BRACES,
     Credentials,
     Email,
     Expect,
@@ -43,8 +42,6 @@ class PostmarkExporter(Exporter):
     )
     default_base_url = "https://api.postmarkapp.com"
     activity_log = "the message stream's Activity page in Postmark"
-
-    neutralisers = (DEFUSE_BRACES,)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email)

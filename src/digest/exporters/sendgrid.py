@@ -15,8 +15,6 @@ from ..config import as_str, as_str_list, int_at_least
 from ..errors import ExportError
 from ._json import payload_bytes
 from .base import (
-    DEFUSE_ASM,
-    DEFUSE_BRACES,
     Credentials,
     Email,
     Expect,
@@ -55,8 +53,6 @@ class SendGridExporter(Exporter):
     credentials = CREDENTIALS
     default_base_url = "https://api.sendgrid.com"
     activity_log = "SendGrid's Activity Feed"
-
-    neutralisers = (DEFUSE_BRACES, DEFUSE_ASM)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email)
@@ -110,9 +106,6 @@ class SendGridSingleSendExporter(Exporter):
     }
     credentials = CREDENTIALS
     default_base_url = "https://api.sendgrid.com"
-
-    def neutralise(self, html: str, text: str) -> tuple[str, str]:
-        return DEFUSE_BRACES(html, text)
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email)

@@ -19,7 +19,6 @@ from ..errors import ExportError
 from ..models import UNSUBSCRIBE_STANDIN
 from ._json import payload_bytes
 from .base import (
-    DEFUSE_BRACES,
     Credentials,
     Email,
     Expect,
@@ -62,10 +61,8 @@ class SesExporter(Exporter):
         "configuration_set": Option(as_str, default=""),
     }
 
-    neutralisers = (DEFUSE_BRACES,)
-
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
-        html, text = self.neutralise(email.html, email.text)
+        html, text = email.html, email.text
         if options["contact_list"]:
             html, text = with_placeholder(email, html, text, SES_PLACEHOLDER)
         elif UNSUBSCRIBE_STANDIN in html or UNSUBSCRIBE_STANDIN in text:
