@@ -160,11 +160,6 @@ def _repository_files() -> dict[str, int]:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[_BEFORE] = _repository_files()
-    # hypothesis keeps its example database and constants under the working directory
-    # unless told otherwise: keep them out of the repository too
-    from hypothesis.configuration import set_hypothesis_home_dir
-
-    set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "digest-hypothesis")
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
