@@ -73,11 +73,12 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
 
     def compare(name: str, content: str) -> None:
         path = GOLDEN / name
-        old = path.read_text(encoding="utf-8") if path.exists() else None
+        # bytes, not text: line endings are part of the output (an .eml's are CRLF)
+        old = path.read_bytes().decode("utf-8") if path.exists() else None
         if update:
             if old != content:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(content, encoding="utf-8")
+                path.write_bytes(content.encode("utf-8"))
                 changed.append(name)
             return
         assert old is not None, f"{path} is missing: run pytest --update-golden"
