@@ -376,14 +376,22 @@ def test_no_answer_to_the_end_of_the_message_is_unconfirmed(
     port = scripted(reply)
     try:
         with pytest.raises(UnconfirmedError) as caught:
-            send(config, dist, host="127.0.0.1", port=port, recipients=["a@example.org"], env={})
+            send(
+                config,
+                dist,
+                host="127.0.0.1",
+                port=port,
+                recipients=["a@example.org"],
+                env={},
+                record_issue=True,
+            )
     finally:
         stop.set()
     message = str(caught.value)
     assert "the message may have been delivered" in message and "not sent again" in message
     assert "recorded in the ledger as unconfirmed (digest-2026-11-26)" in message
     assert f"digest mark-sent {dist}" in message and "the recipients' inboxes" in message
-    assert f"digest send --smtp 127.0.0.1:{port} --to a@example.org {dist}" in message
+    assert f"digest send --record --smtp 127.0.0.1:{port} --to a@example.org {dist}" in message
     assert reply.state["messages"] == 1  # type: ignore[attr-defined]
     [entry] = ledger.read(config.paths.ledger)
     assert entry.unconfirmed.startswith(f"smtp 127.0.0.1:{port}: ")
@@ -416,7 +424,29 @@ def test_some_recipients_refused_is_still_recorded_as_sent(fresh, scripted) -> N
             port=port,
             recipients=["a@example.org", "gone@example.org"],
             env={},
+            record_issue=True,
         )
     assert base.state["messages"] == 1  # type: ignore[attr-defined]
     [entry] = ledger.read(config.paths.ledger)
     assert entry.unconfirmed == "" and entry.via == f"send 127.0.0.1:{port}"
+
+
+def test_a_test_copy_is_not_recorded_so_the_real_issue_still_goes_out(
+    fresh, scripted, runner: CliRunner
+) -> None:
+    """`digest send` is a test send unless --record: the next --new-only build keeps the posts."""
+    config, dist = fresh
+    port = scripted(accepting(lambda: b"250 ok\r\n"))
+    send(config, dist, host="127.0.0.1", port=port, recipients=["me@example.org"], env={})
+    assert ledger.read(config.paths.ledger) == ()
+    send(
+        config,
+        dist,
+        host="127.0.0.1",
+        port=port,
+        recipients=["list@example.org"],
+        env={},
+        record_issue=True,
+    )
+    [entry] = ledger.read(config.paths.ledger)
+    assert entry.via == f"send 127.0.0.1:{port}"

@@ -602,6 +602,12 @@ def exporters_command() -> None:
 @click.option("--from", "sender", help="Envelope sender [default: [email] from].")
 @click.option("--starttls", is_flag=True, help="Upgrade the connection with STARTTLS.")
 @click.option("--user", help="Log in as this user; the password comes from DIGEST_SMTP_PASSWORD.")
+@click.option(
+    "--record",
+    "record_issue",
+    is_flag=True,
+    help="Record the issue in the ledger as sent (the send is the real one, not a test copy).",
+)
 @_file_options
 @_handle_errors
 def send_command(
@@ -612,8 +618,12 @@ def send_command(
     sender: str | None,
     starttls: bool,
     user: str | None,
+    record_issue: bool,
 ) -> None:
-    """Send a test copy of a built digest over SMTP (exactly the exported digest.eml)."""
+    """Send a test copy of a built digest over SMTP (exactly the exported digest.eml).
+
+    A test copy is not recorded in the ledger; --record records a real send.
+    """
     from .delivery import send as run_send
 
     config = load_config(common.config_file)
@@ -627,6 +637,7 @@ def send_command(
         sender=sender,
         starttls=starttls,
         user=user,
+        record_issue=record_issue,
     )
     if not common.quiet:
         click.echo(f"sent {eml} to {', '.join(recipients)} via {host}:{port}", err=True)

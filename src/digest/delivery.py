@@ -163,8 +163,14 @@ def send(
     starttls: bool = False,
     user: str | None = None,
     env: Mapping[str, str] | None = None,
+    record_issue: bool = False,
 ) -> Path:
-    """Export ``digest.eml`` and deliver exactly those bytes over SMTP; returns the file."""
+    """Export ``digest.eml`` and deliver exactly those bytes over SMTP; returns the file.
+
+    A send is a test copy unless ``record_issue``: recording it in the ledger
+    would make the next ``--new-only`` build leave out the posts it carried, and
+    the real issue would never go out.
+    """
     env = os.environ if env is None else env
     [result] = export(config, build_dir, ["eml"], env=env)
     eml = result.files[0]
@@ -187,15 +193,20 @@ def send(
             password=env.get(PASSWORD_ENV),
         )
     except UnconfirmedError as exc:
+        if not record_issue:
+            raise
         to = " ".join(f"--to {r}" for r in recipients)
-        again = f"send it again: digest send --smtp {host}:{port} {to} {build_dir}"
+        again = f"send it again: digest send --record --smtp {host}:{port} {to} {build_dir}"
         raise unconfirmed(config, build_dir, exc, via=f"send {host}:{port}", again=again) from None
     log.info("sent %s to %s via %s:%d", eml.name, ", ".join(recipients), host, port)
-    saved = record(config, build_dir, via=f"send {host}:{port}")
-    if refused:  # the others have it: recorded as sent, so that it never goes to them twice
+    note = ""
+    if record_issue:  # the others have it: recorded as sent, so it never goes to them twice
+        saved = record(config, build_dir, via=f"send {host}:{port}")
+        note = f" ({saved.id} is recorded as sent)"
+    if refused:
         raise ExportError(
             f"the SMTP server refused {', '.join(refused)}; the other recipients have the "
-            f"message ({saved.id} is recorded as sent)",
+            f"message{note}",
             where=f"{host}:{port}",
         )
     return eml
