@@ -95,3 +95,35 @@ def test_a_runtime_template_error_names_the_file_and_line(runner: CliRunner, pro
     assert result.exit_code == 1
     assert f"error: {templates / 'digest.txt.j2'}:4: template error:" in result.output
     assert "internal error" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("key", "template"),
+    [
+        ("subject", "{% for i in range(100000000) %}{% endfor %}x"),
+        ("intro", "{% include 'x' %}"),
+        ("subject", "{{ 1 / 0 }}"),
+    ],
+)
+def test_a_config_template_that_fails_is_one_clear_error(
+    runner: CliRunner, project: Path, key: str, template: str
+) -> None:
+    (project / "digest.toml").write_text(
+        f'[site]\nurl = "https://x.example/"\n[digest]\n{key} = {template!r}\n'
+    )
+    result = cli(runner, project, "build", "--until", "2026-11-26")
+    assert result.exit_code == 1, result.output
+    assert f"[digest] {key}: cannot render" in result.output
+    assert "internal error" not in result.output and "Traceback" not in result.output
+
+
+def test_templates_that_include_themselves_are_one_clear_error(
+    runner: CliRunner, project: Path
+) -> None:
+    templates = project / "templates"
+    templates.mkdir()
+    (templates / "digest.mjml.j2").write_text('{% include "digest.mjml.j2" %}\n')
+    result = cli(runner, project, "build", "--until", "2026-11-26", "--templates", str(templates))
+    assert result.exit_code == 1
+    assert "include or extend each other without end" in result.output
+    assert "internal error" not in result.output

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import html
 import json
 import logging
 import re
+import shutil
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -350,7 +352,7 @@ def test_cli_push_reads_credentials_from_the_environment(
     again = ["export", "--config", str(config.source), "--to", "buttondown", "--push", str(dist)]
     refused = runner.invoke(main, again)
     assert refused.exit_code == 1 and len(api.received) == sent
-    assert "buttondown: this digest was already pushed as digest-2026-11-26" in refused.output
+    assert "buttondown: this issue was already pushed as digest-2026-11-26" in refused.output
     assert "--again" in refused.output
     api.script = [(401, {"detail": "Invalid token."}, {})]
     result = runner.invoke(main, [*again, "--again"])
@@ -830,3 +832,27 @@ def test_a_push_works_from_a_thread_that_runs_an_event_loop(project, api_for) ->
     with ThreadPoolExecutor(max_workers=1) as thread:  # this thread may run one already
         [result] = thread.submit(asyncio.run, caller()).result()
     assert result.pushed[0].id and len(api.received) == 1
+
+
+def test_a_rebuilt_issue_is_not_pushed_twice_to_the_same_service(
+    project, api_for, tmp_path: Path
+) -> None:
+    """A copy edit after the push gives new HTML, but the same edition and week: refused."""
+    config, dist = project
+    api = api_for("postmark")
+    export(config, dist, ["postmark"], do_push=True, env=env_for("postmark", api))
+    sent = len(api.received)
+    edited = tmp_path / "edited"
+    shutil.copytree(dist, edited)
+    manifest = json.loads((edited / "digest.json").read_text())
+    html = (edited / "digest.html").read_text().replace("Leading Well", "Leading  Well", 1)
+    (edited / "digest.html").write_text(html)
+    manifest["html_sha256"] = hashlib.sha256(html.encode()).hexdigest()
+    (edited / "digest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ExportError, match="this issue was already pushed as digest-2026-11-26"):
+        export(config, edited, ["postmark"], do_push=True, env=env_for("postmark", api))
+    assert len(api.received) == sent
+    # another service has not had it: that push goes ahead
+    other = api_for("mailgun")
+    export(config, edited, ["mailgun"], do_push=True, env=env_for("mailgun", other))
+    assert len(other.received) == 1

@@ -94,6 +94,12 @@ def render_copy(template: str, key: str, context: dict[str, object]) -> str:
         return _ENV.from_string(template).render(context)
     except TemplateError as exc:
         raise ConfigError([f"{key}: cannot render {template!r}: {exc}"]) from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
+        # the sandbox refuses huge ranges (OverflowError), includes have no loader here
+        shown = template if len(template) <= 60 else template[:57] + "..."
+        raise ConfigError(
+            [f"{key}: cannot render {shown!r}: {type(exc).__name__}: {exc}"]
+        ) from None
 
 
 def render_line(template: str, key: str, context: dict[str, object]) -> str:

@@ -133,18 +133,22 @@ def export(
 
 
 def _refuse_repeat(config: Config, built: Built, names: Sequence[str], build_dir: Path) -> None:
-    """Refuse to push what the ledger says one of ``names`` already received, confirmed."""
+    """Refuse to push what the ledger says one of ``names`` already received, confirmed:
+    the same digest, or another build of the same edition's issue for the same window
+    (a copy edit does not make it a new issue)."""
     html = ledger.sha256_text(built.html)
+    window = (built.manifest.since.isoformat(), built.manifest.until.isoformat())
     for issue in ledger.read(config.paths.ledger):
         for name in names:
+            same = issue.html_sha256 == html or (issue.since, issue.until) == window
             if (
-                issue.edition == built.edition
-                and issue.html_sha256 == html
+                same
+                and issue.edition == built.edition
                 and issue.via == f"push {name}"
                 and not issue.unconfirmed
             ):
                 raise ExportError(
-                    f"{name}: this digest was already pushed as {issue.id} on "
+                    f"{name}: this issue was already pushed as {issue.id} on "
                     f"{issue.recorded}; pushing it again would send it twice",
                     where=str(build_dir),
                     hint="build this week's digest first (nothing new this week leaves last "

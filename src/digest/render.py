@@ -67,6 +67,10 @@ def render_template(env: jinja2.Environment, name: str, **context: object) -> st
         raise TemplateError(f"template syntax error: {exc.message}", where=place) from None
     except jinja2.TemplateError as exc:
         raise TemplateError(f"template error: {exc}", where=_template_place(exc, name)) from None
+    except RecursionError:
+        raise TemplateError(
+            "template error: templates include or extend each other without end", where=name
+        ) from None
     except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
         # A filter or expression failing on a value (a division by zero, a bad index):
         # the template's fault, so name its line rather than report an internal error.
