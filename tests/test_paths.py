@@ -380,3 +380,44 @@ def test_mark_sent_hashes_no_file_outside_the_posts_folder(
     posts = json.loads(line)["posts"]
     assert posts[0] == {"url": posts[0]["url"], "source": "../digest.toml", "sha256": ""}
     assert all(len(p["sha256"]) == 64 for p in posts[1:])
+
+
+@pytest.mark.parametrize("system", ["/etc", "/usr", "/usr/share/digest", "/var/lib/x"])
+def test_out_refuses_system_folders(runner: CliRunner, project: Path, system: str) -> None:
+    result = runner.invoke(
+        main,
+        [
+            "build",
+            "--config",
+            str(project / "digest.toml"),
+            "--until",
+            "2026-11-26",
+            "--out",
+            system,
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert "it is the system folder" in result.output
+    assert not Path(system, "digest.html").exists()
+
+
+@pytest.mark.parametrize(
+    "target", ["digest.toml", "posts/report.xml", "templates/x.xml", "/etc/digest-report.json"]
+)
+def test_check_report_refuses_the_projects_own_files(
+    runner: CliRunner, project: Path, target: str
+) -> None:
+    (project / "templates").mkdir(exist_ok=True)
+    config = str(project / "digest.toml")
+    assert (
+        runner.invoke(main, ["build", "--config", config, "--until", "2026-11-26"]).exit_code == 0
+    )
+    before = (project / "digest.toml").read_bytes()
+    output = target if target.startswith("/") else str(project / target)
+    result = runner.invoke(
+        main, ["check", str(project / "dist"), "--config", config, "-o", output, "--format", "json"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "refusing to write the report to" in result.output
+    assert (project / "digest.toml").read_bytes() == before
+    assert not Path(output).exists() or target == "digest.toml"

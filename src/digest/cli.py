@@ -521,6 +521,9 @@ def check_command(
         lines.append(f"{verdict}: {summary_line(report)}" + (" (strict)" if strict else ""))
         rendered = "\n".join(lines) + "\n"
     if output is not None:
+        from .pipeline import check_report_file
+
+        check_report_file(config, output)
         write_files(output.parent, {output.name: rendered})
     else:
         click.echo(rendered, nl=False)

@@ -62,6 +62,8 @@ def check_out_dir(config: Config, out_dir: Path | None = None) -> None:
     why = ""
     if out.parent == out:
         why = "it is the root of the file system"
+    elif system := _system_folder(out):
+        why = f"it is the system folder {system}" + ("" if out == system else " or inside it")
     elif out == home:
         why = "it is your home folder"
     elif out == root:
@@ -80,6 +82,40 @@ def check_out_dir(config: Config, out_dir: Path | None = None) -> None:
         raise ConfigError(
             [f"refusing to write the digest to {out}: {why}; choose another --out or [paths] out"]
         )
+
+
+# Folders that belong to the operating system: no digest output or report goes there.
+SYSTEM_FOLDERS = tuple(
+    Path(p)
+    for p in (
+        *("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc"),
+        *("/run", "/sbin", "/sys", "/usr", "/var/lib", "/var/log", "/var/cache", "/var/spool"),
+    )
+)
+
+
+def _system_folder(path: Path) -> Path | None:
+    for folder in SYSTEM_FOLDERS:
+        real = folder.resolve() if folder.exists() else folder
+        if path == real or real in path.parents:
+            return folder
+    return None
+
+
+def check_report_file(config: Config, path: Path) -> None:
+    """Refuse a report file (``check -o``) that would overwrite the project's own files:
+    digest.toml, anything in the posts or templates folders, or a system folder's."""
+    target = path.resolve()
+    why = ""
+    if config.source is not None and target == config.source.resolve():
+        why = "it is the configuration file"
+    elif system := _system_folder(target):
+        why = f"it is inside the system folder {system}"
+    for label, folder in (("posts", config.paths.posts), ("templates", config.paths.templates)):
+        if not why and folder is not None and folder.resolve() in target.parents:
+            why = f"it is inside the {label} folder {folder}"
+    if why:
+        raise ConfigError([f"refusing to write the report to {target}: {why}; choose another -o"])
 
 
 def today_in(config: Config) -> date:
