@@ -8,6 +8,7 @@ import logging
 import re
 import socket
 import struct
+import threading
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -273,3 +274,27 @@ def test_a_failing_request_is_one_line_not_a_traceback(
     err = capfd.readouterr().err
     assert "Traceback" not in err
     assert any("RuntimeError('a bug')" in r.getMessage() for r in caplog.records)
+
+
+def test_a_project_folder_holding_anything_does_not_stop_the_watch(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only digest.toml, the posts and the templates are watched: a link to / beside them
+    (whose unreadable corners made the watcher thread die) changes nothing."""
+    (project / "rootlink").symlink_to("/")
+    died: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: died.append(args.exc_value))
+    preview = Preview(lambda: load_config(project / "digest.toml").but(until=date(2026, 11, 26)))
+    preview.start()
+    try:
+        before = preview.version
+        toml = project / "digest.toml"
+        toml.write_text(toml.read_text().replace('name = "Leading Well"', 'name = "Led Well"', 1))
+        wait_for_version(preview, before)
+        deadline = time.monotonic() + 15
+        while "Led Well" not in preview.state_html():
+            assert time.monotonic() < deadline, "digest.toml edit not rebuilt"
+            time.sleep(0.05)
+    finally:
+        preview.stop()
+    assert died == []

@@ -154,38 +154,45 @@ class Preview:
             if not paths:
                 self._stop.wait(0.5)
                 continue
-            config_files = {p.resolve() for p in paths if p.is_file()}
-            folders = [p.parent if p.is_file() else p for p in paths]
+            try:
+                self._watch_once(paths)
+            except Exception as exc:  # e.g. an unreadable folder: say so, keep serving
+                log.error("preview: watching for changes failed: %s; retrying", exc)
+                self._dirty.set()
+                self._stop.wait(2.0)
 
-            def wanted(
-                change: watchfiles.Change,
-                name: str,
-                config_files: set[Path] = config_files,
-                paths: list[Path] = paths,
-            ) -> bool:
-                path = Path(name).resolve()
-                if path in config_files:
-                    return True
-                return any(p.is_dir() and p.resolve() in path.parents for p in paths) and (
-                    ".digest-cache" not in path.parts and not path.name.startswith(".")
-                )
+    def _watch_once(self, paths: list[Path]) -> None:
+        """Watch the posts and templates folders (recursively) and digest.toml itself —
+        never the whole project folder, which may hold anything (links to ``/``)."""
+        config_files = {p.resolve() for p in paths if p.is_file()}
 
-            for changes in watchfiles.watch(
-                *folders,
-                watch_filter=wanted,
-                stop_event=self._stop,
-                debounce=200,
-                step=50,
-                rust_timeout=500,
-                yield_on_timeout=True,
-                raise_interrupt=False,
-            ):
-                self._watching.set()  # a first (empty) answer: the watch is in place
-                if changes:
-                    self._dirty.set()
-                if [p for p in self._watched if p.exists()] != paths:
-                    self._dirty.set()  # what changed while no watcher ran is built too
-                    break
+        def wanted(change: watchfiles.Change, name: str) -> bool:
+            path = Path(name).resolve()
+            if path in config_files:
+                return True
+            return any(p.is_dir() and p.resolve() in path.parents for p in paths) and (
+                ".digest-cache" not in path.parts and not path.name.startswith(".")
+            )
+
+        for changes in watchfiles.watch(
+            *paths,
+            watch_filter=wanted,
+            stop_event=self._stop,
+            debounce=200,
+            step=50,
+            rust_timeout=500,
+            yield_on_timeout=True,
+            raise_interrupt=False,
+        ):
+            self._watching.set()  # a first (empty) answer: the watch is in place
+            if changes:
+                self._dirty.set()
+            if any(Path(name).resolve() in config_files for _, name in changes):
+                self._dirty.set()
+                return  # an editor may have replaced the file: watch the new one
+            if [p for p in self._watched if p.exists()] != paths:
+                self._dirty.set()  # what changed while no watcher ran is built too
+                return
 
     def _build_loop(self) -> None:
         while not self._stop.is_set():
