@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from digest.cli import main
 from digest.config import Config, load_config
-from digest.errors import ConfigError
+from digest.errors import ConfigError, UsageError
 
 from .conftest import REPO, SAMPLE_UNTIL
 
@@ -118,7 +118,8 @@ def test_flags_override_the_file_and_are_validated_the_same_way(tmp_path: Path) 
     config = load_config(path, overrides={"base_url": "https://b.example/sub", "timezone": None})
     assert config.site.url == "https://b.example/sub/"
     assert config.site.timezone == "UTC"
-    with pytest.raises(ConfigError, match=r"--base-url: expected an absolute http\(s\) URL"):
+    # a bad value from the command line is a usage error (exit 2), naming the flag
+    with pytest.raises(UsageError, match=r"--base-url: expected an absolute http\(s\) URL"):
         load_config(path, overrides={"base_url": "javascript:alert(1)"})
 
 

@@ -322,3 +322,21 @@ def test_append_refuses_an_unsafe_id_or_edition(tmp_path: Path) -> None:
         with pytest.raises(ledger.LedgerError, match="refusing to record issue"):
             ledger.append(path, bad)
     assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"id": "../../../evil"}, "'id': '../../../evil' is not a valid name"),
+        ({"edition": "a/b"}, "'edition': 'a/b' is not a valid name"),
+        ({"recorded": "notadate"}, "'recorded': not a date and time"),
+    ],
+)
+def test_a_ledger_line_with_an_unsafe_name_or_bad_time_is_refused_everywhere(
+    tmp_path: Path, change: dict[str, str], message: str
+) -> None:
+    path = tmp_path / "digest-ledger.jsonl"
+    data = {**json.loads(issue(1).to_line()), **change}
+    path.write_text(json.dumps(data) + "\n")
+    with pytest.raises(ledger.LedgerError, match=re.escape(message)):
+        ledger.read(path)

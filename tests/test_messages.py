@@ -61,7 +61,7 @@ def test_a_category_that_matches_no_post_lists_the_real_ones_closest_first(
 
 def test_a_bad_flag_value_names_the_flag_not_the_file(runner: CliRunner, project: Path) -> None:
     result = cli(runner, project, "build", "-c", "")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a bad command-line value is a usage error
     assert "error: --category: expected a list of non-empty strings" in result.output
     assert "digest.toml" not in result.output
 

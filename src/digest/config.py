@@ -655,7 +655,10 @@ def load_config(
         try:
             value = f.check(container[f.key])
         except ValueError as exc:
-            errors.append(f"{f.label}: {exc}, found {_describe(container[f.key])}")
+            given = container[f.key]
+            # a table's own message names the entry; repeating the whole table helps nobody
+            found = "" if isinstance(given, dict | list) else f", found {_describe(given)}"
+            errors.append(f"{f.label}: {exc}{found}")
             continue
         if f.attr in _PATH_ATTRS:
             value = (root / value).resolve()
@@ -688,6 +691,8 @@ def load_config(
 
     if errors and not flag_errors:
         raise ConfigError(errors, where=where if source else None)
+    if flag_errors and not errors:  # only the command line is wrong: a usage error (exit 2)
+        raise UsageError("; ".join(flag_errors))
     if flag_errors:  # a flag's value came from the command line, not from the file
         raise ConfigError([*(f"{where}: {e}" for e in errors), *flag_errors])
 

@@ -26,7 +26,7 @@ import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +92,16 @@ class Issue:
                 if not isinstance(value, str):
                     raise ValueError(f"{key!r}: expected text, found {_describe(value)}")
                 known[key] = value
+        for key in ("id", "edition"):
+            if not is_safe_name(known[key]):
+                raise ValueError(f"{key!r}: {known[key]!r} is not a valid name ({SAFE_NAME_RULE})")
+        try:
+            datetime.fromisoformat(known["recorded"])
+        except ValueError:
+            raise ValueError(
+                f"'recorded': not a date and time like 2026-11-26T09:00:00+00:00: "
+                f"{known['recorded'][:40]!r}"
+            ) from None
         for key in ("since", "until"):
             if known[key]:
                 try:

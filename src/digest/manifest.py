@@ -188,6 +188,8 @@ class Manifest:
             if not _SHA256.fullmatch(value):
                 raise ValueError(f"{key}: expected a SHA-256 in hex, found {_describe(value)}")
             hashes[key] = value
+        if "counts" in obj:  # derived from the posts on writing; checked only for shape
+            _expect(obj["counts"], dict, "counts")
         known = {"schema", "edition", "subject", "preheader", "window", "counts", "sections"}
         return cls(
             schema=SCHEMA,
