@@ -856,3 +856,28 @@ def test_a_rebuilt_issue_is_not_pushed_twice_to_the_same_service(
     other = api_for("mailgun")
     export(config, edited, ["mailgun"], do_push=True, env=env_for("mailgun", other))
     assert len(other.received) == 1
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda raw: raw.hex(),
+        lambda raw: raw.hex().upper(),
+        lambda raw: "".join(f"%{b:02X}" for b in raw),
+        lambda raw: "".join(f"%{b:02x}" for b in raw),
+        lambda raw: raw.decode().upper(),
+        lambda raw: base64.b64encode(
+            b"Authorization: Basic " + base64.b64encode(b"api:" + raw)
+        ).decode(),
+    ],
+    ids=["hex", "HEX", "percent", "percent-lower", "upper", "base64-of-the-header-line"],
+)
+def test_the_scrubber_knows_more_encodings(encode: Callable[[bytes], str]) -> None:
+    from digest.exporters.scrub import Scrubber
+
+    shown = encode(SECRET.encode())
+    scrubbed = Scrubber.of([SECRET])(f"the service said: {shown} (bad key)")
+    assert shown not in scrubbed and "****" in scrubbed
+    assert Scrubber.of([SECRET])("an innocent 0123456789abcdef line") == (
+        "an innocent 0123456789abcdef line"
+    )

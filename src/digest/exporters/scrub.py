@@ -62,6 +62,8 @@ def literal_forms(secret: str) -> set[str]:
         json.dumps(secret, ensure_ascii=False)[1:-1],
         html.escape(secret, quote=True),
         quopri.encodestring(raw).decode("ascii").replace("=\n", ""),
+        raw.hex(),  # hex dumps (matched in either case, as every form here)
+        "".join(f"%{byte:02x}" for byte in raw),  # every byte percent-encoded
     }
     return {form for form in forms if form}
 
@@ -88,11 +90,18 @@ class Scrubber:
         for secret in secrets:
             if secret:
                 literals |= literal_forms(secret)
-                runs |= base64_runs(secret.encode("utf-8"))
+                first = base64_runs(secret.encode("utf-8"))
+                # base64 of text that holds base64 of the secret (an echoed
+                # "Authorization: Basic …" line, encoded again) holds these
+                second = {r for run in first for r in base64_runs(run.encode("ascii"))}
+                runs |= first | second
         if not literals:
             return cls()
         words = "|".join(re.escape(form) for form in sorted(literals, key=len, reverse=True))
-        return cls(frozenset(runs | literals), re.compile(words))
+        return cls(
+            frozenset(runs | {form.lower() for form in literals}),
+            re.compile(words, re.IGNORECASE),
+        )
 
     def __call__(self, text: str) -> str:
         if self.literals is None:
@@ -102,4 +111,6 @@ class Scrubber:
 
     def _token(self, match: re.Match[str]) -> str:
         token = match.group()
-        return REDACTED if any(needle in token for needle in self.needles) else token
+        folded = token.lower()
+        hit = any(needle in token or needle.lower() in folded for needle in self.needles)
+        return REDACTED if hit else token
