@@ -47,6 +47,7 @@ log = logging.getLogger("digest")
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)  # per operation, within the deadline
 DEADLINE_SECONDS = 60.0  # per request: connect, send and read the answer
+PUSH_BUDGET_SECONDS = 180.0  # all attempts of one request together, waits included
 MAX_ANSWER_BYTES = 1_000_000  # an answer is an id or a message: the rest is not read
 ATTEMPTS = 4
 BACKOFF_SECONDS = 1.0
@@ -278,6 +279,19 @@ class _Call:
         """An answer-less failure must not be retried: it may have sent mail."""
         return self.request.sends and not self.request.idempotency_header
 
+    @property
+    def creates(self) -> bool:
+        """A POST without an idempotency key: repeating one that arrived makes a second
+        campaign or draft, so an answer-less failure is not retried either."""
+        return self.request.method.upper() == "POST" and not self.request.idempotency_header
+
+    def maybe_created(self, problem: str) -> ExportError:
+        return ExportError(
+            f"{self.label} may have gone through: {problem}; not retried, so that it cannot "
+            "create a second one",
+            hint=f"check {self.check} before pushing again (push again with --again)",
+        )
+
     def unconfirmed(self, problem: str) -> UnconfirmedError:
         return UnconfirmedError(
             f"{self.label} may have been sent: {problem}; not retried, so that it cannot "
@@ -299,7 +313,11 @@ def _deliver(
     earlier attempt may have arrived."""
     maybe_sent = False
     problem = ""
+    started = time.monotonic()
     for attempt in range(1, ATTEMPTS + 1):
+        if attempt > 1 and time.monotonic() - started > PUSH_BUDGET_SECONDS:
+            problem += f" (and the push's {PUSH_BUDGET_SECONDS:g} s budget is spent)"
+            break
         try:
             response = _run(_attempt_with(client, call))
         except NOT_SENT as exc:
@@ -312,6 +330,8 @@ def _deliver(
                 maybe_sent = True
                 if call.cautious:
                     raise call.unconfirmed(problem) from None
+                if call.creates:
+                    raise call.maybe_created(problem) from None
             delay = _backoff(attempt)
         except httpx.TransportError as exc:  # after the request (or part of it) was sent
             maybe_sent = True
@@ -320,6 +340,8 @@ def _deliver(
             problem = call.scrub(f"{what} ({type(exc).__name__}{detail})")
             if call.cautious:
                 raise call.unconfirmed(problem) from None
+            if call.creates:
+                raise call.maybe_created(problem) from None
             delay = _backoff(attempt)
         else:
             status = response.status_code
