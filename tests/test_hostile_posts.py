@@ -262,12 +262,16 @@ def test_symlinks_are_followed_only_inside_the_posts_folder(
     (posts / "out.md").symlink_to(outside)
     (posts / "hop.md").symlink_to(posts / "out.md")  # inside, but ends outside
     (posts / "up.md").symlink_to(Path("..") / "secret.md")
-    (posts / "2026-11-21-alias.md").symlink_to("2026-11-20-good.md")  # inside: fine
+    # inside, to another post: that post is read as itself, not twice (it went out twice)
+    (posts / "2026-11-21-alias.md").symlink_to("2026-11-20-good.md")
     (posts / "dangling.md").symlink_to(posts / "gone.md")
     result = read_posts(tmp_config())
-    assert sorted(p.title for p in result.posts) == ["Good", "Good"]
+    assert sorted(p.title for p in result.posts) == ["Good"]
     messages = {p.where: p.message for p in result.problems}
-    assert set(messages) == {"out.md", "hop.md", "up.md", "dangling.md"}
+    assert set(messages) == {"out.md", "hop.md", "up.md", "dangling.md", "2026-11-21-alias.md"}
+    assert messages["2026-11-21-alias.md"] == (
+        "a symbolic link to the post 2026-11-20-good.md, which is read as itself"
+    )
     for name in ("out.md", "hop.md", "up.md"):
         assert f"a symbolic link to {outside}, outside the posts folder" in messages[name]
     assert messages["dangling.md"].startswith("cannot read")

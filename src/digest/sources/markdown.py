@@ -113,6 +113,10 @@ def read_post_text(
             target = os.path.realpath(path)
             if os.path.commonpath([root, target]) != root:
                 raise Skip(f"a symbolic link to {target}, outside the posts folder: not followed")
+            linked = os.path.relpath(target, root).replace(os.sep, "/")
+            if os.path.splitext(target)[1].lower() in POST_SUFFIXES and os.path.isfile(target):
+                # the post it links to is read as itself: twice would send it twice
+                raise Skip(f"a symbolic link to the post {linked}, which is read as itself")
             st = os.stat(path)
         _regular(st.st_mode)
         fd = os.open(path, os.O_RDONLY | _NONBLOCK | getattr(os, "O_CLOEXEC", 0))
