@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ from click.testing import CliRunner
 
 from digest.cli import main
 from digest.wording import plural
+
+from .conftest import REPO
 
 
 def cli(runner: CliRunner, project: Path, *args: str):
@@ -127,3 +130,19 @@ def test_templates_that_include_themselves_are_one_clear_error(
     assert result.exit_code == 1
     assert "include or extend each other without end" in result.output
     assert "internal error" not in result.output
+
+
+def test_posts_without_a_site_address_say_what_to_set(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no digest.toml here, nor a site address
+    shutil.copytree(REPO / "posts", tmp_path / "posts")
+    result = runner.invoke(
+        main, ["build", "--posts", str(tmp_path / "posts"), "--until", "2026-11-26", "--no-cache"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "could be used (the warnings above say why); set [site] url in digest.toml" in (
+        result.output
+    )
+    assert "no posts were loaded at all" not in result.output
+    assert "digest.toml: no sender" not in result.output  # there is no digest.toml to name

@@ -150,7 +150,10 @@ def test_an_edition_that_climbs_out_of_the_manifest_is_refused(
     assert result.exit_code == 0, result.output
     assert "warning: archive: left out: " in result.output
     assert "line 2 is not a ledger entry: expected a JSON object" in result.output
-    assert "warning: archive: '../../../x-2026-11-26' left out: " in result.output
+    # an unsafe id is refused when the line is read, like any other damage
+    assert "line 1 is not a ledger entry: 'id': '../../../x-2026-11-26' is not a valid name" in (
+        result.output
+    )
     assert tree(project / "site") == {
         "index.html",
         "digest-2026-11-26",

@@ -21,7 +21,7 @@ from pathlib import Path
 from . import ledger
 from .cache import cached_read, load_render, render_key, save_render
 from .config import Config
-from .errors import ConfigError, ExportError, StrictModeError
+from .errors import ConfigError, ExportError, PostError, StrictModeError
 from .manifest import SAFE_NAME_RULE, is_safe_name
 from .models import BuildResult, Digest, LoadResult, Problem, Rendered, Selection
 from .output import write_build
@@ -166,6 +166,19 @@ def choose(
     warnings were already logged and only the selection's are.
     """
     window = resolve_window(config, today or today_in(config))
+    if not loaded.posts and loaded.problems:
+        for problem in (*config.warnings, *loaded.problems)[:20]:
+            log.warning("%s", problem)
+        no_url = sum(1 for p in loaded.problems if p.message.startswith("no URL"))
+        hint = (
+            "; set [site] url in digest.toml (or --base-url): every post needs it for its link"
+            if no_url == len(loaded.problems)
+            else ""
+        )
+        raise PostError(
+            f"none of the {plural(len(loaded.problems), 'post file')} in "
+            f"{config.paths.posts} could be used (the warnings above say why){hint}"
+        )
     sent, sent_since = _sent(config)
     selection = select(
         loaded.posts, config, window, sent=sent, sent_since=sent_since, claimed=claimed

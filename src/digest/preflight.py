@@ -100,7 +100,7 @@ def _finding_problems(findings: Iterable[Finding], where: str) -> Iterator[Probl
 
 def preflight(digest: Digest, rendered: Rendered, config: Config) -> tuple[Problem, ...]:
     """Warnings about what ``digest check`` or an exporter would reject, for one build."""
-    where = str(config.source) if config.source else "digest.toml"
+    where = str(config.source) if config.source else "[email] (no digest.toml)"
     parts = EmailParts(
         html=rendered.html,
         text=rendered.text,
