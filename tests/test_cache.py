@@ -206,7 +206,23 @@ def test_a_planted_pickle_never_runs(config, tmp_path: Path, parsed: list[str]) 
     assert not marker.exists()
     assert len(parsed) == 31  # the planted cache was a miss ...
     assert again.rendered == first.rendered  # ... and the build is the same
-    assert json.loads(cache_file(config).read_bytes())["format"] == "digest post cache"
+    assert json.loads(opened(cache_file(config)))["format"] == "digest post cache"
+
+
+def opened(path: Path) -> str:
+    """A cache file's JSON, its seal checked (see ``digest.cache.cache_key``)."""
+    from digest.cache import _unseal
+
+    body = _unseal(path.read_bytes())
+    assert body is not None, f"{path} is not sealed with this user's key"
+    return body.decode("utf-8")
+
+
+def sealed_write(path: Path, text: str) -> None:
+    """Write ``text`` as digest would, signed: damage inside a valid seal, to test the checks."""
+    from digest.cache import _seal
+
+    path.write_bytes(_seal(text.encode("utf-8")))
 
 
 def _damage(text: str, how: str) -> str:
@@ -277,7 +293,7 @@ def test_a_damaged_or_foreign_cache_is_a_miss(
 
     cold = cached_read(config)
     path = cache_file(config)
-    path.write_text(_damage(path.read_text(), how))
+    sealed_write(path, _damage(opened(path), how))
     parsed.clear()
     with caplog.at_level(logging.DEBUG, logger="digest"):
         warm = cached_read(config)
@@ -305,9 +321,9 @@ def test_a_damaged_render_cache_renders_again(config, monkeypatch) -> None:
     config = config.but(until=date(2026, 11, 26))
     first = pipeline.build(config)
     [render] = (config.paths.cache / "renders").iterdir()
-    data = json.loads(render.read_text())
+    data = json.loads(opened(render))
     data["rendered"][0] = 42  # the HTML is not text
-    render.write_text(json.dumps(data))
+    sealed_write(render, json.dumps(data))
     again = pipeline.build(config)
     assert len(calls) == 2 and again.rendered == first.rendered and again.digest == first.digest
 
@@ -362,3 +378,44 @@ def test_caches_key_on_the_versions_of_the_libraries_that_shape_output(
         cache.code_fingerprint.cache_clear()
     assert after[0] != before[0] and after[1] != before[1]
     assert (cache.render_key(config, selection), cache.fingerprint(config)) == before
+
+
+def test_a_planted_or_edited_render_cache_is_not_trusted(config, tmp_path: Path) -> None:
+    """JSON cannot run code, but a cache from elsewhere could change the email: a render
+    edited after it was signed, or a file not signed with this user's key, is a miss."""
+    import json
+
+    from digest import pipeline
+
+    config = config.but(until=date(2026, 11, 26))
+    first = pipeline.build(config)
+    [render] = (config.paths.cache / "renders").iterdir()
+    head, _, body = render.read_bytes().partition(b"\n")
+    evil = body.replace(b"https://leadingwell.example.org/", b"https://evil.example/")
+    assert evil != body
+    for planted in (head + b"\n" + evil, evil, json.dumps({"format": "x"}).encode()):
+        render.write_bytes(planted)
+        again = pipeline.build(config)
+        assert "evil.example" not in again.rendered.html + again.rendered.text
+        assert again.rendered == first.rendered
+
+
+def test_the_cache_key_is_made_once_per_user_and_kept_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest import cache
+
+    monkeypatch.delenv("DIGEST_CACHE_KEY", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    cache.cache_key.cache_clear()
+    try:
+        key = cache.cache_key()
+        path = tmp_path / "xdg" / "digest" / "cache-key"
+        assert path.is_file() and oct(path.stat().st_mode & 0o777) == "0o600"
+        cache.cache_key.cache_clear()
+        assert cache.cache_key() == key and len(key) == 32
+        monkeypatch.setenv("DIGEST_CACHE_KEY", "shared-by-this-ci")
+        cache.cache_key.cache_clear()
+        assert cache.cache_key() == b"shared-by-this-ci"
+    finally:
+        cache.cache_key.cache_clear()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import importlib.metadata
 import itertools
 import json
@@ -25,6 +26,7 @@ import logging
 import operator
 import os
 import pickle
+import secrets
 import time
 import types
 import typing
@@ -200,13 +202,76 @@ def _record(cls: type, tz: tzinfo) -> Decoder:
     return decode
 
 
+# --- sealing: a cache file is trusted only if this user's key signed it ------------------------
+
+_SEAL = b"digest-cache-hmac-sha256:"
+
+
+@functools.cache
+def cache_key() -> bytes:
+    """The key that signs cache files: ``$DIGEST_CACHE_KEY``, else one made once per user.
+
+    A cache folder may be shared (a CI cache restored from another branch, a
+    synced folder): a JSON file cannot run code, but a planted one could still
+    change what subscribers receive (a link in a cached render). Files are
+    signed with HMAC-SHA-256 under a key kept outside the cache, so a file this
+    user's digest did not write is a miss. A CI that shares caches between its
+    own runs sets ``DIGEST_CACHE_KEY`` from a secret; where no key can be kept,
+    each run has its own, and caches are simply not reused.
+    """
+    given = os.environ.get("DIGEST_CACHE_KEY", "")
+    if given:
+        return given.encode("utf-8")
+    home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    path = Path(home) / "digest" / "cache-key"
+    for _ in range(2):
+        try:
+            text = path.read_text(encoding="ascii").strip()
+            if len(text) == 64:
+                return bytes.fromhex(text)
+        except (OSError, ValueError):
+            pass
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32))
+        except FileExistsError:
+            continue  # another process made it: read that one
+        except OSError:
+            break
+    return secrets.token_bytes(32)
+
+
+def _seal(data: bytes) -> bytes:
+    mac = hmac.new(cache_key(), data, hashlib.sha256).hexdigest().encode("ascii")
+    return _SEAL + mac + b"\n" + data
+
+
+def _unseal(raw: bytes) -> bytes | None:
+    head, _, data = raw.partition(b"\n")
+    if not head.startswith(_SEAL):
+        return None
+    mac = hmac.new(cache_key(), data, hashlib.sha256).hexdigest().encode("ascii")
+    return data if hmac.compare_digest(head[len(_SEAL) :], mac) else None
+
+
 def _load_json(path: Path, magic: str) -> Any | None:
-    """The data of a cache file, or None for a missing, unreadable or foreign one."""
+    """The data of a cache file, or None for a missing, unreadable, unsigned or foreign one."""
     try:
-        data = json.loads(path.read_bytes())
+        raw = path.read_bytes()
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, RecursionError) as exc:  # damaged: start afresh
+    except OSError as exc:
+        log.debug("ignoring the cache file %s: %s", path, exc)
+        return None
+    body = _unseal(raw)
+    if body is None:
+        log.debug("ignoring the cache file %s: not signed with this user's cache key", path)
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError) as exc:  # damaged: start afresh
         log.debug("ignoring the cache file %s: %s", path, exc)
         return None
     if type(data) is not dict or data.get("format") != magic:
@@ -397,7 +462,7 @@ def _read(path: Path, tz: tzinfo) -> dict[str, Entry]:
 def _write(path: Path, value: Any) -> None:
     data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     try:
-        write_binary(path.parent, {path.name: data}, durable=False)
+        write_binary(path.parent, {path.name: _seal(data)}, durable=False)
     except ExportError as exc:  # a read-only checkout still builds, just without the cache
         log.info("cannot write the cache %s: %s", path, exc.message)
 
