@@ -202,7 +202,8 @@ def send(
         to = " ".join(f"--to {r}" for r in recipients)
         again = f"send it again: digest send --record --smtp {host}:{port} {to} {build_dir}"
         raise unconfirmed(config, build_dir, exc, via=f"send {host}:{port}", again=again) from None
-    log.info("sent %s to %s via %s:%d", eml.name, ", ".join(recipients), host, port)
+    accepted = [r for r in recipients if r not in set(refused)]
+    log.info("sent %s to %s via %s:%d", eml.name, ", ".join(accepted), host, port)
     note = ""
     if record_issue:  # the others have it: recorded as sent, so it never goes to them twice
         saved = record(config, build_dir, via=f"send {host}:{port}")
