@@ -270,3 +270,22 @@ def test_expand_permalink_tokens() -> None:
         )
         == "2026/26/03/3/05/5/070809/book-review/news/s"
     )
+
+
+def test_json_frontmatter_on_one_line_is_read_as_hugo_reads_it(write_post, tmp_config) -> None:
+    write_post(
+        "2026-11-25-inline.md",
+        '{"title": "Inline JSON", "date": "2026-11-25", "categories": ["News"]}\nThe body.\n',
+        raw=True,
+    )
+    write_post("2026-11-24-broken.md", '{"title": "Broken", \nThe body.\n', raw=True)
+    result = read_posts(tmp_config())
+    [post] = with_bodies(result.posts, tmp_config())
+    assert (post.title, post.categories, post.body.strip()) == (
+        "Inline JSON",
+        ("News",),
+        "The body.",
+    )
+    [problem] = result.problems
+    assert problem.where == "2026-11-24-broken.md"
+    assert problem.message.startswith("invalid JSON frontmatter")

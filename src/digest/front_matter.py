@@ -171,6 +171,24 @@ class Skip(Exception):
         self.line = line
 
 
+def _inline_json(text: str, line: int) -> tuple[dict[str, Any], str]:
+    """JSON frontmatter that does not put ``{`` on a line of its own (``{"title": "A"}``),
+    as Hugo reads it: the first JSON object in the file, then the body."""
+    try:
+        metadata, end = json.JSONDecoder().raw_decode(text[: MAX_FRONTMATTER_CHARS + 1])
+    except RecursionError:
+        raise Skip("JSON frontmatter is nested too deeply", line) from None
+    except json.JSONDecodeError as exc:
+        if exc.pos >= MAX_FRONTMATTER_CHARS:
+            raise Skip(
+                f"JSON frontmatter of more than {MAX_FRONTMATTER_CHARS:,} characters", line
+            ) from None
+        raise Skip(f"invalid JSON frontmatter: {exc.msg}", exc.lineno + line - 1) from None
+    if not isinstance(metadata, dict):
+        raise Skip("frontmatter must be a JSON object of keys to values", line)
+    return {str(k): v for k, v in metadata.items()}, text[end:].lstrip("\n")
+
+
 def split_frontmatter(text: str) -> tuple[dict[str, Any], str]:
     """Split ``text`` into (metadata, body) with python-frontmatter's handlers.
 
@@ -180,6 +198,8 @@ def split_frontmatter(text: str) -> tuple[dict[str, Any], str]:
     stripped = text.lstrip()
     leading_lines = text[: len(text) - len(stripped)].count("\n")
     opening = _OPENING.match(stripped)
+    if not opening and stripped.startswith("{"):
+        return _inline_json(stripped, 1 + leading_lines)
     if not opening:
         raise Skip("no frontmatter: the first line should be ---, +++ or {", 1 + leading_lines)
     marker = opening.group(1)
