@@ -45,11 +45,13 @@ def _untagged_exports(config: Config) -> list[str]:
     from .exporters import get_exporter
 
     names = []
-    for name in config.exports:
+    for name, raw in config.exports.items():
         try:
-            if get_exporter(name).placeholder is None:
+            exporter = get_exporter(name)
+            options, _ = exporter.validate_options(raw)
+            if exporter.unsubscribe_tag(options) is None:
                 names.append(name)
-        except DigestError:  # an unknown exporter is reported where it is used
+        except DigestError:  # an unknown exporter or bad options are reported where used
             names.append(name)
     return names
 

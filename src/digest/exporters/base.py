@@ -147,7 +147,19 @@ class Exporter(ABC):
         is built from defused text, and the placeholder, inserted by the
         exporter, comes after it.
         """
+        if self.unsubscribe_tag(options) is None and (
+            UNSUBSCRIBE_STANDIN in email.html or UNSUBSCRIBE_STANDIN in email.text
+        ):
+            raise ExportError(
+                f"{self.name}: the digest was built without an unsubscribe link, and "
+                f"{self.name} has no unsubscribe tag of its own to put in its place",
+                hint="set [email] unsubscribe_url in digest.toml and build again",
+            )
         return self.export(neutralised(email), neutralise_value(options))
+
+    def unsubscribe_tag(self, options: Mapping[str, Any]) -> str | None:
+        """The tag this export puts where the unsubscribe link goes (None: none of its own)."""
+        return self.placeholder
 
     def base_url(self, env: Mapping[str, str]) -> str:
         """The API address: the override variable when set, else the service's own."""

@@ -23,7 +23,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import ExportError
-from ..models import UNSUBSCRIBE_STANDIN
 from .base import (
     Email,
     Export,
@@ -87,12 +86,6 @@ def build_message(email: Email) -> EmailMessage:
         raise ExportError(
             "bulk mail needs an unsubscribe address for its List-Unsubscribe header",
             hint="set [email] unsubscribe_url and/or unsubscribe_mailto in digest.toml",
-        )
-    if UNSUBSCRIBE_STANDIN in email.html or UNSUBSCRIBE_STANDIN in email.text:
-        raise ExportError(
-            "the digest was built without an unsubscribe link: its footer links digest's "
-            "stand-in, which only mailing services with their own unsubscribe tag replace",
-            hint="set [email] unsubscribe_url in digest.toml and build again",
         )
     message = EmailMessage(policy=policy.SMTP)
     _header(message, "From", sender, "[email] from")

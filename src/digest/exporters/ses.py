@@ -15,8 +15,6 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..config import as_str, as_str_list
-from ..errors import ExportError
-from ..models import UNSUBSCRIBE_STANDIN
 from ._json import payload_bytes
 from .base import (
     Credentials,
@@ -61,16 +59,15 @@ class SesExporter(Exporter):
         "configuration_set": Option(as_str, default=""),
     }
 
+    def unsubscribe_tag(self, options: Mapping[str, Any]) -> str | None:
+        """SES substitutes its tag only for a message sent with a contact list."""
+        return SES_PLACEHOLDER if options["contact_list"] else None
+
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = email.html, email.text
-        if options["contact_list"]:
-            html, text = with_placeholder(email, html, text, SES_PLACEHOLDER)
-        elif UNSUBSCRIBE_STANDIN in html or UNSUBSCRIBE_STANDIN in text:
-            raise ExportError(
-                "ses: without a contact list SES has no unsubscribe tag, and the digest was "
-                "built without an unsubscribe link",
-                hint="set [export.ses] contact_list, or [email] unsubscribe_url and build again",
-            )
+        tag = self.unsubscribe_tag(options)
+        if tag:
+            html, text = with_placeholder(email, html, text, tag)
         to = recipients(email, options["to"], self.name)
         headers = (
             [{"Name": "List-Unsubscribe", "Value": list_unsubscribe(email)}]
