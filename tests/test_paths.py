@@ -252,17 +252,17 @@ def _set(data: dict, path: str, value: object) -> dict:
 
 _DELETE = object()
 BAD_MANIFESTS = [
-    ("window.until", "2026-02-30", "window.until: not an ISO date, found text '2026-02-30'"),
+    ("window.until", "2026-02-30", 'window.until: not an ISO date, found text "2026-02-30"'),
     ("window.since", 20261120, "window.since: expected text, found a number 20261120"),
-    ("window", _DELETE, "window: expected an object, found nothing"),
-    ("subject", ["x"], "subject: expected text, found a list ['x']"),
-    ("sections", "x", "sections: expected a list, found text 'x'"),
+    ("window", _DELETE, "window: expected an object, found null"),
+    ("subject", ["x"], 'subject: expected text, found a list ["x"]'),
+    ("sections", "x", 'sections: expected a list, found text "x"'),
     ("sections.0", 1, "sections[0]: expected an object, found a number 1"),
-    ("sections.0.posts.0.url", None, "sections[0].posts[0].url: expected text, found nothing"),
+    ("sections.0.posts.0.url", None, "sections[0].posts[0].url: expected text, found null"),
     ("sections.0.posts.0.date", "yesterday", "sections[0].posts[0].date: not an ISO date"),
     ("sections.0.posts.0.categories", [1], "sections[0].posts[0].categories[0]: expected text"),
     ("edition", "a/b", "edition 'a/b' is not a valid name"),
-    ("html_sha256", "abc", "html_sha256: expected a SHA-256 in hex, found text 'abc'"),
+    ("html_sha256", "abc", 'html_sha256: expected a SHA-256 in hex, found text "abc"'),
 ]
 
 
@@ -311,7 +311,7 @@ def test_a_manifest_without_the_parts_hashes_asks_for_a_new_build(
     del data["html_sha256"], data["text_sha256"]
     manifest.write_text(json.dumps(data))
     for output in read_commands(runner, project, project / "dist"):
-        assert "html_sha256: expected text, found nothing" in output
+        assert "html_sha256: expected text, found null" in output
         assert "hint: written by an older digest? build again" in output
 
 

@@ -136,7 +136,7 @@ def _refuse_repeat(config: Config, built: Built, names: Sequence[str], build_dir
     """Refuse to push what the ledger says one of ``names`` already received, confirmed:
     the same digest, or another build of the same edition's issue for the same window
     (a copy edit does not make it a new issue)."""
-    html = ledger.sha256_text(built.html)
+    html = built.manifest.html_sha256  # read_build checked it against the file
     window = (built.manifest.since.isoformat(), built.manifest.until.isoformat())
     for issue in ledger.read(config.paths.ledger):
         for name in names:
@@ -265,8 +265,9 @@ def record(
         until=manifest.until.isoformat(),
         subject=manifest.subject,
         posts=tuple(posts),
-        html_sha256=ledger.sha256_text(built.html),
-        text_sha256=ledger.sha256_text(built.text),
+        # the manifest's hashes, which read_build checked against the parts
+        html_sha256=manifest.html_sha256,
+        text_sha256=manifest.text_sha256,
         config_sha256=ledger.config_sha256(config),
         templates_sha256=templates_hash_for(config.paths.templates),
         via=via,

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import DigestError
-from .manifest import SAFE_NAME_RULE, is_safe_name
+from .manifest import SAFE_NAME_RULE, describe_json, is_safe_name
 from .output import write_files
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ class Issue:
         (see :func:`append`): a newer digest may add some.
         """
         if not isinstance(data, dict):
-            raise ValueError(f"expected a JSON object, found {_describe(data)}")
+            raise ValueError(f"expected a JSON object, found {describe_json(data)}")
         known: dict[str, Any] = {}
         for key in _REQUIRED:
             if key not in data:
@@ -90,7 +90,7 @@ class Issue:
         for key, value in data.items():
             if key in _TEXT_FIELDS:
                 if not isinstance(value, str):
-                    raise ValueError(f"{key!r}: expected text, found {_describe(value)}")
+                    raise ValueError(f"{key!r}: expected text, found {describe_json(value)}")
                 known[key] = value
         for key in ("id", "edition"):
             if not is_safe_name(known[key]):
@@ -112,10 +112,10 @@ class Issue:
                     ) from None
         extra = data.get("extra", {})
         if not isinstance(extra, dict):
-            raise ValueError(f"'extra': expected an object, found {_describe(extra)}")
+            raise ValueError(f"'extra': expected an object, found {describe_json(extra)}")
         posts = data.get("posts", [])
         if not isinstance(posts, list):
-            raise ValueError(f"'posts': expected a list, found {_describe(posts)}")
+            raise ValueError(f"'posts': expected a list, found {describe_json(posts)}")
         return cls(posts=tuple(_sent_post(p, n) for n, p in enumerate(posts)), extra=extra, **known)
 
 
@@ -126,23 +126,14 @@ _TEXT_FIELDS = frozenset(f for f in Issue.__dataclass_fields__ if f not in {"pos
 def _sent_post(data: Any, number: int) -> SentPost:
     label = f"'posts'[{number}]"
     if not isinstance(data, dict):
-        raise ValueError(f"{label}: expected a JSON object, found {_describe(data)}")
+        raise ValueError(f"{label}: expected a JSON object, found {describe_json(data)}")
     values = {}
     for key in ("url", "source", "sha256"):
         value = data.get(key, "" if key == "sha256" else None)
         if not isinstance(value, str):
-            raise ValueError(f"{label}.{key}: expected text, found {_describe(value)}")
+            raise ValueError(f"{label}.{key}: expected text, found {describe_json(value)}")
         values[key] = value
     return SentPost(**values)
-
-
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    kind = {dict: "an object", list: "a list", str: "text", bool: "true/false"}
-    name = kind.get(type(value), "a number")
-    shown = json.dumps(value, ensure_ascii=False)
-    return f"{name} {shown if len(shown) <= 40 else shown[:39] + '…'}"
 
 
 def sha256_text(text: str) -> str:

@@ -186,7 +186,7 @@ class Manifest:
                 continue
             value = _expect(obj.get(key), str, key)
             if not _SHA256.fullmatch(value):
-                raise ValueError(f"{key}: expected a SHA-256 in hex, found {_describe(value)}")
+                raise ValueError(f"{key}: expected a SHA-256 in hex, found {describe_json(value)}")
             hashes[key] = value
         if "counts" in obj:  # derived from the posts on writing; checked only for shape
             _expect(obj["counts"], dict, "counts")
@@ -224,7 +224,9 @@ def _post(data: Any, where: str) -> ManifestPost:
         try:
             datetime.fromisoformat(stamp)
         except ValueError:
-            raise ValueError(f"{where}.date: not an ISO date, found {_describe(stamp)}") from None
+            raise ValueError(
+                f"{where}.date: not an ISO date, found {describe_json(stamp)}"
+            ) from None
     categories = _expect(obj.get("categories", []), list, f"{where}.categories")
     shown = obj.get("shown", "excerpt")
     if shown not in _SHOWN:
@@ -241,19 +243,20 @@ def _post(data: Any, where: str) -> ManifestPost:
     )
 
 
-def _describe(value: Any) -> str:
+def describe_json(value: Any) -> str:
+    """A parsed JSON value for an error message: its kind, and the start of it."""
     if value is None:
-        return "nothing"
+        return "null"
     kind = {dict: "an object", list: "a list", str: "text", bool: "true/false"}
-    name = kind.get(type(value), "a number" if isinstance(value, int | float) else "?")
-    shown = repr(value)
+    name = kind.get(type(value), "a number")
+    shown = json.dumps(value, ensure_ascii=False)
     return f"{name} {shown if len(shown) <= 40 else shown[:39] + '…'}"
 
 
 def _expect(value: Any, kind: type, label: str) -> Any:
     if not isinstance(value, kind):
         wanted = {"dict": "an object", "list": "a list", "str": "text"}[kind.__name__]
-        raise ValueError(f"{label}: expected {wanted}, found {_describe(value)}")
+        raise ValueError(f"{label}: expected {wanted}, found {describe_json(value)}")
     return value
 
 
@@ -262,4 +265,4 @@ def _day(value: Any, label: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{label}: not an ISO date, found {_describe(value)}") from None
+        raise ValueError(f"{label}: not an ISO date, found {describe_json(value)}") from None
