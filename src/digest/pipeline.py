@@ -166,13 +166,14 @@ def choose(
     warnings were already logged and only the selection's are.
     """
     window = resolve_window(config, today or today_in(config))
-    if not loaded.posts and loaded.problems:
-        for problem in (*config.warnings, *loaded.problems)[:20]:
+    shared = (*config.warnings, *loaded.problems)
+    if not shared_logged:
+        for problem in shared:
             log.warning("%s", problem)
-        no_url = sum(1 for p in loaded.problems if p.message.startswith("no URL"))
+    if not loaded.posts and loaded.problems:
         hint = (
             "; set [site] url in digest.toml (or --base-url): every post needs it for its link"
-            if no_url == len(loaded.problems)
+            if not config.site.url
             else ""
         )
         raise PostError(
@@ -188,8 +189,7 @@ def choose(
     )
     # Bodies are read for the selected posts only: excerpts are the costly part.
     selection = replace(selection, posts=with_bodies(selection.posts, config))
-    shared = (*config.warnings, *loaded.problems)
-    for problem in selection.problems if shared_logged else (*shared, *selection.problems):
+    for problem in selection.problems:
         log.warning("%s", problem)
     warnings = (*shared, *selection.problems)
     log.info(
