@@ -387,18 +387,7 @@ def test_mark_sent_hashes_no_file_outside_the_posts_folder(
 
 @pytest.mark.parametrize("system", ["/etc", "/usr", "/usr/share/digest", "/var/lib/x"])
 def test_out_refuses_system_folders(runner: CliRunner, project: Path, system: str) -> None:
-    result = runner.invoke(
-        main,
-        [
-            "build",
-            "--config",
-            str(project / "digest.toml"),
-            "--until",
-            "2026-11-26",
-            "--out",
-            system,
-        ],
-    )
+    result = cli(runner, project, "build", "--until", UNTIL, "--out", system)
     assert result.exit_code == 1, result.output
     assert "it is the system folder" in result.output
     assert not Path(system, "digest.html").exists()

@@ -26,10 +26,12 @@ from hypothesis import strategies as st
 
 from digest.compose import compose
 from digest.config import load_config
+from digest.delivery import Built, load_email
 from digest.errors import DigestError
 from digest.excerpts import make_excerpt, markdown_text
 from digest.exporters import BUILTINS, get_exporter
 from digest.exporters.base import ZWSP, Email, Export, neutralise_html, neutralise_text
+from digest.manifest import Manifest
 from digest.models import DateWindow, Digest, LoadResult, Post, Rendered, Selection
 from digest.render import render
 from digest.sources.markdown import read_posts
@@ -350,24 +352,10 @@ HOSTILE_OPTIONS = {
 
 
 def email_for(rendered: Rendered, digest: Digest, site_name: str, from_name: str) -> Email:
-    """What ``delivery.load_email`` makes of a built folder, in memory."""
-    return Email(
-        html=rendered.html,
-        text=rendered.text,
-        subject=rendered.subject,
-        preheader=rendered.preheader,
-        site_name=site_name,
-        site_url=SAMPLE.site.url,
-        sender=f"{from_name} <digest@leadingwell.example.org>",  # as digest.toml has it
-        reply_to=SAMPLE.email.reply_to,
-        recipient=SAMPLE.email.recipient,
-        unsubscribe_url=SAMPLE.email.unsubscribe_url,
-        unsubscribe_mailto=SAMPLE.email.unsubscribe_mailto,
-        list_id=SAMPLE.email.list_id,
-        issue_date=UNTIL,
-        date=datetime(2026, 11, 26, 9, tzinfo=UTC),
-        sections=tuple(section.title for section in digest.sections),
-    )
+    """What ``delivery.load_email`` makes of a built folder, through load_email itself."""
+    config = SAMPLE.but(site_name=site_name, sender=f"{from_name} <digest@leadingwell.example.org>")
+    built = Built(html=rendered.html, text=rendered.text, manifest=Manifest.from_digest(digest))
+    return load_email(config, built, Path("."))
 
 
 def payload_strings(name: str, produced: Export) -> Iterator[str]:
