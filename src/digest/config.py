@@ -516,6 +516,7 @@ class _Field:
     key: str
     attr: str
     check: Callable[[Any], Any]
+    flag: str = ""  # the command-line flag that sets it, if one does
 
     @property
     def label(self) -> str:
@@ -524,19 +525,25 @@ class _Field:
 
 FIELDS: tuple[_Field, ...] = (
     _Field("site", "name", "site_name", _header_nonempty),
-    _Field("site", "url", "base_url", _base_url),
+    _Field("site", "url", "base_url", _base_url, flag="--base-url"),
     _Field("site", "language", "language", _nonempty),
-    _Field("site", "timezone", "timezone", _timezone),
+    _Field("site", "timezone", "timezone", _timezone, flag="--timezone"),
     _Field("site", "permalink", "permalink", _nonempty),
-    _Field("paths", "posts", "posts_dir", _path),
-    _Field("paths", "templates", "templates_dir", _path),
-    _Field("paths", "out", "out_dir", _path),
-    _Field("selection", "days", "window_days", _int_at_least(1)),
-    _Field("selection", "since", "since", _day),
-    _Field("selection", "until", "until", _day),
-    _Field("selection", "categories", "categories", _str_list),
-    _Field("selection", "exclude_categories", "exclude_categories", _str_list),
-    _Field("selection", "limit", "limit", _limit),
+    _Field("paths", "posts", "posts_dir", _path, flag="--posts"),
+    _Field("paths", "templates", "templates_dir", _path, flag="--templates"),
+    _Field("paths", "out", "out_dir", _path, flag="--out"),
+    _Field("selection", "days", "window_days", _int_at_least(1), flag="--since"),
+    _Field("selection", "since", "since", _day, flag="--since"),
+    _Field("selection", "until", "until", _day, flag="--until"),
+    _Field("selection", "categories", "categories", _str_list, flag="--category"),
+    _Field(
+        "selection",
+        "exclude_categories",
+        "exclude_categories",
+        _str_list,
+        flag="--exclude-category",
+    ),
+    _Field("selection", "limit", "limit", _limit, flag="--limit"),
     _Field("selection", "tags_as_categories", "tags_as_categories", _bool),
     _Field("selection", "max_post_bytes", "max_post_bytes", _int_at_least(1000)),
     _Field("digest", "subject", "subject", _header_nonempty),
@@ -564,10 +571,10 @@ FIELDS: tuple[_Field, ...] = (
     _Field(None, "sections", "sections", _sections),
     _Field(None, "editions", "editions", _editions),
     _Field("selection", "exclusive_editions", "exclusive_editions", _bool),
-    _Field("selection", "new_only", "new_only", _bool),
+    _Field("selection", "new_only", "new_only", _bool, flag="--new-only"),
     _Field("selection", "lookback_days", "lookback_days", _int_at_least(1)),
     _Field("paths", "ledger", "ledger_path", _path),
-    _Field("paths", "cache", "cache_dir", _path),
+    _Field("paths", "cache", "cache_dir", _path, flag="--no-cache"),
 )
 _BY_ATTR = {f.attr: f for f in FIELDS}
 _TABLES = {f.table for f in FIELDS if f.table}
@@ -714,22 +721,8 @@ def load_config(
     )
 
 
-# The command-line flag of each Config attribute a flag can set, for messages.
-FLAG_NAMES = {
-    "posts_dir": "--posts",
-    "templates_dir": "--templates",
-    "out_dir": "--out",
-    "categories": "--category",
-    "exclude_categories": "--exclude-category",
-    "window_days": "--since",
-    "since": "--since",
-    "until": "--until",
-    "base_url": "--base-url",
-    "timezone": "--timezone",
-    "limit": "--limit",
-    "new_only": "--new-only",
-    "cache_dir": "--no-cache",
-}
+# The command-line flag of each option a flag can set, for messages.
+FLAG_NAMES = {f.attr: f.flag for f in FIELDS if f.flag}
 
 
 def origin(config: Config, attr: str) -> str:
