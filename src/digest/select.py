@@ -110,6 +110,8 @@ def unknown_categories(posts: Sequence[Post], config: Config) -> tuple[Problem, 
     A typo in ``-c`` would otherwise give an empty digest and no clue why. The
     known categories are listed closest first, so the intended one leads.
     """
+    if not (config.selection.categories or config.selection.exclude_categories):
+        return ()  # nothing asked for: no need to walk every post
     known: dict[str, str] = {}
     for post in posts:
         for name in post.categories:
