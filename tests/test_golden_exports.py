@@ -27,7 +27,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, by
 
 @pytest.mark.parametrize("name", sorted(BUILTINS))
 def test_exporter_output_matches_its_golden_file(
-    name: str, exported: dict[str, dict[str, bytes]], golden, tmp_path: Path
+    name: str, exported: dict[str, dict[str, bytes]], golden
 ) -> None:
     files = exported[name]
     assert files, f"{name} wrote nothing"

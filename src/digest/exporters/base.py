@@ -341,11 +341,13 @@ def with_placeholder(email: Email, html: str, text: str, placeholder: str) -> tu
     return html, text
 
 
-def service_parts(exporter: Exporter, email: Email) -> tuple[str, str]:
+def service_parts(exporter: Exporter, email: Email, options: Mapping[str, Any]) -> tuple[str, str]:
     """The HTML and text a service receives: ``email``'s (already neutralised by
-    :meth:`Exporter.build`), with the service's placeholder put in last."""
-    if exporter.placeholder:
-        return with_placeholder(email, email.html, email.text, exporter.placeholder)
+    :meth:`Exporter.build`), with the service's unsubscribe tag, if it has one for
+    these options, put in last."""
+    tag = exporter.unsubscribe_tag(options)
+    if tag:
+        return with_placeholder(email, email.html, email.text, tag)
     return email.html, email.text
 
 

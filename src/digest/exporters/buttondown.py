@@ -48,7 +48,7 @@ class ButtondownExporter(Exporter):
     activity_log = "the Emails page in Buttondown"
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
-        html, _text = service_parts(self, email)
+        html, _text = service_parts(self, email, options)
         body = {
             "subject": email.subject,
             "description": email.preheader,

@@ -52,7 +52,7 @@ class ListmonkExporter(Exporter):
     )
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
-        html, text = service_parts(self, email)
+        html, text = service_parts(self, email, options)
         body = {
             "name": options["name"] or f"{email.site_name} {email.issue_date.isoformat()}",
             "subject": email.subject,

@@ -50,7 +50,7 @@ class MailchimpExporter(Exporter):
         return f"https://{centre}.api.mailchimp.com/3.0"
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
-        html, text = service_parts(self, email)
+        html, text = service_parts(self, email, options)
         _, addr = address(email.reply_to or email.sender)
         sender_name = options["from_name"] or address(email.sender)[0] or email.site_name
         recipients: dict[str, Any] = {"list_id": options["list_id"]}

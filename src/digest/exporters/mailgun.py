@@ -49,7 +49,7 @@ class MailgunExporter(Exporter):
     activity_log = "the Logs page of Mailgun's dashboard"
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
-        html, text = service_parts(self, email)
+        html, text = service_parts(self, email, options)
         to = recipients(email, options["to"], self.name)
         fields: dict[str, Any] = {
             "from": email.sender,

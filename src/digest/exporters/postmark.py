@@ -44,7 +44,7 @@ class PostmarkExporter(Exporter):
     activity_log = "the message stream's Activity page in Postmark"
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
-        html, text = service_parts(self, email)
+        html, text = service_parts(self, email, options)
         to = ", ".join(recipients(email, options["to"], self.name))
         body: dict[str, Any] = {
             "From": email.sender,

@@ -55,7 +55,7 @@ class SendGridExporter(Exporter):
     activity_log = "SendGrid's Activity Feed"
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
-        html, text = service_parts(self, email)
+        html, text = service_parts(self, email, options)
         to = recipients(email, options["to"], self.name)
         sender = _addresses([email.sender])[0]
         body: dict[str, Any] = {
@@ -108,7 +108,7 @@ class SendGridSingleSendExporter(Exporter):
     default_base_url = "https://api.sendgrid.com"
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
-        html, text = service_parts(self, email)
+        html, text = service_parts(self, email, options)
         config: dict[str, Any] = {
             "subject": email.subject,
             "html_content": html,

@@ -26,7 +26,7 @@ from .base import (
     Option,
     list_unsubscribe,
     recipients,
-    with_placeholder,
+    service_parts,
 )
 
 SES_PLACEHOLDER = "{{amazonSESUnsubscribeUrl}}"
@@ -64,10 +64,7 @@ class SesExporter(Exporter):
         return SES_PLACEHOLDER if options["contact_list"] else None
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
-        html, text = email.html, email.text
-        tag = self.unsubscribe_tag(options)
-        if tag:
-            html, text = with_placeholder(email, html, text, tag)
+        html, text = service_parts(self, email, options)
         to = recipients(email, options["to"], self.name)
         headers = (
             [{"Name": "List-Unsubscribe", "Value": list_unsubscribe(email)}]
