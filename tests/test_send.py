@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from email import policy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,6 +55,11 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def local_send(config: Any, dist: Path, port: int, **options: Any) -> Path:
+    """``send`` to the test server on 127.0.0.1:``port``."""
+    return send(config, dist, host="127.0.0.1", port=port, **options)
 
 
 @pytest.fixture
@@ -151,7 +157,7 @@ def project(tmp_path_factory: pytest.TempPathFactory):
 def test_received_message_is_byte_for_byte_the_export(project, smtp) -> None:
     config, dist = project
     inbox, port = smtp
-    eml = send(config, dist, host="127.0.0.1", port=port, recipients=["reader@example.org"], env={})
+    eml = local_send(config, dist, port, recipients=["reader@example.org"], env={})
     [envelope] = inbox.messages
     assert envelope.mail_from == "digest@leadingwell.example.org"
     assert envelope.rcpt_tos == ["reader@example.org"]
@@ -170,11 +176,10 @@ def test_received_message_is_byte_for_byte_the_export(project, smtp) -> None:
 def test_login_with_password_from_the_environment(project, smtp_auth) -> None:
     config, dist = project
     inbox, port = smtp_auth
-    send(
+    local_send(
         config,
         dist,
-        host="127.0.0.1",
-        port=port,
+        port,
         recipients=["a@example.org"],
         user="editor",
         env={"DIGEST_SMTP_PASSWORD": PASSWORD},
@@ -186,11 +191,10 @@ def test_auth_failure_is_a_clear_error(project, smtp_auth) -> None:
     config, dist = project
     inbox, port = smtp_auth
     with pytest.raises(ExportError) as caught:
-        send(
+        local_send(
             config,
             dist,
-            host="127.0.0.1",
-            port=port,
+            port,
             recipients=["a@example.org"],
             user="editor",
             env={"DIGEST_SMTP_PASSWORD": "wrong"},
@@ -224,7 +228,7 @@ def test_connection_refused_is_a_clear_error(project) -> None:
         ExportError,
         match=rf"127.0.0.1:{port}: cannot connect to the SMTP server: connection refused",
     ):
-        send(config, dist, host="127.0.0.1", port=port, recipients=["a@example.org"], env={})
+        local_send(config, dist, port, recipients=["a@example.org"], env={})
 
 
 def test_send_command(project, smtp, runner: CliRunner) -> None:
@@ -286,11 +290,10 @@ def test_starttls_refused_by_the_server_is_a_clear_error(project, smtp) -> None:
     with pytest.raises(
         ExportError, match="does not support that: STARTTLS extension not supported"
     ):
-        send(
+        local_send(
             config,
             dist,
-            host="127.0.0.1",
-            port=port,
+            port,
             recipients=["a@example.org"],
             starttls=True,
             env={},
@@ -305,11 +308,10 @@ def test_a_server_quoting_the_login_back_never_shows_the_password(
     config, dist = project
     port = scripted(echoing_auth(mechanisms))
     with pytest.raises(ExportError, match="refused the login for editor: 535") as caught:
-        send(
+        local_send(
             config,
             dist,
-            host="127.0.0.1",
-            port=port,
+            port,
             recipients=["a@example.org"],
             user="editor",
             env={"DIGEST_SMTP_PASSWORD": PASSWORD},
@@ -356,7 +358,7 @@ def test_a_dripping_server_cannot_hold_the_send(
     port = scripted(accepting(lambda: b"250 ok\r\n"), drip=0.2)  # a 400 s greeting
     started = time.monotonic()
     with pytest.raises(ExportError, match="did not finish within the 1 s deadline") as caught:
-        send(config, dist, host="127.0.0.1", port=port, recipients=["a@example.org"], env={})
+        local_send(config, dist, port, recipients=["a@example.org"], env={})
     assert time.monotonic() - started < 20  # bounded by the deadline, not by the server
     assert not isinstance(caught.value, UnconfirmedError)  # it never reached the message
     assert ledger.read(config.paths.ledger) == ()
@@ -376,11 +378,10 @@ def test_no_answer_to_the_end_of_the_message_is_unconfirmed(
     port = scripted(reply)
     try:
         with pytest.raises(UnconfirmedError) as caught:
-            send(
+            local_send(
                 config,
                 dist,
-                host="127.0.0.1",
-                port=port,
+                port,
                 recipients=["a@example.org"],
                 env={},
                 record_issue=True,
@@ -401,7 +402,7 @@ def test_a_refusal_of_the_message_is_a_plain_failure(fresh, scripted) -> None:
     config, dist = fresh
     port = scripted(accepting(lambda: b"451 4.3.0 try again later\r\n"))
     with pytest.raises(ExportError, match="451") as caught:
-        send(config, dist, host="127.0.0.1", port=port, recipients=["a@example.org"], env={})
+        local_send(config, dist, port, recipients=["a@example.org"], env={})
     assert not isinstance(caught.value, UnconfirmedError)
     assert ledger.read(config.paths.ledger) == ()
 
@@ -417,11 +418,10 @@ def test_some_recipients_refused_is_still_recorded_as_sent(fresh, scripted) -> N
 
     port = scripted(reply)
     with pytest.raises(ExportError, match=r"refused gone@example\.org; the other recipients have"):
-        send(
+        local_send(
             config,
             dist,
-            host="127.0.0.1",
-            port=port,
+            port,
             recipients=["a@example.org", "gone@example.org"],
             env={},
             record_issue=True,
@@ -437,13 +437,12 @@ def test_a_test_copy_is_not_recorded_so_the_real_issue_still_goes_out(
     """`digest send` is a test send unless --record: the next --new-only build keeps the posts."""
     config, dist = fresh
     port = scripted(accepting(lambda: b"250 ok\r\n"))
-    send(config, dist, host="127.0.0.1", port=port, recipients=["me@example.org"], env={})
+    local_send(config, dist, port, recipients=["me@example.org"], env={})
     assert ledger.read(config.paths.ledger) == ()
-    send(
+    local_send(
         config,
         dist,
-        host="127.0.0.1",
-        port=port,
+        port,
         recipients=["list@example.org"],
         env={},
         record_issue=True,
