@@ -41,6 +41,8 @@ from .config import Config
 from .errors import ExportError
 from .models import Digest, LoadResult, Post, Problem, Rendered
 from .output import write_binary
+from .sites import fingerprint as sites_fingerprint
+from .sites import rules_for
 from .sources.markdown import PARALLEL_MIN_FILES, PendingLoad, iter_post_files
 from .templates import templates_hash_for
 from .version import __version__
@@ -340,6 +342,7 @@ def fingerprint(config: Config) -> str:
         config.site.timezone,
         config.site.url,
         config.site.permalink,
+        sites_fingerprint(config),  # the generator and its config files' bytes
         str(config.selection.tags_as_categories),
         str(config.selection.max_post_bytes),
     ]
@@ -497,7 +500,7 @@ def cached_read(
     zone = config.site.tz.key
     cached = _read(path, config.site.tz)
     folder = str(config.paths.posts)
-    rels = iter_post_files(config.paths.posts)
+    rels = iter_post_files(config.paths.posts, rules_for(config))
     stats: dict[str, tuple[int, int]] = {}
     changed: list[str] = [] if cached else rels  # cold: the loader stats what it reads
     for rel in rels if cached else ():

@@ -89,7 +89,9 @@ class SiteSettings:
     url: str = ""  # the base URL links are resolved against; ends in "/"
     language: str = "en"
     timezone: str = "UTC"
-    permalink: str = DEFAULT_PERMALINK
+    permalink: str = ""  # "" : the generator's own rule (DEFAULT_PERMALINK for "none")
+    generator: str = "none"  # whose rules place posts: hugo, jekyll, zola, … (digest.sites)
+    root: Path | None = None  # the site's root (its generator config); None: found upwards
 
     @property
     def tz(self) -> ZoneInfo:
@@ -267,6 +269,8 @@ LOCATIONS: dict[str, tuple[str, str]] = {
     "language": ("site", "language"),
     "timezone": ("site", "timezone"),
     "permalink": ("site", "permalink"),
+    "generator": ("site", "generator"),
+    "site_root": ("site", "root"),
     "posts_dir": ("paths", "posts"),
     "templates_dir": ("paths", "templates"),
     "out_dir": ("paths", "out"),
@@ -395,6 +399,16 @@ def _timezone(value: Any) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError("expected an IANA time zone name like Europe/London or UTC") from None
+    return name
+
+
+def _generator(value: Any) -> str:
+    from .sites import names  # the registry (built-ins and plugins) knows the choices
+
+    name = _nonempty(value).lower()
+    choices = names()
+    if name not in choices:
+        raise ValueError(f"expected one of {', '.join(choices)}")
     return name
 
 
@@ -529,6 +543,8 @@ FIELDS: tuple[_Field, ...] = (
     _Field("site", "language", "language", _nonempty),
     _Field("site", "timezone", "timezone", _timezone, flag="--timezone"),
     _Field("site", "permalink", "permalink", _nonempty),
+    _Field("site", "generator", "generator", _generator, flag="--generator"),
+    _Field("site", "root", "site_root", _path),
     _Field("paths", "posts", "posts_dir", _path, flag="--posts"),
     _Field("paths", "templates", "templates_dir", _path, flag="--templates"),
     _Field("paths", "out", "out_dir", _path, flag="--out"),
@@ -578,7 +594,7 @@ FIELDS: tuple[_Field, ...] = (
 )
 _BY_ATTR = {f.attr: f for f in FIELDS}
 _TABLES = {f.table for f in FIELDS if f.table}
-_PATH_ATTRS = {"posts_dir", "templates_dir", "out_dir", "ledger_path", "cache_dir"}
+_PATH_ATTRS = {"posts_dir", "templates_dir", "out_dir", "ledger_path", "cache_dir", "site_root"}
 
 
 def _describe(value: Any) -> str:
