@@ -36,10 +36,10 @@ from .base import (
     SiteInfo,
     ascii_slug,
     base_from,
-    default_date_and_slug,
     file_parts,
     join_url,
     resolved,
+    site_time,
     under,
 )
 
@@ -56,6 +56,8 @@ CONFIG_NAMES = (
 MAX_SCRIPT_BYTES = 500_000
 
 _INPUT = re.compile(r"""\binput\s*:\s*["'`]([^"'`]+)["'`]""")
+# TemplateFileSlug: the date prefix Eleventy strips from a file name for page.fileSlug
+FILE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.*)$")
 _EXPR = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
 
 
@@ -115,7 +117,19 @@ class EleventyRules(Rules):
         return "permalink: false" if self._permalink(meta, rel) is False else None
 
     def date_and_slug(self, meta: dict[str, Any], rel: str) -> tuple[datetime, str]:
-        return default_date_and_slug(meta, rel, self.timezone)
+        """``page.date`` and ``page.fileSlug``: only a ``YYYY-MM-DD-`` prefix is a date
+        (TemplateFileSlug), so ``2024-12-5-x.md``'s slug is the whole name."""
+        parent, _, name = rel.rpartition("/")
+        stem = name.rsplit(".", 1)[0]
+        if stem == "index" and parent:
+            stem = parent.rsplit("/", 1)[-1]
+        match = FILE_DATE.match(stem)
+        value = meta.get("date")
+        if value is None or value == "":
+            if match is None:
+                raise Skip("no date: add a 'date' field or name the file YYYY-MM-DD-slug.md")
+            value = match.group(1)
+        return site_time(value, self.timezone), match.group(2) if match else stem
 
     def url(
         self, meta: dict[str, Any], rel: str, when: datetime, slug: str, cats: tuple[str, ...]

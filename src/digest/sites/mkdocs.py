@@ -7,12 +7,13 @@ plugins/blog/) and source (``material/plugins/blog/config.py``,
 - ``blog_dir`` (default ``blog``), ``post_dir`` (``{blog}/posts``),
   ``post_url_format`` (default ``{date}/{slug}``) with ``{date}`` formatted by
   ``post_url_date_format`` (default ``yyyy/MM/dd``, a Babel pattern),
-  ``{slug}`` the ``slug`` field as written or the title through
-  ``post_slugify`` (Python-Markdown's ``toc.slugify``: accents dropped, other
-  characters than word characters, spaces and hyphens removed, lowercase, runs
-  of spaces and hyphens → ``post_slugify_separator``), ``{categories}`` the
-  slugified categories joined with ``/``, ``{file}`` the file name;
-- the post's URL is ``<blog_dir>/<that>/`` (``.html`` without
+  ``{slug}`` the ``slug`` field as written (``post.config.slug or
+  self._slugify_post(post)``) or the title through ``post_slugify``
+  (``pymdownx.slugs.slugify(case="lower")``), ``{categories}`` the first
+  ``post_url_max_categories`` (1) categories through ``categories_slugify``,
+  ``{file}`` the file name; the result is ``posixpath.normpath``-ed and joined
+  to ``blog_dir`` (``_format_path_for_post``);
+- the post's URL is that path as a folder (``.html`` without
   ``use_directory_urls``) below ``site_url``;
 - ``date`` is a date or a mapping with ``created`` (and ``updated``);
   ``draft: true`` posts are left out of builds unless ``draft: true`` is set
@@ -21,6 +22,7 @@ plugins/blog/) and source (``material/plugins/blog/config.py``,
 
 from __future__ import annotations
 
+import posixpath
 import re
 import unicodedata
 from datetime import datetime
@@ -50,11 +52,12 @@ CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 PLUGIN_NAMES = ("blog", "material/blog")
 
 
-def toc_slugify(value: str, separator: str = "-") -> str:
-    """Python-Markdown's ``markdown.extensions.toc.slugify`` (Material's default)."""
-    value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
-    value = re.sub(r"[^\w\s-]", "", value).strip().lower()
-    return re.sub(rf"[{re.escape(separator)}\s]+", separator, value)
+def post_slugify(value: str, separator: str = "-") -> str:
+    """``pymdownx.slugs.slugify(case="lower")``, the plugin's default ``post_slugify``:
+    NFC, HTML tags removed, trimmed, lowercased, characters other than word characters,
+    ``-`` and spaces removed, then each space → ``separator`` (runs are not collapsed)."""
+    slug = re.sub(r"</?[^>]*>", "", unicodedata.normalize("NFC", value)).strip().lower()
+    return re.sub(r"[^\w\- ]", "", slug).replace(" ", separator)
 
 
 def blog_options(settings: dict[str, Any]) -> dict[str, Any] | None:
@@ -96,7 +99,10 @@ class MkDocsRules(Rules):
             permalink=config.site.permalink,
         )
         options = blog_options(settings) or {}
-        self.blog_dir = as_text(options.get("blog_dir")) or "blog"
+        self.blog_dir = posixpath.normpath(as_text(options.get("blog_dir")) or "blog")
+        self.max_categories = options.get("post_url_max_categories", 1)
+        if not isinstance(self.max_categories, int) or isinstance(self.max_categories, bool):
+            self.max_categories = 1
         self.url_format = as_text(options.get("post_url_format")) or "{date}/{slug}"
         self.date_format = as_text(options.get("post_url_date_format")) or "yyyy/MM/dd"
         self.separator = as_text(options.get("post_slugify_separator")) or "-"
@@ -108,7 +114,7 @@ class MkDocsRules(Rules):
         )
         docs = root / (as_text(settings.get("docs_dir")) or "docs") if root else None
         post_dir = as_text(options.get("post_dir")) or "{blog}/posts"
-        post_dir = post_dir.replace("{blog}", self.blog_dir)
+        post_dir = posixpath.normpath(post_dir.replace("{blog}", self.blog_dir))
         inside = under(self.posts, resolved(docs / post_dir)) if docs is not None else None
         self.check_folder = docs is not None and inside is None
         self.post_root = resolved(docs / post_dir) if docs is not None else self.posts
@@ -137,7 +143,7 @@ class MkDocsRules(Rules):
         if slug is not None:
             return when, text_field(slug, "slug")
         title = text_field(meta.get("title"), "title") if meta.get("title") is not None else ""
-        return when, toc_slugify(title, self.separator)
+        return when, post_slugify(title, self.separator)
 
     def url(
         self, meta: dict[str, Any], rel: str, when: datetime, slug: str, cats: tuple[str, ...]
@@ -145,14 +151,18 @@ class MkDocsRules(Rules):
         values = {
             "date": format_date(when, self.date_format, self.language),
             "slug": slug,
-            "categories": "/".join(toc_slugify(c, self.separator) for c in cats),
+            "categories": "/".join(
+                post_slugify(c, self.separator) for c in cats[: self.max_categories]
+            ),
             "file": rel.rsplit("/", 1)[-1].rsplit(".", 1)[0],
         }
         try:
             path = self.url_format.format(**values)
         except (KeyError, IndexError, ValueError):
             raise Skip(f"post_url_format {self.url_format!r}: unknown placeholder") from None
-        path = re.sub(r"/{2,}", "/", f"{self.blog_dir.strip('/')}/{path}".strip("/"))
+        path = posixpath.join(self.blog_dir, posixpath.normpath(path.strip("/")))
+        path = posixpath.normpath(path).strip("/")
+        path = "" if path == "." else path
         link = "/" + path + ("/" if self.directory_urls else ".html")
         return join_url(self.base_url, link)
 
@@ -179,8 +189,9 @@ class MkDocsProfile(Profile):
         if options is None:
             guessed.append("no blog plugin in mkdocs.yml: posts folder guessed")
             options = {}
-        blog_dir = as_text(options.get("blog_dir")) or "blog"
+        blog_dir = posixpath.normpath(as_text(options.get("blog_dir")) or "blog")
         post_dir = (as_text(options.get("post_dir")) or "{blog}/posts").replace("{blog}", blog_dir)
+        post_dir = posixpath.normpath(post_dir)
         posts = docs / post_dir
         theme = settings.get("theme")
         url_format = as_text(options.get("post_url_format")) or "{date}/{slug}"
