@@ -112,7 +112,9 @@ def test_hugo_file_name_is_urlized(tmp_path: Path) -> None:
 
 
 def test_hugo_disable_path_to_lower_and_remove_accents(tmp_path: Path) -> None:
-    write(tmp_path, "hugo.toml", HUGO_TOML + "disablePathToLower = true\nremovePathAccents = true\n")
+    write(
+        tmp_path, "hugo.toml", HUGO_TOML + "disablePathToLower = true\nremovePathAccents = true\n"
+    )
     post(tmp_path, "content/blog/My Post.md", "A")
     post(tmp_path, "content/blog/Café Crème.md", "B")
     urls, _, _ = load(tmp_path, "content/blog", "hugo")
@@ -311,7 +313,11 @@ def test_jekyll_permalink_styles(tmp_path: Path, permalink: str | None, expected
         config += f"permalink: {permalink}\n"
     write(tmp_path, "_config.yml", config)
     post(
-        tmp_path, "_posts/2024-03-05-welcome-to-jekyll.md", "Welcome", "categories: [News]\n", date=""
+        tmp_path,
+        "_posts/2024-03-05-welcome-to-jekyll.md",
+        "Welcome",
+        "categories: [News]\n",
+        date="",
     )
     urls, _, _ = load(tmp_path, "_posts", "jekyll")
     assert urls == {"2024-03-05-welcome-to-jekyll.md": "https://example.org" + expected}
@@ -325,7 +331,13 @@ def test_jekyll_posts_drafts_categories_and_baseurl(tmp_path: Path) -> None:
     post(tmp_path, "_posts/2024-03-08-own.md", "Own", "permalink: /custom/:title/\n", date="")
     post(tmp_path, "_posts/notes.md", "Not a post: no date in its name")
     post(tmp_path, "_drafts/2024-03-09-draft.md", "Draft", date="")
-    post(tmp_path, "team/_posts/2024-03-10-from-a-folder.md", "Folder", "categories: [Extra]\n", date="")
+    post(
+        tmp_path,
+        "team/_posts/2024-03-10-from-a-folder.md",
+        "Folder",
+        "categories: [Extra]\n",
+        date="",
+    )
     post(tmp_path, "about.md", "A page, not a post")
     urls, drafts, problems = load(tmp_path, ".", "jekyll")
     assert problems == {}
@@ -368,7 +380,9 @@ def test_zola_section_path_and_slug(tmp_path: Path) -> None:
     write(tmp_path, "config.toml", ZOLA_TOML)
     write(tmp_path, "content/blog/_index.md", '+++\ntitle = "Blog"\n+++\n')
     write(tmp_path, "content/blog/2024-01-02_Hello World.md", '+++\ntitle = "Hello"\n+++\n')
-    write(tmp_path, "content/blog/My Trip/index.md", '+++\ntitle = "Trip"\ndate = 2024-02-03\n+++\n')
+    write(
+        tmp_path, "content/blog/My Trip/index.md", '+++\ntitle = "Trip"\ndate = 2024-02-03\n+++\n'
+    )
     write(
         tmp_path,
         "content/blog/other.md",
@@ -390,7 +404,9 @@ def test_zola_section_path_and_slug(tmp_path: Path) -> None:
 
 
 def test_zola_safe_strategy_and_kept_dates(tmp_path: Path) -> None:
-    write(tmp_path, "config.toml", ZOLA_TOML + '[slugify]\npaths = "safe"\npaths_keep_dates = true\n')
+    write(
+        tmp_path, "config.toml", ZOLA_TOML + '[slugify]\npaths = "safe"\npaths_keep_dates = true\n'
+    )
     write(tmp_path, "content/posts/2024-01-02_Hello World.md", '+++\ntitle = "Hello"\n+++\n')
     urls, _, _ = load(tmp_path, "content/posts", "zola")
     assert urls == {
@@ -494,9 +510,19 @@ def test_astro_collection_entries(tmp_path: Path) -> None:
         "export default defineConfig({ site: 'https://example.com', base: '/docs' });\n",
     )
     write(tmp_path, "src/pages/articles/[...slug].astro", "---\n---\n")
-    write(tmp_path, "src/content/articles/First Post!.md", "---\ntitle: F\npubDate: 2024-01-02\n---\n")
-    write(tmp_path, "src/content/articles/2024/Intro/index.md", "---\ntitle: I\npubDate: 2024-01-03\n---\n")
-    write(tmp_path, "src/content/articles/x.md", "---\ntitle: X\npubDate: 2024-01-04\nslug: own/slug\n---\n")
+    write(
+        tmp_path, "src/content/articles/First Post!.md", "---\ntitle: F\npubDate: 2024-01-02\n---\n"
+    )
+    write(
+        tmp_path,
+        "src/content/articles/2024/Intro/index.md",
+        "---\ntitle: I\npubDate: 2024-01-03\n---\n",
+    )
+    write(
+        tmp_path,
+        "src/content/articles/x.md",
+        "---\ntitle: X\npubDate: 2024-01-04\nslug: own/slug\n---\n",
+    )
     urls, _, problems = load(tmp_path, "src/content/articles", "astro")
     assert problems == {}
     assert urls == {

@@ -708,7 +708,7 @@ def rebuild_command(common: Common, issue_id: str, out_dir: Path | None, force: 
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
 @_handle_errors
 def init_command(site: Path, force: bool, generator: str | None, quiet: bool) -> None:
-    """Write a digest.toml for the site in SITE (default: here), read from its generator's config."""
+    """Write a digest.toml for the site in SITE (default: here), from its generator's config."""
     from .init import init_site
 
     result = init_site(site, force=force, generator=generator)

@@ -258,6 +258,8 @@ def init_site(root: Path, *, force: bool = False, generator: str | None = None) 
             raise UsageError(f"{root}: no {generator} config file found")
     else:
         info = detect(root) if generator is None else None
+    found: list[str]
+    guessed: list[str]
     if info is None:
         text, found, guessed = STARTER, [], ["no site generator config found: a starter file"]
         name = "none"

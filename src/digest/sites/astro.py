@@ -115,10 +115,8 @@ class AstroRules(Rules):
         self, meta: dict[str, Any], rel: str, when: datetime, slug: str, cats: tuple[str, ...]
     ) -> str:
         path = "/".join(p for p in (self.route.strip("/"), slug.strip("/")) if p)
-        if self.file_format:
-            link = f"/{path}.html"
-        else:
-            link = f"/{path}/" if self.trailing else f"/{path}"
+        ending = ".html" if self.file_format else "/" if self.trailing else ""
+        link = f"/{path}{ending}"
         return join_url(self.base_url, link)
 
 

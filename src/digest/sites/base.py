@@ -82,7 +82,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         elif suffix == ".json":
             loaded = json.loads(text)
         else:
-            loaded = yaml.load(text, Loader=_ConfigLoader)  # noqa: S506 - a safe loader
+            loaded = yaml.load(text, Loader=_ConfigLoader)  # a SafeLoader subclass
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"not valid TOML: {exc}"], where=str(path)) from None
     except json.JSONDecodeError as exc:

@@ -26,6 +26,7 @@ import calendar
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -259,7 +260,9 @@ class HugoRules(Rules):
         self.to_lower = not flag(settings.get("disablepathtolower"))
         self.strip_accents = flag(settings.get("removepathaccents")) is True
         self.patterns: dict[str, str] = self._patterns(settings.get("permalinks"))
-        front = settings.get("frontmatter") if isinstance(settings.get("frontmatter"), dict) else {}
+        front: dict[str, Any] = settings.get("frontmatter") or {}
+        if not isinstance(front, dict):
+            front = {}
         orders: dict[str, tuple[str, ...]] = {}
         for field_name, default in DEFAULT_DATES.items():
             wanted = front.get(field_name)
@@ -403,7 +406,9 @@ class HugoRules(Rules):
         build = meta_get(meta, "build", "_build")
         if isinstance(build, dict):
             render = {str(k).lower(): v for k, v in build.items()}.get("render")
-            if render is False or (isinstance(render, str) and render.lower() in {"never", "link", "false"}):
+            if render is False or (
+                isinstance(render, str) and render.lower() in {"never", "link", "false"}
+            ):
                 return "build.render = never"
         now = datetime.now(self.timezone)
         if not self.build["buildexpired"]:
@@ -505,7 +510,7 @@ class HugoRules(Rules):
         base_name: str,
         section: str,
         sections: list[str],
-        urlize: Any,
+        urlize: Callable[[str], str],
     ) -> str:
         """``PermalinkExpander``: each ``:token`` (``:\\w+([…])?``) replaced once, in order."""
         pattern = pattern.replace("\\:", "\0")
@@ -536,7 +541,7 @@ class HugoRules(Rules):
                 parts = sections if name == "sections" else [urlize(s) for s in sections]
                 return "/".join(_cut(cut, parts))
             if name in values and not cut:
-                return values[name]
+                return str(values[name])
             formatted = go_date_format(when, name)
             if formatted is None:
                 raise Skip(f"Hugo permalink {pattern!r}: unknown token ':{name}'")

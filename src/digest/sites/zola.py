@@ -25,6 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ConfigError
 from ..fields import flag, text_field
 from ..front_matter import Skip
 from .base import (
@@ -76,7 +77,9 @@ class ZolaRules(Rules):
             timezone=config.site.tz,
             permalink=config.site.permalink,
         )
-        slugify = settings.get("slugify") if isinstance(settings.get("slugify"), dict) else {}
+        slugify: dict[str, Any] = settings.get("slugify") or {}
+        if not isinstance(slugify, dict):
+            slugify = {}
         strategy = as_text(slugify.get("paths")) or "on"
         self.strategy = strategy if strategy in {"on", "safe", "off"} else "on"
         self.keep_dates = flag(slugify.get("paths_keep_dates")) is True
@@ -147,7 +150,7 @@ class ZolaProfile(Profile):
                 try:
                     if is_zola_config(read_config_file(path)):
                         return path
-                except Exception:  # noqa: BLE001 - a broken file is reported when read
+                except ConfigError:  # a broken file is this site's: reported when read
                     return path
         return None
 
