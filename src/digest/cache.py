@@ -42,7 +42,7 @@ from .errors import ExportError
 from .models import Digest, LoadResult, Post, Problem, Rendered
 from .output import write_binary
 from .sites import fingerprint as sites_fingerprint
-from .sites import rules_for
+from .sites import fresh_rules
 from .sources.markdown import PARALLEL_MIN_FILES, PendingLoad, iter_post_files
 from .templates import templates_hash_for
 from .version import __version__
@@ -496,11 +496,12 @@ def cached_read(
     warm_up: Callable[[], None] | None = None,
 ) -> LoadResult:
     """Like :func:`digest.sources.markdown.read_posts`, parsing only files that changed."""
+    rules = fresh_rules(config)  # the generator's config as it is now
     path = cache_file(config)
     zone = config.site.tz.key
     cached = _read(path, config.site.tz)
     folder = str(config.paths.posts)
-    rels = iter_post_files(config.paths.posts, rules_for(config))
+    rels = iter_post_files(config.paths.posts, rules)
     stats: dict[str, tuple[int, int]] = {}
     changed: list[str] = [] if cached else rels  # cold: the loader stats what it reads
     for rel in rels if cached else ():

@@ -31,7 +31,18 @@ from .zola import ZolaProfile
 if TYPE_CHECKING:
     from ..config import Config
 
-__all__ = ["Profile", "Rules", "SiteInfo", "detect", "fingerprint", "get", "names", "rules_for"]
+__all__ = [
+    "Profile",
+    "Rules",
+    "SiteInfo",
+    "detect",
+    "fingerprint",
+    "forget",
+    "fresh_rules",
+    "get",
+    "names",
+    "rules_for",
+]
 
 log = logging.getLogger("digest")
 
@@ -106,6 +117,13 @@ def rules_for(config: Config) -> Rules:
 def forget() -> None:
     """Read the generators' config files again on the next :func:`rules_for`."""
     _RULES.clear()
+
+
+def fresh_rules(config: Config) -> Rules:
+    """The rules, read again from the generator's config files: each load starts here, so
+    a long-lived process (the preview) follows edits to hugo.toml or _config.yml."""
+    forget()
+    return rules_for(config)
 
 
 def fingerprint(config: Config) -> str:

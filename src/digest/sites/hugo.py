@@ -10,8 +10,9 @@ Ported from Hugo's documentation (gohugo.io: "Page bundles", "URL management",
 - ``helpers/path.go`` ``MakePath``/``MakePathSanitized``: ``removePathAccents``
   strips accents; the path is lowercased unless ``disablePathToLower``.
 - ``resources/page/page_paths.go`` ``CreateTargetPaths``: a page is
-  ``/<dir>/<slug or file name>/`` (``.html`` with ``uglyURLs``), a ``url``
-  field replaces the path, and the whole link is sanitised as above.
+  ``/<dir>/<slug or file name>/`` (``.html`` with ``uglyURLs``), and the whole
+  link is sanitised as above; a ``url`` field replaces the path and, as the
+  "URL management" page says, is not sanitised (Hugo ≥ 0.14, issue #557).
 - ``resources/page/permalinks.go``: the ``[permalinks]`` tokens, ``:slug``
   falling back to the title, ``:filename`` taking a bundle's folder name, and a
   section's pattern applying to the pages below it (``/{posts,posts/**}``).
@@ -464,28 +465,31 @@ class HugoRules(Rules):
 
         front_url = meta_get(meta, "url")
         if isinstance(front_url, str) and front_url.strip():
+            # "Hugo does not sanitize the url front matter field" (URL management)
             link = self._front_url(front_url.strip())
+            if self.lang_prefix and not link.startswith(self.lang_prefix + "/"):
+                link = self.lang_prefix + link
+            return join_url(self.base_url, link)
+        page_path = "/" + "/".join([*parent, base_name]).lower()
+        pattern = self._pattern_for(page_path)
+        if pattern is not None:
+            link = self._expand(
+                pattern,
+                when=when,
+                title=title,
+                slug=slug,
+                base_name=base_name,
+                section=section,
+                sections=self._sections(parent if bundle else dirs),
+                urlize=urlize,
+            )
+            if not link.startswith("/"):
+                link = "/" + link
+        elif self._is_ugly(section):
+            link = "/" + "/".join([*parent, slug or base_name]) + ".html"
         else:
-            page_path = "/" + "/".join([*parent, base_name]).lower()
-            pattern = self._pattern_for(page_path)
-            if pattern is not None:
-                link = self._expand(
-                    pattern,
-                    when=when,
-                    title=title,
-                    slug=slug,
-                    base_name=base_name,
-                    section=section,
-                    sections=self._sections(parent if bundle else dirs),
-                    urlize=urlize,
-                )
-                if not link.startswith("/"):
-                    link = "/" + link
-            elif self._is_ugly(section):
-                link = "/" + "/".join([*parent, slug or base_name]) + ".html"
-            else:
-                link = "/" + "/".join([*parent, slug or base_name]) + "/"
-            link = re.sub(r"/{2,}", "/", link)
+            link = "/" + "/".join([*parent, slug or base_name]) + "/"
+        link = re.sub(r"/{2,}", "/", link)
         if self.lang_prefix and not link.startswith(self.lang_prefix + "/"):
             link = self.lang_prefix + link
         return join_url(self.base_url, urlize(link))

@@ -29,7 +29,7 @@ from ..errors import PostError
 from ..front_matter import Skip, split_frontmatter
 from ..metadata import parse_post
 from ..models import LoadResult, Post, Problem
-from ..sites import Rules, rules_for
+from ..sites import Rules, fresh_rules
 
 log = logging.getLogger("digest")
 
@@ -254,7 +254,7 @@ class PendingLoad:
     ):
         folder = str(config.paths.posts)
         if rels is None:
-            rels = iter_post_files(config.paths.posts, rules_for(config))
+            rels = iter_post_files(config.paths.posts, fresh_rules(config))
         self._rels = rels
         self._progress = progress
         count = _worker_count(len(self._rels), workers)
