@@ -222,6 +222,17 @@ def test_hugo_default_date_order_uses_publish_date_and_lastmod(tmp_path: Path) -
     assert [p.where for p in result.problems] == ["2024-03-06-c.md"]
 
 
+def test_hugo_date_tokens_use_the_dates_own_offset(tmp_path: Path) -> None:
+    """Hugo formats :year/:month/:day from the date as written (23:30 at -05:00 is still the
+    2nd), whatever zone the digest selects in."""
+    write(
+        tmp_path, "hugo.toml", HUGO_TOML + "[permalinks]\n  posts = '/:year/:month/:day/:slug/'\n"
+    )
+    post(tmp_path, "content/posts/late.md", "Late", date="2024-05-02T23:30:00-05:00")
+    urls, _, _ = load(tmp_path, "content/posts", "hugo", timezone="Europe/Berlin")
+    assert urls == {"late.md": "https://example.org/2024/05/02/late/"}
+
+
 def test_hugo_url_slug_ugly_and_tokens(tmp_path: Path) -> None:
     write(
         tmp_path,
@@ -366,6 +377,22 @@ def test_jekyll_date_in_the_site_time_zone(tmp_path: Path) -> None:
     assert urls == {"2013-05-06-v1.md": "https://example.org/2013/05/05/v1/"}
 
 
+def test_jekyll_dates_in_its_own_time_zone(tmp_path: Path) -> None:
+    """_config.yml's timezone, not digest's, decides the day in the URL."""
+    write(
+        tmp_path,
+        "_config.yml",
+        "url: https://example.org\npermalink: pretty\ntimezone: America/Los_Angeles\n",
+    )
+    post(tmp_path, "_posts/2013-05-06-v1.md", "V1", date='"2013-05-06 02:12:52 +0200"')
+    post(tmp_path, "_posts/2013-05-07-v2.md", "V2", date='"2013-05-07 23:59:00"')
+    urls, _, _ = load(tmp_path, "_posts", "jekyll", timezone="Asia/Tokyo")
+    assert urls == {
+        "2013-05-06-v1.md": "https://example.org/2013/05/05/v1/",
+        "2013-05-07-v2.md": "https://example.org/2013/05/07/v2/",
+    }
+
+
 # --- Zola -------------------------------------------------------------------------------
 
 
@@ -468,6 +495,13 @@ def test_mkdocs_url_format_and_file_urls(tmp_path: Path) -> None:
     post(tmp_path, "docs/blog/posts/a.md", "A Post", "categories:\n  - Big News\n  - Other\n")
     urls, _, _ = load(tmp_path, "docs/blog/posts", "mkdocs-material")
     assert urls == {"a.md": "https://example.org/blog/big-news/a-post.html"}
+
+
+def test_mkdocs_date_as_written(tmp_path: Path) -> None:
+    write(tmp_path, "mkdocs.yml", MKDOCS_YML)
+    post(tmp_path, "docs/news/posts/late.md", "Late", date="2024-01-31T23:30:00+00:00")
+    urls, _, _ = load(tmp_path, "docs/news/posts", "mkdocs-material", timezone="Europe/Berlin")
+    assert urls == {"late.md": "https://example.org/docs/news/2024/01/31/late/"}
 
 
 # --- Eleventy and Astro -----------------------------------------------------------------

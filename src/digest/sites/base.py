@@ -20,14 +20,21 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 import yaml
 
-from ..dates import date_from_name, date_from_path, shown, to_site_time
+from ..dates import (
+    date_from_name,
+    date_from_path,
+    kind_of,
+    parse_date_string,
+    shown,
+    to_site_time,
+)
 from ..errors import ConfigError
 from ..fields import text_field
 from ..front_matter import Skip
@@ -247,6 +254,21 @@ def meta_get(meta: dict[str, Any], *keys: str) -> Any:
         if value is not None and value != "":
             return value
     return None
+
+
+def wall_time(value: Any) -> datetime:
+    """A date as written: its own offset kept, a naive or plain date left naive.
+
+    Hugo formats ``:year/:month/:day`` from a date in its own offset, and MkDocs
+    Material's ``{date}`` from the date as written; the site's zone does not move them.
+    """
+    if isinstance(value, str):
+        value = parse_date_string(value)
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    raise ValueError(f"date must be a date or a string, found {kind_of(value)}")
 
 
 def site_time(value: Any, tz: tzinfo, key: str = "date") -> datetime:

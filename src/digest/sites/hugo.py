@@ -28,7 +28,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,7 @@ from .base import (
     resolved,
     site_time,
     under,
+    wall_time,
 )
 
 if TYPE_CHECKING:
@@ -367,28 +368,30 @@ class HugoRules(Rules):
 
     def _date(
         self, meta: dict[str, Any], rel: str, order: tuple[str, ...]
-    ) -> tuple[datetime | None, str | None]:
-        """The first date ``order`` finds, and the slug ``:filename`` gave with it."""
+    ) -> tuple[datetime | None, str | None, Any]:
+        """The first date ``order`` finds (in the site's zone), the slug ``:filename`` gave
+        with it, and the value as written (for the URL's date tokens)."""
         for item in order:
             if item == ":filename":
                 found = self._from_filename(rel)
                 if found is not None:
-                    return found
+                    return site_time(found[0], self.timezone), found[1], found[0]
             elif item == ":filemodtime":
                 try:
                     stamp = os.stat(self.posts / rel).st_mtime
                 except OSError:
                     continue
-                return datetime.fromtimestamp(stamp, self.timezone), None
+                when = datetime.fromtimestamp(stamp, self.timezone)
+                return when, None, when
             elif item.startswith(":"):
                 continue  # :git needs the repository's history: not read
             else:
                 value = meta_get(meta, item)
                 if value is not None:
-                    return site_time(value, self.timezone, item), None
-        return None, None
+                    return site_time(value, self.timezone, item), None, value
+        return None, None, None
 
-    def _from_filename(self, rel: str) -> tuple[datetime, str] | None:
+    def _from_filename(self, rel: str) -> tuple[date, str] | None:
         """``dateAndSlugFromBaseFilename``: a file (or bundle folder) named ``2024-05-01-x``."""
         dirs, stem, _ = file_parts(rel)
         stem = self._base(stem)
@@ -399,7 +402,7 @@ class HugoRules(Rules):
         named = date_from_name(stem[:10])
         if named is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", stem[:10]):
             return None
-        return site_time(named[0], self.timezone), stem[10:].strip(" -_")
+        return named[0], stem[10:].strip(" -_")
 
     def unpublished(self, meta: dict[str, Any], rel: str) -> str | None:
         if flag(meta_get(meta, "headless")) is True:
@@ -413,17 +416,17 @@ class HugoRules(Rules):
                 return "build.render = never"
         now = datetime.now(self.timezone)
         if not self.build["buildexpired"]:
-            expiry, _ = self._date(meta, rel, self.orders["expirydate"])
+            expiry, _, _ = self._date(meta, rel, self.orders["expirydate"])
             if expiry is not None and expiry <= now:
                 return "expired"
         if not self.build["buildfuture"]:
-            published, _ = self._date(meta, rel, self.orders["publishdate"])
+            published, _, _ = self._date(meta, rel, self.orders["publishdate"])
             if published is not None and published > now:
                 return "publishDate in the future"
         return None
 
     def date_and_slug(self, meta: dict[str, Any], rel: str) -> tuple[datetime, str]:
-        when, from_name = self._date(meta, rel, self.orders["date"])
+        when, from_name, _ = self._date(meta, rel, self.orders["date"])
         if when is None:
             raise Skip(
                 "no date: add a 'date' field (or list ':filename' in Hugo's [frontmatter] date)"
@@ -473,9 +476,11 @@ class HugoRules(Rules):
         page_path = "/" + "/".join([*parent, base_name]).lower()
         pattern = self._pattern_for(page_path)
         if pattern is not None:
+            # Hugo formats the date tokens from the date in its own offset, not the site's zone
+            raw = self._date(meta, rel, self.orders["date"])[2]
             link = self._expand(
                 pattern,
-                when=when,
+                when=wall_time(raw) if raw is not None else when,
                 title=title,
                 slug=slug,
                 base_name=base_name,

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..errors import ConfigError
 from ..fields import flag, text_field
 from ..front_matter import Skip
 from .base import (
@@ -45,6 +47,7 @@ from .base import (
     read_config_file,
     resolved,
     under,
+    wall_time,
 )
 
 if TYPE_CHECKING:
@@ -138,6 +141,17 @@ class JekyllRules(Rules):
         pattern = as_text(pattern) or "date"
         self.pattern = STYLES.get(pattern, pattern)
         self.future = flag(settings.get("future")) is True
+        # Jekyll sets TZ from _config.yml's timezone and shows every date in it (localtime)
+        self.url_zone: tzinfo = config.site.tz
+        zone = as_text(settings.get("timezone"))
+        if zone:
+            try:
+                self.url_zone = ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ConfigError(
+                    [f"timezone: {zone!r} is not an IANA time zone name"],
+                    where=str(root / "_config.yml") if root else "_config.yml",
+                ) from None
 
     def site_rel(self, rel: str) -> str:
         return f"{self.prefix}/{rel}" if self.prefix else rel
@@ -189,6 +203,10 @@ class JekyllRules(Rules):
             return join_url(self.base_url, pattern)
         stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         categories = self.categories(meta, rel)
+        written = meta.get("date")
+        if written is not None and written != "":
+            stamp = wall_time(written)
+            when = stamp.astimezone(self.url_zone) if stamp.tzinfo is not None else stamp
         values = {
             "year": when.strftime("%Y"),
             "month": when.strftime("%m"),

@@ -43,6 +43,7 @@ from .base import (
     resolved,
     site_time,
     under,
+    wall_time,
 )
 
 if TYPE_CHECKING:
@@ -130,6 +131,10 @@ class MkDocsRules(Rules):
             return "draft"
         return None
 
+    def _written_date(self, meta: dict[str, Any]) -> Any:
+        value = meta.get("date")
+        return value.get("created") if isinstance(value, dict) else value
+
     def date_and_slug(self, meta: dict[str, Any], rel: str) -> tuple[datetime, str]:
         value = meta.get("date")
         if isinstance(value, dict):
@@ -148,8 +153,11 @@ class MkDocsRules(Rules):
     def url(
         self, meta: dict[str, Any], rel: str, when: datetime, slug: str, cats: tuple[str, ...]
     ) -> str:
+        # {date} is the date as written (babel formats its own day), not moved to the site's zone
+        written = self._written_date(meta)
+        stamp = wall_time(written) if written is not None and written != "" else when
         values = {
-            "date": format_date(when, self.date_format, self.language),
+            "date": format_date(stamp, self.date_format, self.language),
             "slug": slug,
             "categories": "/".join(
                 post_slugify(c, self.separator) for c in cats[: self.max_categories]
