@@ -233,6 +233,22 @@ def test_hugo_date_tokens_use_the_dates_own_offset(tmp_path: Path) -> None:
     assert urls == {"late.md": "https://example.org/2024/05/02/late/"}
 
 
+def test_hugo_translations_by_file_name(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "hugo.toml",
+        HUGO_TOML + "defaultContentLanguage = 'en'\n[languages.en]\nweight = 1\n"
+        "[languages.fr]\nweight = 2\n",
+    )
+    post(tmp_path, "content/posts/hello.en.md", "Hello")
+    post(tmp_path, "content/posts/hello.fr.md", "Bonjour")
+    urls, _, _ = load(tmp_path, "content/posts", "hugo")
+    assert urls == {
+        "hello.en.md": "https://example.org/posts/hello/",
+        "hello.fr.md": "https://example.org/fr/posts/hello/",
+    }
+
+
 def test_hugo_url_slug_ugly_and_tokens(tmp_path: Path) -> None:
     write(
         tmp_path,
@@ -497,6 +513,19 @@ def test_mkdocs_url_format_and_file_urls(tmp_path: Path) -> None:
     assert urls == {"a.md": "https://example.org/blog/big-news/a-post.html"}
 
 
+def test_mkdocs_draft_if_future_date(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "mkdocs.yml",
+        "site_url: https://example.org/\nplugins:\n  - blog:\n      draft_if_future_date: true\n",
+    )
+    future = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%d")
+    post(tmp_path, "docs/blog/posts/soon.md", "Soon", date=future)
+    post(tmp_path, "docs/blog/posts/past.md", "Past", date="2024-01-02")
+    urls, drafts, _ = load(tmp_path, "docs/blog/posts", "mkdocs-material")
+    assert (set(urls), drafts) == ({"past.md"}, {"soon.md"})
+
+
 def test_mkdocs_date_as_written(tmp_path: Path) -> None:
     write(tmp_path, "mkdocs.yml", MKDOCS_YML)
     post(tmp_path, "docs/news/posts/late.md", "Late", date="2024-01-31T23:30:00+00:00")
@@ -528,6 +557,27 @@ def test_eleventy_defaults_and_permalinks(tmp_path: Path) -> None:
         "own.md": "https://ex.org/b/my-own-title/",
         "2024-02-02-slugged.md": "https://ex.org/s/slugged/",
     }
+
+
+def test_eleventy_file_time_dates(tmp_path: Path) -> None:
+    """``date: Last Modified`` is the file's time (11ty.dev/docs/dates)."""
+    write(tmp_path, ".eleventy.js", "module.exports = function () {};\n")
+    write(tmp_path, "posts/note.md", "---\ntitle: Note\ndate: Last Modified\n---\n")
+    stamp = datetime(2024, 7, 8, 12, tzinfo=UTC).timestamp()
+    os.utime(tmp_path / "posts/note.md", (stamp, stamp))
+    forget()
+    config = load_config(
+        None,
+        cwd=tmp_path,
+        overrides={
+            "posts_dir": tmp_path / "posts",
+            "generator": "eleventy",
+            "base_url": "https://ex.org/",
+        },
+    )
+    (only,) = read_posts(config).posts
+    assert only.date.date().isoformat() == "2024-07-08"
+    assert only.url == "https://ex.org/posts/note/"
 
 
 def test_eleventy_directory_data_json(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ produce (``:year/:month/:day/:slug/``, ``:slug`` being the fileSlug).
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import datetime
 from pathlib import Path
@@ -56,8 +57,11 @@ CONFIG_NAMES = (
 MAX_SCRIPT_BYTES = 500_000
 
 _INPUT = re.compile(r"""\binput\s*:\s*["'`]([^"'`]+)["'`]""")
+# 11ty.dev/docs/dates: words for the file's time (the git ones read from the file here)
+FILE_TIME_WORDS = frozenset({"last modified", "created", "git last modified", "git created"})
 # TemplateFileSlug: the date prefix Eleventy strips from a file name for page.fileSlug
 FILE_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.*)$")
+_NOTHING = object()  # a folder without a permalink in its data files
 _EXPR = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}")
 
 
@@ -88,6 +92,7 @@ class EleventyRules(Rules):
         prefix = under(self.posts, source) if source is not None else None
         self.prefix = self.posts.name if prefix is None else "" if prefix == "." else prefix
         self.source = source if source is not None and prefix is not None else self.posts.parent
+        self._data_cache: dict[tuple[str, ...], Any] = {}
 
     def site_rel(self, rel: str) -> str:
         return f"{self.prefix}/{rel}" if self.prefix else rel
@@ -96,17 +101,29 @@ class EleventyRules(Rules):
         """``permalink`` from the directory data files of the folders above, nearest first."""
         dirs, _, _ = file_parts(site_rel)
         for depth in range(len(dirs), 0, -1):
-            folder = self.source.joinpath(*dirs[:depth])
-            name = dirs[depth - 1]
-            for data in (folder / f"{name}.11tydata.json", folder / f"{name}.json"):
-                if data.is_file() and data.stat().st_size < MAX_SCRIPT_BYTES:
-                    try:
-                        loaded = json.loads(data.read_text("utf-8"))
-                    except (ValueError, OSError):
-                        continue
-                    if isinstance(loaded, dict) and "permalink" in loaded:
-                        return loaded["permalink"]
+            found = self._folder_data(tuple(dirs[:depth]))
+            if found is not _NOTHING:
+                return found
         return None
+
+    def _folder_data(self, dirs: tuple[str, ...]) -> Any:
+        """A folder's ``permalink`` from ``<name>.11tydata.json`` or ``<name>.json``, read once."""
+        if dirs in self._data_cache:
+            return self._data_cache[dirs]
+        result: Any = _NOTHING
+        folder = self.source.joinpath(*dirs)
+        for data in (folder / f"{dirs[-1]}.11tydata.json", folder / f"{dirs[-1]}.json"):
+            try:
+                if not data.is_file() or data.stat().st_size > MAX_SCRIPT_BYTES:
+                    continue
+                loaded = json.loads(data.read_text("utf-8"))
+            except (ValueError, OSError):
+                continue
+            if isinstance(loaded, dict) and "permalink" in loaded:
+                result = loaded["permalink"]
+                break
+        self._data_cache[dirs] = result
+        return result
 
     def _permalink(self, meta: dict[str, Any], rel: str) -> Any:
         if "permalink" in meta:
@@ -125,6 +142,13 @@ class EleventyRules(Rules):
             stem = parent.rsplit("/", 1)[-1]
         match = FILE_DATE.match(stem)
         value = meta.get("date")
+        if isinstance(value, str) and value.strip().lower() in FILE_TIME_WORDS:
+            # "Last Modified", "Created" (and their git forms): the file's own time
+            try:
+                stamp = os.stat(self.posts / rel).st_mtime
+            except OSError as exc:
+                raise Skip(f"cannot read the file's time: {exc.strerror or exc}") from None
+            return datetime.fromtimestamp(stamp, self.timezone), match.group(2) if match else stem
         if value is None or value == "":
             if match is None:
                 raise Skip("no date: add a 'date' field or name the file YYYY-MM-DD-slug.md")

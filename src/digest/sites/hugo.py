@@ -281,6 +281,7 @@ class HugoRules(Rules):
         languages = settings.get("languages")
         self.languages = frozenset(languages) if isinstance(languages, dict) else frozenset()
         default_lang = as_text(settings.get("defaultcontentlanguage")) or "en"
+        self.default_lang = default_lang.lower()
         in_subdir = flag(settings.get("defaultcontentlanguageinsubdir")) is True
         self.lang_prefix = f"/{default_lang}" if in_subdir else ""
         self.ugly: Any = settings.get("uglyurls", False)
@@ -451,11 +452,20 @@ class HugoRules(Rules):
                 break
         return found
 
+    def _language_prefix(self, stem: str) -> str:
+        """``/fr`` for ``post.fr.md`` on a multilingual site (translation by file name), the
+        default language's prefix only with ``defaultContentLanguageInSubdir``."""
+        _, dot, lang = stem.rpartition(".")
+        if dot and lang.lower() in self.languages and lang.lower() != self.default_lang:
+            return "/" + lang.lower()
+        return self.lang_prefix
+
     def url(
         self, meta: dict[str, Any], rel: str, when: datetime, slug: str, cats: tuple[str, ...]
     ) -> str:
         site_rel = self.site_rel(rel)
         dirs, stem, _ = file_parts(site_rel)
+        prefix = self._language_prefix(stem)
         stem = self._base(stem)
         bundle = stem == "index" and bool(dirs)
         base_name = dirs[-1] if bundle else stem
@@ -470,8 +480,8 @@ class HugoRules(Rules):
         if isinstance(front_url, str) and front_url.strip():
             # "Hugo does not sanitize the url front matter field" (URL management)
             link = self._front_url(front_url.strip())
-            if self.lang_prefix and not link.startswith(self.lang_prefix + "/"):
-                link = self.lang_prefix + link
+            if prefix and not link.startswith(prefix + "/"):
+                link = prefix + link
             return join_url(self.base_url, link)
         page_path = "/" + "/".join([*parent, base_name]).lower()
         pattern = self._pattern_for(page_path)
@@ -495,8 +505,8 @@ class HugoRules(Rules):
         else:
             link = "/" + "/".join([*parent, slug or base_name]) + "/"
         link = re.sub(r"/{2,}", "/", link)
-        if self.lang_prefix and not link.startswith(self.lang_prefix + "/"):
-            link = self.lang_prefix + link
+        if prefix and not link.startswith(prefix + "/"):
+            link = prefix + link
         return join_url(self.base_url, urlize(link))
 
     @staticmethod

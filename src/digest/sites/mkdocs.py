@@ -108,6 +108,8 @@ class MkDocsRules(Rules):
         self.date_format = as_text(options.get("post_url_date_format")) or "yyyy/MM/dd"
         self.separator = as_text(options.get("post_slugify_separator")) or "-"
         self.drafts = flag(options.get("draft")) is True
+        self.future_is_draft = flag(options.get("draft_if_future_date")) is True
+        self.time_sensitive = self.future_is_draft
         self.directory_urls = flag(settings.get("use_directory_urls")) is not False
         theme = settings.get("theme")
         self.language = (as_text(theme.get("language")) if isinstance(theme, dict) else "") or (
@@ -127,8 +129,12 @@ class MkDocsRules(Rules):
         return [r for r in rels if under(self.posts / r, self.post_root) is not None]
 
     def unpublished(self, meta: dict[str, Any], rel: str) -> str | None:
-        if flag(meta.get("draft")) is True and not self.drafts:
+        if self.drafts:
+            return None
+        if flag(meta.get("draft")) is True:
             return "draft"
+        if self.future_is_draft and self.date_and_slug(meta, rel)[0] > datetime.now(self.timezone):
+            return "dated in the future (draft_if_future_date)"
         return None
 
     def _written_date(self, meta: dict[str, Any]) -> Any:
