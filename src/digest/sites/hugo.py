@@ -80,10 +80,14 @@ DEFAULT_DATES: dict[str, tuple[str, ...]] = {
 _CONTENT_SUFFIXES = {"md", "markdown", "mdown", "mkd", "mkdn", "mdx", "html", "htm", "adoc", "org"}
 
 
+_ASCII_KEPT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./\\_#+~-@")
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9./\\_#+~@-]*")
+
+
 def _allowed(text: str, i: int, char: str) -> bool:
     """``isAllowedPathCharacter`` (common/paths/path.go)."""
-    if char == " ":
-        return False
+    if char < "\x80" and char != "%":
+        return char in _ASCII_KEPT
     if char.isalpha() or unicodedata.category(char) == "Nd" or char in "./\\_#+~-@":
         return True
     if unicodedata.category(char).startswith("M"):
@@ -98,6 +102,8 @@ def _allowed(text: str, i: int, char: str) -> bool:
 
 def sanitize(text: str) -> str:
     """Hugo's ``paths.Sanitize``: keep allowed characters, a run of spaces → one hyphen."""
+    if _PLAIN_PATH.fullmatch(text):
+        return text  # nothing to change, as Hugo's own fast path
     out: list[str] = []
     prepend_hyphen = was_hyphen = False
     for i, char in enumerate(text):
@@ -287,6 +293,7 @@ class HugoRules(Rules):
         self.ugly: Any = settings.get("uglyurls", False)
         build = {k: flag(settings.get(k)) is True for k in ("buildfuture", "buildexpired")}
         self.build = build
+        self._last: tuple[dict[str, Any], str, dict[str, Any]] | None = None
 
     # --- configuration -----------------------------------------------------------------
 
@@ -367,6 +374,18 @@ class HugoRules(Rules):
 
     # --- publication and dates ---------------------------------------------------------
 
+    def _facts(self, meta: dict[str, Any], rel: str) -> dict[str, Any]:
+        """The post's front matter with lowercased keys (Hugo's are case-insensitive) and its
+        dates, worked out once: the three questions about one post come one after another."""
+        if self._last is not None and self._last[0] is meta and self._last[1] == rel:
+            return self._last[2]
+        low = {str(k).lower(): v for k, v in meta.items()}
+        facts: dict[str, Any] = {"low": low}
+        for name in ("date", "publishdate", "expirydate"):
+            facts[name] = self._date(low, rel, self.orders[name])
+        self._last = (meta, rel, facts)
+        return facts
+
     def _date(
         self, meta: dict[str, Any], rel: str, order: tuple[str, ...]
     ) -> tuple[datetime | None, str | None, Any]:
@@ -387,8 +406,8 @@ class HugoRules(Rules):
             elif item.startswith(":"):
                 continue  # :git needs the repository's history: not read
             else:
-                value = meta_get(meta, item)
-                if value is not None:
+                value = meta.get(item)  # keys already lowercased by _facts
+                if value is not None and value != "":
                     return site_time(value, self.timezone, item), None, value
         return None, None, None
 
@@ -406,9 +425,11 @@ class HugoRules(Rules):
         return named[0], stem[10:].strip(" -_")
 
     def unpublished(self, meta: dict[str, Any], rel: str) -> str | None:
-        if flag(meta_get(meta, "headless")) is True:
+        facts = self._facts(meta, rel)
+        low = facts["low"]
+        if flag(low.get("headless")) is True:
             return "headless bundle"
-        build = meta_get(meta, "build", "_build")
+        build = meta_get(low, "build", "_build")
         if isinstance(build, dict):
             render = {str(k).lower(): v for k, v in build.items()}.get("render")
             if render is False or (
@@ -417,22 +438,23 @@ class HugoRules(Rules):
                 return "build.render = never"
         now = datetime.now(self.timezone)
         if not self.build["buildexpired"]:
-            expiry, _, _ = self._date(meta, rel, self.orders["expirydate"])
+            expiry = facts["expirydate"][0]
             if expiry is not None and expiry <= now:
                 return "expired"
         if not self.build["buildfuture"]:
-            published, _, _ = self._date(meta, rel, self.orders["publishdate"])
+            published = facts["publishdate"][0]
             if published is not None and published > now:
                 return "publishDate in the future"
         return None
 
     def date_and_slug(self, meta: dict[str, Any], rel: str) -> tuple[datetime, str]:
-        when, from_name, _ = self._date(meta, rel, self.orders["date"])
+        facts = self._facts(meta, rel)
+        when, from_name, _ = facts["date"]
         if when is None:
             raise Skip(
                 "no date: add a 'date' field (or list ':filename' in Hugo's [frontmatter] date)"
             )
-        slug = meta_get(meta, "slug")
+        slug = meta_get(facts["low"], "slug")
         text = text_field(slug, "slug") if slug is not None else (from_name or "")
         return when, text
 
@@ -476,7 +498,7 @@ class HugoRules(Rules):
         def urlize(text: str) -> str:
             return make_path(text, to_lower=self.to_lower, strip_accents=self.strip_accents)
 
-        front_url = meta_get(meta, "url")
+        front_url = self._facts(meta, rel)["low"].get("url")
         if isinstance(front_url, str) and front_url.strip():
             # "Hugo does not sanitize the url front matter field" (URL management)
             link = self._front_url(front_url.strip())
@@ -487,7 +509,7 @@ class HugoRules(Rules):
         pattern = self._pattern_for(page_path)
         if pattern is not None:
             # Hugo formats the date tokens from the date in its own offset, not the site's zone
-            raw = self._date(meta, rel, self.orders["date"])[2]
+            raw = self._facts(meta, rel)["date"][2]
             link = self._expand(
                 pattern,
                 when=wall_time(raw) if raw is not None else when,
@@ -533,25 +555,26 @@ class HugoRules(Rules):
     ) -> str:
         """``PermalinkExpander``: each ``:token`` (``:\\w+([…])?``) replaced once, in order."""
         pattern = pattern.replace("\\:", "\0")
-        filename = "" if base_name == "_index" else urlize(base_name)
-        values = {
-            "year": str(when.year),
-            "month": f"{when.month:02d}",
-            "monthname": calendar.month_name[when.month],
-            "day": f"{when.day:02d}",
-            "weekday": str((when.weekday() + 1) % 7),
-            "weekdayname": calendar.day_name[when.weekday()],
-            "yearday": str(when.timetuple().tm_yday),
-            "section": section,
-            "sectionslug": urlize(section),
-            "sections": "/".join(sections),
-            "sectionslugs": "/".join(urlize(s) for s in sections),
-            "title": urlize(title),
-            "slug": urlize(slug) if slug else urlize(title),
-            "slugorfilename": urlize(slug) if slug else filename,
-            "filename": filename,
-            "contentbasename": urlize(base_name),
-            "slugorcontentbasename": urlize(slug) if slug else urlize(base_name),
+        filename = "" if base_name == "_index" else base_name
+        # Computed only for the tokens the pattern uses: urlizing is the costly part.
+        values: dict[str, Callable[[], str]] = {
+            "year": lambda: str(when.year),
+            "month": lambda: f"{when.month:02d}",
+            "monthname": lambda: calendar.month_name[when.month],
+            "day": lambda: f"{when.day:02d}",
+            "weekday": lambda: str((when.weekday() + 1) % 7),
+            "weekdayname": lambda: calendar.day_name[when.weekday()],
+            "yearday": lambda: str(when.timetuple().tm_yday),
+            "section": lambda: section,
+            "sectionslug": lambda: urlize(section),
+            "sections": lambda: "/".join(sections),
+            "sectionslugs": lambda: "/".join(urlize(s) for s in sections),
+            "title": lambda: urlize(title),
+            "slug": lambda: urlize(slug) if slug else urlize(title),
+            "slugorfilename": lambda: urlize(slug) if slug else urlize(filename),
+            "filename": lambda: urlize(filename),
+            "contentbasename": lambda: urlize(base_name),
+            "slugorcontentbasename": lambda: urlize(slug) if slug else urlize(base_name),
         }
 
         def token(match: re.Match[str]) -> str:
@@ -560,7 +583,7 @@ class HugoRules(Rules):
                 parts = sections if name == "sections" else [urlize(s) for s in sections]
                 return "/".join(_cut(cut, parts))
             if name in values and not cut:
-                return str(values[name])
+                return values[name]()
             formatted = go_date_format(when, name)
             if formatted is None:
                 raise Skip(f"Hugo permalink {pattern!r}: unknown token ':{name}'")
@@ -617,7 +640,7 @@ class HugoProfile(Profile):
         if posts is not None:
             section = under(posts, content) or ""
             top = section.split("/", 1)[0]
-            permalink = patterns.get(top, "") or f"/{top}/:slug-or-file-name/ (Hugo's default)"
+            permalink = patterns.get(top, "") or f"/{top}/<slug or file name>/ (Hugo's default)"
         return SiteInfo(
             generator=self.name,
             root=root,
