@@ -385,6 +385,13 @@ def test_jekyll_posts_drafts_categories_and_baseurl(tmp_path: Path) -> None:
     }
 
 
+def test_jekyll_collections_dir_is_no_category(tmp_path: Path) -> None:
+    write(tmp_path, "_config.yml", "url: https://example.org\ncollections_dir: my_collections\n")
+    post(tmp_path, "my_collections/_posts/2024-03-05-a.md", "A", date="")
+    urls, _, _ = load(tmp_path, "my_collections/_posts", "jekyll")
+    assert urls == {"2024-03-05-a.md": "https://example.org/2024/03/05/a.html"}
+
+
 def test_jekyll_date_in_the_site_time_zone(tmp_path: Path) -> None:
     """A date with an offset is shown in the site's zone (Time#localtime), like the name."""
     write(tmp_path, "_config.yml", "url: https://example.org\npermalink: pretty\n")

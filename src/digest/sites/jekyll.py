@@ -141,6 +141,8 @@ class JekyllRules(Rules):
         pattern = as_text(pattern) or "date"
         self.pattern = STYLES.get(pattern, pattern)
         self.future = flag(settings.get("future")) is True
+        # collections_dir holds _posts (and _drafts) without being a category
+        self.collections_dir = as_text(settings.get("collections_dir")).strip("/")
         # Jekyll sets TZ from _config.yml's timezone and shows every date in it (localtime)
         self.url_zone: tzinfo = config.site.tz
         zone = as_text(settings.get("timezone"))
@@ -184,7 +186,10 @@ class JekyllRules(Rules):
 
     def categories(self, meta: dict[str, Any], rel: str) -> list[str]:
         """Folders above ``_posts``, then ``categories`` and ``category`` (document.rb)."""
-        parts = self.site_rel(rel).split("/")
+        site_rel = self.site_rel(rel)
+        if self.collections_dir and site_rel.startswith(self.collections_dir + "/"):
+            site_rel = site_rel[len(self.collections_dir) + 1 :]
+        parts = site_rel.split("/")
         found = parts[: parts.index("_posts")] if "_posts" in parts else []
         for key in ("categories", "category"):
             value = meta.get(key)
