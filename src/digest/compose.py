@@ -11,10 +11,12 @@ import re
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from .config import Config, SectionSpec
+from . import i18n
+from .config import DEFAULT_OTHER_SECTION, DEFAULT_SUBJECT, Config, SectionSpec
 from .dates import long_date
 from .errors import ConfigError
 from .excerpts import first_image, make_excerpt, trim_words
+from .i18n import Language
 from .links import absolute_url, add_utm
 from .manifest import issue_id
 from .models import (
@@ -46,7 +48,9 @@ def _section_for(post: Post, specs: tuple[SectionSpec, ...]) -> int | None:
     return None
 
 
-def group(entries: list[Entry], config: Config) -> tuple[Section, ...]:
+def group(
+    entries: list[Entry], config: Config, lang: Language | None = None
+) -> tuple[Section, ...]:
     """Sections in configured order, then "Other"; without configuration, one per category.
 
     Entries keep digest order within a section; empty sections are dropped.
@@ -78,8 +82,16 @@ def group(entries: list[Entry], config: Config) -> tuple[Section, ...]:
             by_key.setdefault(category_key(first), (first, []))[1].append(entry)
         sections = [Section(title=t, entries=tuple(items)) for t, items in by_key.values()]
     if other:
-        sections.append(Section(title=config.digest.other_section, entries=tuple(other)))
+        sections.append(Section(title=other_title(config, lang), entries=tuple(other)))
     return tuple(sections)
+
+
+def other_title(config: Config, lang: Language | None = None) -> str:
+    """The title of the section for unmatched posts: configured, or "Other" translated."""
+    title = config.digest.other_section
+    if title == DEFAULT_OTHER_SECTION:
+        return (lang or i18n.english()).gettext("Other")
+    return title
 
 
 _ENV = SandboxedEnvironment(
@@ -117,30 +129,50 @@ def tidy_subject(subject: str) -> str:
     return _DANGLING.sub("", subject)
 
 
-_NUMBERS = {2: "two", 3: "three", 4: "four"}
-
-
-def period_phrase(window: DateWindow) -> str:
+def period_phrase(window: DateWindow, lang: Language | None = None) -> str:
     """The window in words, for copy: "this week", "in the last 10 days", "on 26 November 2026".
 
     The default subject and the sample copy use it so that they never say
-    "this week" of a window that is not seven days long.
+    "this week" of a window that is not seven days long. In ``lang``'s words.
     """
+    lang = lang or i18n.english()
     days = (window.until - window.since).days + 1
     if days == 1:
-        return f"on {long_date(window.until)}"
+        return lang.gettext("on %(date)s", date=long_date(window.until))
     if days == 7:
-        return "this week"
-    if days % 7 == 0 and days // 7 in _NUMBERS:
-        return f"in the last {_NUMBERS[days // 7]} weeks"
-    return f"in the last {days} days"
+        return lang.gettext("this week")
+    if days == 14:
+        return lang.gettext("in the last two weeks")
+    if days == 21:
+        return lang.gettext("in the last three weeks")
+    if days == 28:
+        return lang.gettext("in the last four weeks")
+    return lang.ngettext(
+        "in the last %(num)s day", "in the last %(num)s days", days, num=lang.format_number(days)
+    )
 
 
-def more_title(config: Config, period: str) -> str:
+def more_title(config: Config, window: DateWindow, lang: Language | None = None) -> str:
     """The heading of the collapsed list: configured, or "More this week" for the window."""
     if config.digest.more_title:
         return config.digest.more_title
-    return "More this week" if period == "this week" else f"More posts {period}"
+    lang = lang or i18n.english()
+    if (window.until - window.since).days + 1 == 7:
+        return lang.gettext("More this week")
+    return lang.gettext("More posts %(period)s", period=period_phrase(window, lang))
+
+
+def default_subject(context: dict[str, object], lang: Language) -> str:
+    """The built-in subject, "Site: 3 new posts this week", in ``lang``'s words and plurals."""
+    count = int(str(context["count"]))
+    return lang.ngettext(
+        "%(site)s: %(num)s new post %(period)s",
+        "%(site)s: %(num)s new posts %(period)s",
+        count,
+        site=context["site_name"],
+        num=lang.format_number(count),
+        period=context["period"],
+    )
 
 
 def derive_preheader(entries: tuple[Entry, ...], excerpt_more: str = " […]") -> str:
@@ -181,12 +213,16 @@ def thumbnail(post: Post, base_url: str) -> tuple[str | None, str]:
 
 
 def _context(
-    selection: Selection, config: Config, shown: tuple[Entry, ...], sections: tuple[Section, ...]
+    selection: Selection,
+    config: Config,
+    shown: tuple[Entry, ...],
+    sections: tuple[Section, ...],
+    lang: Language | None = None,
 ) -> dict[str, object]:
     window = selection.window
     return {
         "window_days": (window.until - window.since).days + 1,
-        "period": period_phrase(window),
+        "period": period_phrase(window, lang),
         "site_name": config.site.name,
         "count": len(shown),
         "since": selection.window.since,
@@ -202,7 +238,8 @@ def _context(
 
 
 def compose(selection: Selection, config: Config) -> Digest:
-    base_context = _context(selection, config, (), ())
+    lang = i18n.language(config.site.language, config.paths.templates)
+    base_context = _context(selection, config, (), (), lang)
     utm = {
         "utm_source": config.links.utm_source,
         "utm_medium": config.links.utm_medium,
@@ -225,11 +262,15 @@ def compose(selection: Selection, config: Config) -> Digest:
                 image_alt=image_alt,
             )
         )
-    sections = group(entries, config)
+    sections = group(entries, config, lang)
     # Every post the email carries counts in the subject, the listed ones too.
     shown = tuple(e for s in sections for e in (*s.entries, *s.more))
-    context = _context(selection, config, shown, sections)
-    subject = tidy_subject(render_line(config.digest.subject, "[digest] subject", context))
+    context = _context(selection, config, shown, sections, lang)
+    subject = tidy_subject(
+        default_subject(context, lang)
+        if config.digest.subject == DEFAULT_SUBJECT
+        else render_line(config.digest.subject, "[digest] subject", context)
+    )
     preheader = (
         render_line(config.digest.preheader, "[digest] preheader", context)
         if config.digest.preheader
@@ -259,7 +300,7 @@ def compose(selection: Selection, config: Config) -> Digest:
             config.email.view_online_url, "[email] view_online_url", context
         ),
         sender=config.email.sender,
-        more_title=more_title(config, str(context["period"])),
+        more_title=more_title(config, selection.window, lang),
         edition=config.run.edition,
         edition_title=config.run.edition_title,
         window_days=int(str(context["window_days"])),

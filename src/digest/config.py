@@ -31,6 +31,8 @@ LEDGER_NAME = "digest-ledger.jsonl"  # beside digest.toml unless [paths] ledger 
 
 DEFAULT_SUBJECT = "{{ site_name }}: {{ count }} new post{{ 's' if count != 1 }} {{ period }}"
 DEFAULT_PERMALINK = ":year/:month/:day/:slug/"
+# The defaults below are English source strings: compose puts them in the site's language.
+DEFAULT_OTHER_SECTION = "Other"
 
 
 class ReadOnlyDict(Mapping[str, Any]):
@@ -131,7 +133,7 @@ class DigestSettings:
     intro: str = ""
     excerpt_words: int = 55
     excerpt_more: str = " […]"
-    other_section: str = "Other"
+    other_section: str = DEFAULT_OTHER_SECTION
     thumbnails: bool = True
     more_title: str = ""  # empty: "More this week", or the window in words
     size_budget_kb: int = DEFAULT_BUDGET_KB

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     import jinja2
 
 
+from . import i18n
 from .dates import long_date
+from .i18n import SOURCE_LANGUAGE
 
 TEXT_WIDTH = 72
 
@@ -51,12 +53,16 @@ def host(url: str) -> str:
     return urlsplit(url).netloc or url
 
 
-def make_environment(templates_dir: Path | None = None) -> jinja2.Environment:
+def make_environment(
+    templates_dir: Path | None = None, language: str = SOURCE_LANGUAGE
+) -> jinja2.Environment:
     """A fresh environment: the user's folder first, then the built-in templates.
 
     Fresh on purpose: a template added to the user's folder must win over a
     built-in one compiled earlier (Jinja's cache would not notice it). One
-    render of a digest reuses one environment.
+    render of a digest reuses one environment. Templates speak ``language``:
+    ``{{ _("Read more") }}`` and ``{% trans %}`` go through its catalog (the
+    user's ``<templates>/locale`` merged over the built-in one).
     """
     import jinja2  # deferred: a build whose render is cached never needs Jinja
 
@@ -78,7 +84,10 @@ def make_environment(templates_dir: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    lang = i18n.language(language, templates_dir)
+    env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(longdate=long_date, wrap=wrap, paragraphs=paragraphs, host=host)
     return env
 
