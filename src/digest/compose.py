@@ -6,6 +6,7 @@ also where bodies are turned into excerpts, so only selected posts pay for it.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from jinja2 import StrictUndefined, TemplateError
@@ -13,7 +14,6 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from . import i18n
 from .config import DEFAULT_OTHER_SECTION, DEFAULT_SUBJECT, Config, SectionSpec
-from .dates import long_date
 from .errors import ConfigError
 from .excerpts import first_image, make_excerpt, trim_words
 from .i18n import Language
@@ -33,8 +33,8 @@ from .models import (
 PREHEADER_CHARS = 140
 
 
-def byline(post: Post) -> str:
-    parts = [post.author, long_date(post.day)]
+def byline(post: Post, lang: Language | None = None) -> str:
+    parts = [post.author, (lang or i18n.english()).format_date(post.day)]
     if post.categories:
         parts.append(post.categories[0])
     return " · ".join(p for p in parts if p)
@@ -94,16 +94,29 @@ def other_title(config: Config, lang: Language | None = None) -> str:
     return title
 
 
-_ENV = SandboxedEnvironment(
-    autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False
-)
-_ENV.filters["longdate"] = long_date
+@functools.lru_cache(maxsize=16)
+def _copy_env(lang: Language) -> SandboxedEnvironment:
+    """The sandbox configured copy is rendered in, speaking ``lang``: its ``longdate``
+    and ``daterange`` filters, and ``_``/``ngettext`` over its catalog."""
+    env = SandboxedEnvironment(
+        autoescape=False,
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        longdate=lang.format_date, daterange=lang.format_window, number=lang.format_number
+    )
+    return env
 
 
-def render_copy(template: str, key: str, context: dict[str, object]) -> str:
+def render_copy(
+    template: str, key: str, context: dict[str, object], lang: Language | None = None
+) -> str:
     """Text from a configured Jinja template (sandboxed: config may come from anyone)."""
     try:
-        return _ENV.from_string(template).render(context)
+        return _copy_env(lang or i18n.english()).from_string(template).render(context)
     except TemplateError as exc:
         raise ConfigError([f"{key}: cannot render {template!r}: {exc}"]) from None
     except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
@@ -114,9 +127,11 @@ def render_copy(template: str, key: str, context: dict[str, object]) -> str:
         ) from None
 
 
-def render_line(template: str, key: str, context: dict[str, object]) -> str:
+def render_line(
+    template: str, key: str, context: dict[str, object], lang: Language | None = None
+) -> str:
     """A one-line header (subject, preheader) from a configured Jinja template."""
-    return " ".join(render_copy(template, key, context).split())
+    return " ".join(render_copy(template, key, context, lang).split())
 
 
 # What a subject must not end with: a separator left over when a template's last
@@ -138,7 +153,8 @@ def period_phrase(window: DateWindow, lang: Language | None = None) -> str:
     lang = lang or i18n.english()
     days = (window.until - window.since).days + 1
     if days == 1:
-        return lang.gettext("on %(date)s", date=long_date(window.until))
+        # TRANSLATORS: a one-day window, as in "No new posts on 26 November 2026".
+        return lang.gettext("on %(date)s", date=lang.format_date(window.until))
     if days == 7:
         return lang.gettext("this week")
     if days == 14:
@@ -243,7 +259,9 @@ def compose(selection: Selection, config: Config) -> Digest:
     utm = {
         "utm_source": config.links.utm_source,
         "utm_medium": config.links.utm_medium,
-        "utm_campaign": render_line(config.links.utm_campaign, "[links] utm_campaign", base_context)
+        "utm_campaign": render_line(
+            config.links.utm_campaign, "[links] utm_campaign", base_context, lang
+        )
         if config.links.utm_campaign
         else "",
     }
@@ -256,7 +274,7 @@ def compose(selection: Selection, config: Config) -> Digest:
             Entry(
                 post=post,
                 excerpt=make_excerpt(post, config.digest.excerpt_words, config.digest.excerpt_more),
-                byline=byline(post),
+                byline=byline(post, lang),
                 link=add_utm(post.url, utm, config.links.skip_domains),
                 image=image,
                 image_alt=image_alt,
@@ -269,17 +287,17 @@ def compose(selection: Selection, config: Config) -> Digest:
     subject = tidy_subject(
         default_subject(context, lang)
         if config.digest.subject == DEFAULT_SUBJECT
-        else render_line(config.digest.subject, "[digest] subject", context)
+        else render_line(config.digest.subject, "[digest] subject", context, lang)
     )
     preheader = (
-        render_line(config.digest.preheader, "[digest] preheader", context)
+        render_line(config.digest.preheader, "[digest] preheader", context, lang)
         if config.digest.preheader
         else derive_preheader(
             tuple(e for s in sections for e in s.entries), config.digest.excerpt_more
         )
     )
     intro = (
-        render_copy(config.digest.intro, "[digest] intro", context).strip()
+        render_copy(config.digest.intro, "[digest] intro", context, lang).strip()
         if config.digest.intro
         else ""
     )
@@ -297,7 +315,7 @@ def compose(selection: Selection, config: Config) -> Digest:
         or ("" if config.email.unsubscribe_mailto else UNSUBSCRIBE_STANDIN),
         unsubscribe_mailto=config.email.unsubscribe_mailto,
         view_online_url=render_line(
-            config.email.view_online_url, "[email] view_online_url", context
+            config.email.view_online_url, "[email] view_online_url", context, lang
         ),
         sender=config.email.sender,
         more_title=more_title(config, selection.window, lang),

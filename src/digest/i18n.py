@@ -161,7 +161,7 @@ def _stamp(path: Path | None) -> tuple[str, int, int] | None:
     return (str(path), stat.st_size, stat.st_mtime_ns)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # hashed by identity: one per language, cached
 class Language:
     """One email language: its tag, Babel locale, translations and direction."""
 
