@@ -297,3 +297,17 @@ def available_languages() -> list[str]:
 def english() -> Language:
     """The source language, for callers that are not told one (tests, defaults)."""
     return language(SOURCE_LANGUAGE)
+
+
+@functools.cache
+def translations_of(message: str) -> frozenset[str]:
+    """``message`` and its translation in every shipped catalog, casefolded.
+
+    For checks that recognise a built-in word in any language: an email in
+    French has a "Se désabonner" link, not an "Unsubscribe" one.
+    """
+    found = {message.casefold()}
+    for name in available_languages():
+        lang = language(name)
+        found.add(lang.translations.gettext(message).casefold())
+    return frozenset(found)
