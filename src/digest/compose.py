@@ -34,10 +34,11 @@ PREHEADER_CHARS = 140
 
 
 def byline(post: Post, lang: Language | None = None) -> str:
-    parts = [post.author, (lang or i18n.english()).format_date(post.day)]
+    lang = lang or i18n.english()
+    parts = [post.author, lang.format_date(post.day)]
     if post.categories:
         parts.append(post.categories[0])
-    return " · ".join(p for p in parts if p)
+    return lang.join(parts, " · ")
 
 
 def _section_for(post: Post, specs: tuple[SectionSpec, ...]) -> int | None:
