@@ -209,6 +209,13 @@ def test_the_default_subject_and_bylines_are_in_the_site_language(sample_config:
     assert "Read more" not in result.rendered.html + result.rendered.text
 
 
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_the_unsubscribe_link_is_found_in_every_language(sample_config: Config, lang: str) -> None:
+    """The build's own check knows "Se désabonner" and "إلغاء الاشتراك" as unsubscribe links."""
+    result = build(localised(sample_config, lang), write=False)
+    assert [w for w in result.warnings if "unsubscribe" in str(w)] == []
+
+
 def test_an_empty_digest_says_so_in_the_site_language(tmp_config, write_post) -> None:
     write_post("2026-10-01-old.md", "---\ntitle: Old\n---\nBody.\n", raw=True)
     config = tmp_config(until=UNTIL, language="ja")
@@ -249,6 +256,11 @@ def test_a_tag_babel_does_not_know_is_refused_naming_the_key(tmp_path: Path, tag
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "digest.toml")
     assert "[site] language" in str(caught.value)
+
+
+def test_a_language_set_in_code_is_checked_too(sample_config: Config) -> None:
+    with pytest.raises(ConfigError, match=r"\[site\] language"):
+        build(sample_config.but(until=UNTIL, language="klingon"), write=False)
 
 
 def test_tags_are_written_the_bcp_47_way(tmp_path: Path) -> None:

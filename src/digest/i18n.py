@@ -27,7 +27,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import TemplateError
+from .errors import ConfigError, TemplateError
 
 if TYPE_CHECKING:
     from babel import Locale
@@ -274,7 +274,10 @@ def language(tag: str, templates_dir: Path | None = None) -> Language:
     Cached per process; a user catalog that changes on disk is read again (the
     preview server rebuilds as files change).
     """
-    locale = parse_tag(tag)
+    try:
+        locale = parse_tag(tag)
+    except ValueError as exc:  # a Config built in code, without load_config's checks
+        raise ConfigError([f"[site] language: {exc}, found {tag!r}"]) from None
     return _language(tag, str(locale), _stamp(user_catalog(templates_dir, locale)))
 
 
