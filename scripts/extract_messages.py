@@ -56,9 +56,8 @@ def as_text(catalog: Catalog, **options: bool) -> str:
     """A catalog as .po text, stable from run to run (no creation dates)."""
     catalog.creation_date = catalog.revision_date = _EPOCH
     buffer = io.BytesIO()
-    # No source locations (they would change with every edit of a template), and
-    # messages sorted: two branches that each add a message merge without reordering.
-    write_po(buffer, catalog, width=0, no_location=True, sort_output=True, **options)
+    # No source locations: they would change with every edit of a template.
+    write_po(buffer, catalog, width=0, no_location=True, **options)
     lines = buffer.getvalue().decode("utf-8").splitlines(keepends=True)
     dated = ('"POT-Creation-Date:', '"PO-Revision-Date:', '"Generated-By:')
     return "".join(line for line in lines if not line.startswith(dated))
