@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -41,7 +42,8 @@ def write_archive(config: Config, out_dir: Path) -> tuple[Path, ...]:
         )
     written: list[Path] = []
     kept: list[ledger.Issue] = []
-    loaded = load(config)  # once for every issue, not once per issue
+    # once for every issue, not once per issue; feeds as cached, like a rebuild
+    loaded = load(replace(config, run=replace(config.run, offline=True)))
     for issue in contents.issues:
         try:
             result = rebuild_issue(
