@@ -41,7 +41,7 @@ class Post:
     for the posts that made it into the digest.
     """
 
-    source: str  # path relative to the posts folder, "/"-separated
+    source: str  # path relative to the posts folder, "/"-separated; a feed item's id
     title: str
     date: datetime  # aware, in the site time zone
     url: str
@@ -53,6 +53,9 @@ class Post:
     image_alt: str = ""
     featured: bool = False
     body: str = field(default="", repr=False)
+    # The feed as given (URL or path) for a feed item, "" for a Markdown post; a feed
+    # item's ``excerpt`` and ``body`` are HTML (see digest.sources.feeds).
+    feed: str = ""
 
     @property
     def day(self) -> dt.date:
