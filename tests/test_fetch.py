@@ -20,6 +20,7 @@ from digest.sources.fetch import FetchError, Limits, load_url
 
 from .feedserver import (
     Request,
+    Route,
     Slow,
     conditional,
     gzipped,
@@ -100,9 +101,8 @@ def test_without_a_cache_nothing_is_kept_and_nothing_is_conditional(tmp_path: Pa
 
 
 def test_a_server_error_is_one_error_naming_the_feed(tmp_path: Path) -> None:
-    with serving({"/feed": status(503)}) as server:
-        with pytest.raises(FetchError) as caught:
-            load_url(spec(server.url("/feed")), config_in(tmp_path))
+    with serving({"/feed": status(503)}) as server, pytest.raises(FetchError) as caught:
+        load_url(spec(server.url("/feed")), config_in(tmp_path))
     assert caught.value.where == server.url("/feed")
     assert "HTTP 503" in str(caught.value)
     assert caught.value.hint is None  # nothing cached yet: --offline would not help
@@ -119,9 +119,10 @@ def test_a_failure_with_a_cached_copy_suggests_offline(tmp_path: Path) -> None:
 
 
 def test_a_slow_server_is_cut_off_at_the_deadline(tmp_path: Path) -> None:
-    with serving({"/feed": lambda r: (200, {}, Slow(FEED, interval=0.1))}) as server:
-        with pytest.raises(FetchError, match=r"no complete answer within 0.5 seconds"):
-            load_url(spec(server.url("/feed")), config_in(tmp_path), limits=Limits(deadline=0.5))
+    slow = {"/feed": lambda r: (200, {}, Slow(FEED, interval=0.1))}
+    expected = r"no complete answer within 0.5 seconds"
+    with serving(slow) as server, pytest.raises(FetchError, match=expected):
+        load_url(spec(server.url("/feed")), config_in(tmp_path), limits=Limits(deadline=0.5))
 
 
 def test_a_redirect_to_http_is_followed(tmp_path: Path) -> None:
@@ -134,9 +135,8 @@ def test_a_redirect_to_http_is_followed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("target", ["file:///etc/passwd", "ftp://127.0.0.1/feed.xml"])
 def test_a_redirect_away_from_http_is_refused(tmp_path: Path, target: str) -> None:
-    with serving({"/feed": redirect(target)}) as server:
-        with pytest.raises(FetchError) as caught:
-            load_url(spec(server.url("/feed")), config_in(tmp_path))
+    with serving({"/feed": redirect(target)}) as server, pytest.raises(FetchError) as caught:
+        load_url(spec(server.url("/feed")), config_in(tmp_path))
     scheme = target.split(":")[0]
     assert f"redirected to {scheme}:" in str(caught.value)
     assert "/etc/passwd" not in str(caught.value)
@@ -164,20 +164,18 @@ def test_a_gzipped_feed_is_read(tmp_path: Path) -> None:
 
 
 def test_an_oversized_feed_is_refused(tmp_path: Path) -> None:
-    with serving({"/feed": static(FEED + b" " * 5000)}) as server:
-        with pytest.raises(FetchError, match=r"larger than the 1,000 bytes allowed for a feed"):
-            load_url(spec(server.url("/feed")), config_in(tmp_path), limits=Limits(max_bytes=1000))
+    big = {"/feed": static(FEED + b" " * 5000)}
+    expected = r"larger than the 1,000 bytes allowed for a feed"
+    with serving(big) as server, pytest.raises(FetchError, match=expected):
+        load_url(spec(server.url("/feed")), config_in(tmp_path), limits=Limits(max_bytes=1000))
 
 
 def test_a_gzip_bomb_stops_at_the_cap_of_decoded_bytes(tmp_path: Path) -> None:
     bomb = gzip.compress(b"<" + b" " * 50_000_000)  # ~50 KB on the wire, 50 MB decoded
     assert len(bomb) < 100_000
     route = {"/feed": lambda r: (200, {"Content-Encoding": "gzip"}, bomb)}
-    with serving(route) as server:
-        with pytest.raises(FetchError, match="stopped reading"):
-            load_url(
-                spec(server.url("/feed")), config_in(tmp_path), limits=Limits(max_bytes=100_000)
-            )
+    with serving(route) as server, pytest.raises(FetchError, match="stopped reading"):
+        load_url(spec(server.url("/feed")), config_in(tmp_path), limits=Limits(max_bytes=100_000))
 
 
 def test_offline_reads_the_cache_and_asks_nothing(tmp_path: Path) -> None:
@@ -206,7 +204,9 @@ def test_a_tampered_cache_is_ignored(tmp_path: Path) -> None:
         raw = cached.read_bytes()
         assert b"First" not in raw  # stored encoded; the URL is not stored at all
         assert server.url("/feed").encode() not in raw
-        cached.write_bytes(raw.replace(b'"v1"', b'"v2"'))  # the seal no longer matches
+        tampered = raw.replace(b'\\"v1\\"', b'\\"v2\\"')  # the etag, as JSON writes it
+        assert tampered != raw
+        cached.write_bytes(tampered)  # the seal no longer matches
         load_url(spec(server.url("/feed")), config_in(tmp_path))
     assert "if-none-match" not in server.asked("/feed")[1].headers
     with pytest.raises(FetchError, match="no cached copy"):
@@ -237,9 +237,8 @@ def test_an_unreachable_feed_is_one_error(tmp_path: Path) -> None:
 
 def test_something_that_is_not_a_feed_is_one_error_naming_it(tmp_path: Path) -> None:
     page = b"<!doctype html><html><body>Welcome</body></html>"
-    with serving({"/": static(page, "text/html")}) as server:
-        with pytest.raises(DigestError) as caught:
-            load_url(spec(server.url("/")), config_in(tmp_path))
+    with serving({"/": static(page, "text/html")}) as server, pytest.raises(DigestError) as caught:
+        load_url(spec(server.url("/")), config_in(tmp_path))
     assert caught.value.where == server.url("/") and "HTML page" in str(caught.value)
 
 
@@ -259,11 +258,15 @@ def rest_post(number: int, day: str) -> dict[str, object]:
     }
 
 
-def rest_pages(pages: list[list[dict[str, object]]], total: bool = True):  # type: ignore[no-untyped-def]
+def rest_pages(pages: list[list[dict[str, object]]], total: bool = True) -> Route:
     def answer(request: Request) -> tuple[int, dict[str, str], bytes]:
         number = int(request.query.get("page", "1"))
         if number > len(pages):
-            return 400, {"Content-Type": "application/json"}, b'{"code":"rest_post_invalid_page_number"}'
+            return (
+                400,
+                {"Content-Type": "application/json"},
+                b'{"code":"rest_post_invalid_page_number"}',
+            )
         headers = {"Content-Type": "application/json"}
         if total:
             headers["X-WP-TotalPages"] = str(len(pages))
@@ -300,7 +303,9 @@ def test_wordpress_rest_paging_has_a_hard_cap(tmp_path: Path) -> None:
     full = [[rest_post(p * 100 + n, "2026-11-25") for n in range(100)] for p in range(6)]
     with serving({"/wp-json/wp/v2/posts": rest_pages(full, total=False)}) as server:
         load = load_url(
-            spec(server.url("/wp-json/wp/v2/posts")), config_in(tmp_path), limits=Limits(max_pages=3)
+            spec(server.url("/wp-json/wp/v2/posts")),
+            config_in(tmp_path),
+            limits=Limits(max_pages=3),
         )
     assert len(server.requests) == 3 and len(load.posts) == 300
     assert any("stopped after 3 pages" in p.message for p in load.problems)

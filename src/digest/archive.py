@@ -19,7 +19,7 @@ from .config import Config
 from .dates import long_date
 from .errors import DigestError
 from .output import write_files
-from .pipeline import check_out_dir, load, rebuild_issue
+from .pipeline import check_out_dir, load, rebuild_issue, with_feeds_of
 from .render import render_template
 from .templates import make_environment
 
@@ -43,6 +43,7 @@ def write_archive(config: Config, out_dir: Path) -> tuple[Path, ...]:
     written: list[Path] = []
     kept: list[ledger.Issue] = []
     # once for every issue, not once per issue; feeds as cached, like a rebuild
+    config = with_feeds_of(config, contents.issues)
     loaded = load(replace(config, run=replace(config.run, offline=True)))
     for issue in contents.issues:
         try:

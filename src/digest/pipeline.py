@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import ledger
 from .cache import cached_read, load_render, render_key, save_render
-from .config import Config
+from .config import Config, SourceSpec, is_feed_url
 from .errors import ConfigError, ExportError, PostError, StrictModeError
 from .manifest import SAFE_NAME_RULE, is_safe_name
 from .models import BuildResult, Digest, LoadResult, Problem, Rendered, Selection, source_key
@@ -441,6 +441,29 @@ def build_editions(
 # --- rebuild: a build of a past issue, pinned to what the ledger recorded ------------------
 
 
+def with_feeds_of(config: Config, issues: Sequence[ledger.Issue]) -> Config:
+    """``config`` with the feeds the issues' posts came from that it does not list (a
+    build given ``--feed``): rebuilds read feeds as cached, so a URL needs no network.
+
+    A ledger is input like any other: a feed file it names is read only if it is a
+    file inside the project folder (digest.toml's).
+    """
+    known = {spec.label for spec in config.all_sources}
+    root = (config.source.parent if config.source else Path.cwd()).resolve()
+    extra: list[SourceSpec] = []
+    for post in (p for issue in issues for p in issue.posts):
+        if not post.feed or post.feed in known:
+            continue
+        known.add(post.feed)
+        if is_feed_url(post.feed):
+            extra.append(SourceSpec(feed=post.feed, location=post.feed))
+            continue
+        path = (root / post.feed).resolve()
+        if root in path.parents and path.is_file():
+            extra.append(SourceSpec(feed=post.feed, location=str(path)))
+    return replace(config, sources=(*config.all_sources, *extra)) if extra else config
+
+
 def rebuild(
     config: Config,
     issue_id: str,
@@ -486,7 +509,7 @@ def rebuild_issue(
         )
     if write:
         check_out_dir(config, out_dir)
-    edition = config.as_edition(issue.edition)
+    edition = with_feeds_of(config.as_edition(issue.edition), [issue])
     edition = replace(
         edition,
         run=replace(

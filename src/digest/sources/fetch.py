@@ -7,12 +7,13 @@ only to http(s) addresses and at most :data:`MAX_REDIRECTS` times, and
 WordPress REST paging stops after :data:`MAX_PAGES` pages.
 
 Each response is cached (body and validators) in ``<cache>/feeds/``, sealed with
-the cache key like every other cache file, so a repeat build asks with
+the cache key like every other cache file and named by a hash of the feed's
+name (:attr:`~digest.config.SourceSpec.label`), so a repeat build asks with
 ``If-None-Match``/``If-Modified-Since`` and a 304 reuses the body; ``--offline``
 (and ``digest rebuild``) read the cache alone. Without a cache folder
 (``--no-cache``) nothing is kept: every build fetches in full and ``--offline``
 has nothing to read. The cache stores no URL (a URL may carry a token): files
-and pages are named by hashes of their addresses.
+and pages are named by hashes.
 
 Messages name a feed by :func:`digest.links.redact_url` of it (no
 ``user:password@``, no ``?token=`` value), never by the address fetched.
@@ -48,6 +49,7 @@ log = logging.getLogger("digest")
 DEADLINE_SECONDS = 30.0  # for one feed, every redirect and page included
 MAX_BYTES = 20_000_000  # per response, decoded
 MAX_REDIRECTS = 5
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_PAGES = 20  # WordPress REST pages of PER_PAGE posts
 PER_PAGE = 100
 CACHE_MAGIC = "digest feed cache"
@@ -98,9 +100,9 @@ def _size(count: int) -> str:
 class _Store:
     """The cached pages of one feed (none without a cache folder): read, checked, replaced."""
 
-    def __init__(self, config: Config, location: str):
+    def __init__(self, config: Config, name: str):
         folder = config.paths.cache
-        self.path = folder / "feeds" / f"{_hash(location)[:40]}.json" if folder else None
+        self.path = folder / "feeds" / f"{_hash(name)[:40]}.json" if folder else None
         self.pages = self._read()
 
     def _read(self) -> dict[str, Response]:
@@ -209,7 +211,7 @@ class _Fetcher:
                 with self.client.stream(
                     "GET", current, headers=headers, timeout=timeout
                 ) as response:
-                    if response.is_redirect:
+                    if response.status_code in REDIRECTS:
                         current = self._redirect(current, response, seen)
                         continue
                     if response.status_code == 304 and cached is not None:
@@ -228,7 +230,10 @@ class _Fetcher:
         raise self.fail(f"more than {self.limits.max_redirects} redirects")
 
     def _redirect(self, current: str, response: httpx.Response, seen: set[str]) -> str:
-        target = urljoin(current, response.headers.get("location", "").strip())
+        location = _header(response, "location").strip()
+        if not location:
+            raise self.fail(f"HTTP {response.status_code} without a Location to go to")
+        target = urljoin(current, location)
         parts = urlsplit(target)
         if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
             shown = f"{parts.scheme}:" if parts.scheme else "an address that is not a URL"
@@ -348,7 +353,7 @@ def load_url(
     """
     limits = limits or Limits()
     name = spec.label
-    store = _Store(config, spec.location)
+    store = _Store(config, name)  # by name: a rebuild knows a feed by the name its posts carry
     if config.run.offline:
         return _offline(spec, config, store)
     import httpx
