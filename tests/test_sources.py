@@ -394,3 +394,19 @@ def test_the_sample_digest_is_built_from_two_sources(runner: CliRunner, project:
     assert len(podcast["posts"]) == len(in_week) == 3
     assert "13 Nov 2026" in raw  # the older episode, outside the window
     assert all("Podcast" in p["categories"] for p in podcast["posts"])
+
+
+def test_a_feed_whose_every_item_is_broken_says_so(runner: CliRunner, tmp_path: Path) -> None:
+    root = write_site(tmp_path)
+    undated = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        "<item><title>No date</title><link>https://x.example.org/1/</link></item>"
+        "</channel></rss>"
+    )
+    (tmp_path / "broken.xml").write_text(undated, encoding="utf-8")
+    result = run(runner, root, "build", "--until", UNTIL, "--feed", str(tmp_path / "broken.xml"))
+    assert result.exit_code == 1
+    assert f"error: none of the 1 post or item in {tmp_path / 'broken.xml'} could be used" in (
+        result.output
+    )
+    assert "Traceback" not in result.output

@@ -207,10 +207,14 @@ def choose(
             if not config.site.url
             else ""
         )
-        raise PostError(
-            f"none of the {plural(len(loaded.problems), 'post file')} in "
-            f"{config.paths.posts} could be used (the warnings above say why){hint}"
+        feeds = [spec.label for spec in config.all_sources if spec.feed]
+        where = (
+            f"{plural(len(loaded.problems), 'post or item')} in {', '.join(feeds)}"
+            + ("" if len(feeds) == len(config.all_sources) else f" and {config.paths.posts}")
+            if feeds
+            else f"{plural(len(loaded.problems), 'post file')} in {config.paths.posts}"
         )
+        raise PostError(f"none of the {where} could be used (the warnings above say why){hint}")
     sent, sent_since = _sent(config)
     selection = select(
         loaded.posts, config, window, sent=sent, sent_since=sent_since, claimed=claimed

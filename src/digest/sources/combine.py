@@ -85,7 +85,11 @@ def load_source(
             else load_file(spec, config)
         )
         log.info(
-            "%s: %s feed %r, %d posts", spec.label, feed.kind, feed.title[:80], len(feed.posts)
+            "%s: %s feed %r, %d posts",
+            spec.label,
+            feed.kind,
+            (spec.name or feed.title)[:80],
+            len(feed.posts),
         )
         loaded = LoadResult(posts=feed.posts, problems=feed.problems, drafts=feed.drafts)
     return replace(loaded, posts=with_categories(loaded.posts, spec.categories))
