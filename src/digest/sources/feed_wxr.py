@@ -21,8 +21,9 @@ from typing import IO, Any
 from lxml import etree
 
 from ..errors import FeedError
+from . import feeds
 from .feed_json import NOT_POST_TYPES
-from .feeds import CONTENT_CHARS, MAX_ITEMS, TEXT_CHARS, Collector, FeedLoad, RawItem, cut
+from .feeds import CONTENT_CHARS, TEXT_CHARS, Collector, FeedLoad, RawItem, cut
 
 # WXR 1.0-1.2 namespaces: http://wordpress.org/export/1.2/ (and https:// from WordPress.com)
 _WP = ("http://wordpress.org/export/", "https://wordpress.org/export/")
@@ -72,9 +73,7 @@ def parse_wxr(handle: IO[bytes], collector: Collector) -> FeedLoad:
             if elem.tag == "item":
                 index += 1
                 if collector.full():
-                    collector.warn(
-                        f"more than {MAX_ITEMS:,} items: only the first {MAX_ITEMS:,} are read"
-                    )
+                    collector.overflow()
                     break
                 _item(elem, index, collector, state)
                 elem.clear(keep_tail=False)
@@ -107,7 +106,7 @@ def _channel(elem: Any, collector: Collector, state: _State) -> None:
         state.link = clean_url(text, collector.base) or ""
         if state.link:
             collector.base = state.link
-    elif local == "author" and ns.startswith(_WP) and len(state.authors) < MAX_ITEMS:
+    elif local == "author" and ns.startswith(_WP) and len(state.authors) < feeds.MAX_ITEMS:
         fields = {_split(child.tag)[1]: cut(child.text, TEXT_CHARS) for child in elem}
         login = fields.get("author_login", "").strip()
         name = fields.get("author_display_name", "").strip()
@@ -143,7 +142,7 @@ def _item(elem: Any, index: int, collector: Collector, state: _State) -> None:
     kind = wp.get("post_type", "post") or "post"
     post_id = wp.get("post_id", "")
     if kind == "attachment":
-        if post_id and len(state.attachments) < MAX_ITEMS:
+        if post_id and len(state.attachments) < feeds.MAX_ITEMS:
             url = wp.get("attachment_url", "")
             state.attachments[post_id] = (url, meta.get("_wp_attachment_image_alt", ""))
         collector.seen += 1

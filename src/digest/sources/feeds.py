@@ -127,6 +127,10 @@ class Collector:
         """True once :data:`MAX_ITEMS` items were offered (the rest are not read)."""
         return self.seen >= MAX_ITEMS
 
+    def overflow(self) -> None:
+        """Report that the feed has more items than are read."""
+        self.warn(f"more than {MAX_ITEMS:,} items: only the first {MAX_ITEMS:,} are read")
+
     def warn(self, message: str, item: RawItem | None = None) -> None:
         self.problems.append(Problem(where=self.where(item), message=message))
 
@@ -162,7 +166,9 @@ class Collector:
     def _post(self, item: RawItem, when: datetime | None) -> Post:
         if when is None:
             raise Skip("no date (published or updated): skipped")
-        base = item.base or self.base or self.config.site.url
+        base = self.base or self.config.site.url
+        if item.base:
+            base = urljoin(base, item.base) if _absolute(base) else item.base
         url = item_url(item, base)
         title = _title(item)
         if not title:
@@ -295,7 +301,7 @@ def clean_url(link: str, base: str) -> str | None:
     try:
         parts = urlsplit(link)
         if not parts.scheme:
-            if not base or urlsplit(base).scheme.lower() not in {"http", "https"}:
+            if not _absolute(base):
                 return None
             link = urljoin(base, link)
             parts = urlsplit(link)
@@ -305,6 +311,15 @@ def clean_url(link: str, base: str) -> str | None:
     except ValueError:
         return None
     return _without_utm(link)
+
+
+def _absolute(base: str) -> bool:
+    """True for an absolute http(s) address, something relative links can be resolved against."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in {"http", "https"} and bool(parts.netloc)
 
 
 def item_url(item: RawItem, base: str) -> str:
@@ -317,7 +332,7 @@ def item_url(item: RawItem, base: str) -> str:
         return url
     if item.link:
         reason = "is not an http(s) address"
-        if not urlsplit(item.link.strip()).scheme and not base:
+        if not urlsplit(item.link.strip()).scheme and not _absolute(base):
             reason = "is relative and the feed gives no address to resolve it against"
         raise Skip(f"link {shown(item.link.strip(), 60)} {reason}: skipped")
     raise Skip("no link: skipped")
@@ -543,7 +558,7 @@ def each_item(
     """Offer ``make(index, raw)`` for each raw item to ``collector``, up to :data:`MAX_ITEMS`."""
     for index, raw in enumerate(items, 1):
         if collector.full():
-            collector.warn(f"more than {MAX_ITEMS:,} items: only the first {MAX_ITEMS:,} are read")
+            collector.overflow()
             return
         try:
             item = make(index, raw)
