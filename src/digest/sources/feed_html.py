@@ -76,7 +76,7 @@ _TAG = re.compile(r"<[^>]*>")
 _INLINE_TAG = re.compile(r"</?a\b[^>]*>", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 # What may follow a link for it to count as the last thing in the text.
-_END = re.compile(r"^(?:\s|</?(?:p|div|br|li|ul|ol|span|section|article)\b[^>]*>|[.,;:!?»→…])*$")
+_END = re.compile(r"(?:\s|</?(?:p|div|br|li|ul|ol|span|section|article)\b[^>]*>|[.,;:!?»→…])*$")
 
 # A cut marked by the feed, at the end of the text: "[…]", "[...]", "[ … ]".
 _TRAILER = re.compile(r"\s*\[\s*(?:…|\.\.\.|&hellip;)\s*\]\s*$")
@@ -139,6 +139,12 @@ def _drop_more_links(markup: str, link: str) -> tuple[str, bool]:
             removed_at_end = removed_at_end or at_end
     out.append(markup[pos:])
     return "".join(out), removed_at_end
+
+
+def html_text(fragment: str) -> str:
+    """An HTML fragment's text, as one line, without any boilerplate removal (for titles)."""
+    text = nh3.clean(fragment, tags=set(), attributes={}, clean_content_tags={"script", "style"})
+    return strip_controls(_SPACE.sub(" ", html.unescape(text))).strip()
 
 
 def feed_text(fragment: str, link: str = "") -> tuple[str, bool]:

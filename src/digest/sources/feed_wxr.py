@@ -21,8 +21,9 @@ from typing import IO, Any
 from lxml import etree
 
 from ..errors import FeedError
+from . import feeds
 from .feed_json import NOT_POST_TYPES
-from .feeds import CONTENT_CHARS, MAX_ITEMS, TEXT_CHARS, Collector, FeedLoad, RawItem, cut
+from .feeds import CONTENT_CHARS, TEXT_CHARS, URL_CHARS, Collector, FeedLoad, RawItem, cut
 
 # WXR 1.0-1.2 namespaces: http://wordpress.org/export/1.2/ (and https:// from WordPress.com)
 _WP = ("http://wordpress.org/export/", "https://wordpress.org/export/")
@@ -49,6 +50,7 @@ class _State:
         self.authors: dict[str, str] = {}
         self.attachments: dict[str, tuple[str, str]] = {}  # post id → (url, alt)
         self.thumbnails: list[tuple[str, str]] = []  # (post source, attachment id)
+        self.channel_read = False
 
 
 def parse_wxr(handle: IO[bytes], collector: Collector) -> FeedLoad:
@@ -56,7 +58,7 @@ def parse_wxr(handle: IO[bytes], collector: Collector) -> FeedLoad:
     parser = etree.iterparse(
         handle,
         events=("end",),
-        tag=("item", "{*}author", "title", "link", "{*}base_blog_url"),
+        tag=("item", "channel"),
         resolve_entities=False,
         no_network=True,
         huge_tree=False,
@@ -68,20 +70,21 @@ def parse_wxr(handle: IO[bytes], collector: Collector) -> FeedLoad:
     index = 0
     try:
         for _event, elem in parser:
+            if elem.tag != "item":  # </channel>: an export without items still has a title
+                if not state.channel_read:
+                    _channel(elem, collector, state)
+                continue
             parent = elem.getparent()
-            if elem.tag == "item":
-                index += 1
-                if collector.full():
-                    collector.warn(
-                        f"more than {MAX_ITEMS:,} items: only the first {MAX_ITEMS:,} are read"
-                    )
-                    break
-                _item(elem, index, collector, state)
-                elem.clear(keep_tail=False)
-                while elem.getprevious() is not None:  # free the items already read
-                    del parent[0]
-            elif parent is not None and parent.tag == "channel":
-                _channel(elem, collector, state)
+            if not state.channel_read and parent is not None:
+                _channel(parent, collector, state)
+            index += 1
+            if collector.full():
+                collector.overflow()
+                break
+            _item(elem, index, collector, state)
+            elem.clear(keep_tail=False)
+            while elem.getprevious() is not None:  # free what was read before this item
+                del parent[0]
     except etree.XMLSyntaxError as exc:
         if index == 0 and not collector.posts:
             raise FeedError(
@@ -92,110 +95,161 @@ def parse_wxr(handle: IO[bytes], collector: Collector) -> FeedLoad:
 
 
 def _message(exc: etree.XMLSyntaxError) -> str:
-    text = " ".join(str(exc.msg or exc).split())[:200]
-    return f"{text} (line {exc.lineno})" if exc.lineno else text
+    text = " ".join(str(exc.msg or exc).split())[:200].rstrip(".")
+    return f"{text} (line {exc.lineno})" if exc.lineno and "line" not in text else text
 
 
-def _channel(elem: Any, collector: Collector, state: _State) -> None:
-    ns, local = _split(elem.tag)
-    text = cut(elem.text, TEXT_CHARS).strip()
-    if local == "title" and not ns:
-        state.title = text
-    elif local in {"link", "base_blog_url"} and text and not state.link:
-        from .feeds import clean_url
+def _channel(channel: Any, collector: Collector, state: _State) -> None:
+    """The site's title, address and authors, from the channel's children before the
+    first item (read once, when that item ends: they are freed with it)."""
+    state.channel_read = True
+    for elem in channel:
+        tag = elem.tag
+        if tag == "item":
+            break
+        if not isinstance(tag, str):
+            continue
+        ns, local = _split(tag)
+        if local == "title" and not ns:
+            state.title = cut(elem.text, TEXT_CHARS).strip()
+        elif local in {"link", "base_blog_url"} and not state.link:
+            state.link = feeds.clean_url(cut(elem.text, TEXT_CHARS), collector.base) or ""
+            if state.link:
+                collector.base = state.link
+        elif local == "author" and ns.startswith(_WP) and len(state.authors) < feeds.MAX_ITEMS:
+            fields = {_split(c.tag)[1]: cut(c.text, TEXT_CHARS) for c in elem}
+            login = fields.get("author_login", "").strip()
+            name = fields.get("author_display_name", "").strip()
+            if login and name:
+                state.authors[login] = name
 
-        state.link = clean_url(text, collector.base) or ""
-        if state.link:
-            collector.base = state.link
-    elif local == "author" and ns.startswith(_WP) and len(state.authors) < MAX_ITEMS:
-        fields = {_split(child.tag)[1]: cut(child.text, TEXT_CHARS) for child in elem}
-        login = fields.get("author_login", "").strip()
-        name = fields.get("author_display_name", "").strip()
-        if login and name:
-            state.authors[login] = name
-    elem.clear(keep_tail=False)
+
+# An item child's tag → the field it holds ("title", "content", "wp:status", …; "" for one
+# not read), worked out once per tag: an export repeats the same tags in every item.
+_FIELDS: dict[object, str] = {}
+_READ = frozenset(
+    {
+        "title",
+        "link",
+        "guid",
+        "pubDate",
+        "description",
+        "category",
+        "content",
+        "excerpt",
+        "creator",
+        "wp:post_id",
+        "wp:post_type",
+        "wp:status",
+        "wp:post_date",
+        "wp:post_date_gmt",
+        "wp:post_password",
+        "wp:attachment_url",
+        "wp:postmeta",
+    }
+)
+
+
+def _field(tag: object) -> str:
+    field = ""
+    if isinstance(tag, str):  # not a comment or processing instruction
+        ns, local = _split(tag)
+        if not ns:
+            field = local
+        elif tag == _CONTENT:
+            field = "content"
+        elif tag == _CREATOR:
+            field = "creator"
+        elif ns.startswith(_WP):
+            field = "excerpt" if local == "encoded" else "wp:" + local
+        field = field if field in _READ else ""
+    if len(_FIELDS) < 1000:  # a hostile export may invent any number of tags
+        _FIELDS[tag] = field
+    return field
 
 
 def _item(elem: Any, index: int, collector: Collector, state: _State) -> None:
-    raw = RawItem(index=index)
-    wp: dict[str, str] = {}
+    found: dict[str, str] = {}
+    categories: list[str] = []
+    tags: list[str] = []
     meta: dict[str, str] = {}
     for child in elem:
-        tag = child.tag
-        if not isinstance(tag, str):
+        field = _FIELDS.get(child.tag)
+        if field is None:
+            field = _field(child.tag)
+        if not field:
             continue
-        if tag == _CONTENT:
-            raw.content = cut(child.text, CONTENT_CHARS)
-            continue
-        ns, local = _split(tag)
-        if not ns:
-            _rss_field(raw, local, child)
-        elif ns.startswith(_WP):
-            if local == "encoded":  # excerpt:encoded
-                raw.summary = cut(child.text, CONTENT_CHARS)
-            elif local == "postmeta":
-                _postmeta(child, meta)
-            elif local != "comment":
-                wp[local] = cut(child.text, TEXT_CHARS).strip()
-        elif tag == _CREATOR:
-            login = cut(child.text, TEXT_CHARS).strip()
-            raw.author = state.authors.get(login, login)
-    kind = wp.get("post_type", "post") or "post"
-    post_id = wp.get("post_id", "")
+        if field == "category":
+            domain = child.get("domain")
+            if domain == "category":
+                categories.append((child.text or "")[:TEXT_CHARS])
+            elif domain == "post_tag":
+                tags.append((child.text or "")[:TEXT_CHARS])
+        elif field == "wp:postmeta":
+            _postmeta(child, meta)
+        else:
+            found[field] = child.text or ""
+    kind = found.get("wp:post_type", "").strip() or "post"
+    post_id = found.get("wp:post_id", "")[:TEXT_CHARS].strip()
     if kind == "attachment":
-        if post_id and len(state.attachments) < MAX_ITEMS:
-            url = wp.get("attachment_url", "")
+        if post_id and len(state.attachments) < feeds.MAX_ITEMS:
+            url = found.get("wp:attachment_url", "")[:TEXT_CHARS].strip()
             state.attachments[post_id] = (url, meta.get("_wp_attachment_image_alt", ""))
         collector.seen += 1
         return
     if kind in NOT_POST_TYPES:
         collector.seen += 1
         return
-    # the post id, unique in an export (guids are not: content copied between sites keeps
-    # the guid of the site it came from)
-    raw.id = post_id or raw.id
-    gmt = wp.get("post_date_gmt", "")
-    if gmt and gmt != _NEVER:
-        raw.published = gmt + "+00:00"
-    elif not raw.published:
-        local_date = wp.get("post_date", "")
-        raw.published = local_date if local_date and local_date != _NEVER else None
-    status = wp.get("status", "publish")
-    raw.published_item = status == "publish" and not wp.get("post_password")
+    raw = _raw_item(index, found, post_id, state)
+    raw.categories = categories
+    raw.tags = tags
     collector.add(raw)
     thumbnail = meta.get("_thumbnail_id", "").strip()
     if thumbnail and raw.published_item and collector.posts:
         state.thumbnails.append((collector.posts[-1].source, thumbnail))
 
 
-def _rss_field(raw: RawItem, local: str, child: Any) -> None:
-    text = child.text or ""
-    if local == "title":
-        raw.title = cut(text, TEXT_CHARS * 4)
-    elif local == "link":
-        raw.link = cut(text, TEXT_CHARS * 4).strip()
-    elif local == "guid":
-        raw.id = cut(text, TEXT_CHARS * 4).strip()
-    elif local == "pubDate":
-        raw.published = cut(text, TEXT_CHARS).strip() or None
-    elif local == "category":
-        domain = child.get("domain")
-        if domain == "category":
-            raw.categories.append(cut(text, TEXT_CHARS))
-        elif domain == "post_tag":
-            raw.tags.append(cut(text, TEXT_CHARS))
-    elif local == "description" and not raw.summary:
-        raw.summary = cut(text, CONTENT_CHARS)
+def _raw_item(index: int, found: dict[str, str], post_id: str, state: _State) -> RawItem:
+    def text(field: str, limit: int = TEXT_CHARS) -> str:
+        return found.get(field, "")[:limit].strip()
+
+    login = text("creator")
+    published: str | None = text("pubDate") or None
+    gmt = text("wp:post_date_gmt")
+    if gmt and gmt != _NEVER:
+        published = gmt + "+00:00"
+    elif not published:
+        local_date = text("wp:post_date")
+        published = local_date if local_date and local_date != _NEVER else None
+    status = text("wp:status") or "publish"
+    return RawItem(
+        index=index,
+        # the post id, unique in an export (guids are not: content copied between sites
+        # keeps the guid of the site it came from)
+        id=post_id or text("guid", URL_CHARS),
+        title=found.get("title", "")[: TEXT_CHARS * 4],
+        title_html=True,  # WordPress titles are HTML
+        link=text("link", URL_CHARS),
+        published=published,
+        author=state.authors.get(login, login),
+        summary=found.get("excerpt", "")[:CONTENT_CHARS]
+        or found.get("description", "")[:CONTENT_CHARS],
+        content=found.get("content", "")[:CONTENT_CHARS],
+        published_item=status == "publish" and not text("wp:post_password"),
+    )
 
 
 def _postmeta(elem: Any, meta: dict[str, str]) -> None:
+    """The post's metadata that matters here: its featured image, an image's alt text."""
     key = value = ""
     for child in elem:
-        local = _split(child.tag)[1] if isinstance(child.tag, str) else ""
-        if local == "meta_key":
-            key = cut(child.text, TEXT_CHARS).strip()
-        elif local == "meta_value":
-            value = cut(child.text, TEXT_CHARS)
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        if tag.endswith("meta_key"):
+            key = (child.text or "")[:TEXT_CHARS].strip()
+        elif tag.endswith("meta_value"):
+            value = (child.text or "")[:TEXT_CHARS]
     if key in {"_thumbnail_id", "_wp_attachment_image_alt"}:
         meta[key] = value
 
@@ -205,13 +259,11 @@ def _with_thumbnails(load: FeedLoad, state: _State) -> FeedLoad:
     attachment may come after the post in the export, so this waits for the end."""
     if not state.thumbnails:
         return load
-    from .feeds import clean_url
-
     wanted = dict(state.thumbnails)
     posts = []
     for post in load.posts:
         found = state.attachments.get(wanted.get(post.source, ""))
-        url = clean_url(found[0], state.link or post.url) if found else None
+        url = feeds.clean_url(found[0], state.link or post.url) if found else None
         if url:
             post = replace(post, image=url, image_alt=" ".join(found[1].split()) if found else "")
         posts.append(post)

@@ -46,8 +46,18 @@ def parse_xml_feed(
     if feed_link:
         collector.base = _absolute(feed_link, collector.base) or collector.base
 
+    # An empty link (href="") is resolved by feedparser to the feed's base: an address of
+    # the feed, not of the item, so it counts as no link (the item's id may stand in).
+    not_items = {collector.base, feed_link, *(link.get("href") for link in info.get("links") or ())}
+    not_items |= {(info.get(key) or {}).get("base") for key in ("title_detail", "subtitle_detail")}
+    not_items.discard(None)
+    not_items.discard("")
+
     def make(index: int, entry: Any) -> RawItem:
-        return _item(index, entry, collector.base)
+        item = _item(index, entry, collector.base)
+        if item.link in not_items:
+            item.link = ""
+        return item
 
     each_item(parsed.entries, collector, make)
     if kind == "rss" and parsed.get("version", "").startswith("atom"):
@@ -95,7 +105,8 @@ def _item(index: int, entry: Any, base: str) -> RawItem:
         title_html="html" in (title_detail.get("type") or ""),
         link=first_text(entry.get("feedburner_origlink"), entry.get("link")),
         published=first_text(entry.get("published")) or utc(entry.get("published_parsed")),
-        updated=first_text(entry.get("updated")) or utc(entry.get("updated_parsed")),
+        # dict.get: feedparser's own get() answers "updated" with "published" (and warns)
+        updated=first_text(dict.get(entry, "updated")) or utc(dict.get(entry, "updated_parsed")),
         author=first_text(author_detail.get("name"), _name_only(entry.get("author"))),
         categories=[t for t in terms if isinstance(t, str)],
         summary=summary,

@@ -29,16 +29,20 @@ every string in length; XML entities are never expanded and nothing is fetched.
 
 from __future__ import annotations
 
+import functools
+import html
 import json
 import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from ..config import Config
 from ..dates import MAX_DATE_CHARS, parse_date_string, shown, to_site_time
@@ -46,7 +50,7 @@ from ..errors import FeedError
 from ..fields import text_field, unique
 from ..front_matter import Skip
 from ..models import Post, Problem
-from .feed_html import title_from_text
+from .feed_html import html_text, title_from_text
 
 KINDS = ("rss", "atom", "jsonfeed", "wxr", "wp-rest")
 
@@ -127,6 +131,10 @@ class Collector:
         """True once :data:`MAX_ITEMS` items were offered (the rest are not read)."""
         return self.seen >= MAX_ITEMS
 
+    def overflow(self) -> None:
+        """Report that the feed has more items than are read."""
+        self.warn(f"more than {MAX_ITEMS:,} items: only the first {MAX_ITEMS:,} are read")
+
     def warn(self, message: str, item: RawItem | None = None) -> None:
         self.problems.append(Problem(where=self.where(item), message=message))
 
@@ -162,7 +170,9 @@ class Collector:
     def _post(self, item: RawItem, when: datetime | None) -> Post:
         if when is None:
             raise Skip("no date (published or updated): skipped")
-        base = item.base or self.base or self.config.site.url
+        base = self.base or self.config.site.url
+        if item.base:
+            base = urljoin(base, item.base) if _absolute(base) else item.base
         url = item_url(item, base)
         title = _title(item)
         if not title:
@@ -216,11 +226,11 @@ _TAG = re.compile(r"<[^>]{0,2000}>")
 
 
 def _title(item: RawItem) -> str:
+    """The item's title as one line of text: markup removed when the feed says it is HTML
+    (WordPress titles are; ``<`` in a plain-text title is a character), entities decoded."""
     raw = cut(item.title, TEXT_CHARS * 4)
-    if item.title_html or "<" in raw:
-        from .feed_html import feed_text
-
-        raw = feed_text(raw)[0] if "<" in raw else raw
+    if item.title_html and "<" in raw:
+        raw = html_text(raw)
     return cut(text_field(raw, "title", entities=True), TEXT_CHARS)
 
 
@@ -271,10 +281,7 @@ def item_date(item: RawItem, config: Config) -> datetime | None:
 # --- links -------------------------------------------------------------------------------
 
 
-def _without_utm(url: str) -> str:
-    parts = urlsplit(url)
-    if "utm_" not in parts.query.lower():
-        return url
+def _without_utm(parts: SplitResult) -> str:
     kept = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
@@ -283,28 +290,55 @@ def _without_utm(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HTTP = frozenset({"http", "https"})
+
+
 def clean_url(link: str, base: str) -> str | None:
     """``link`` made absolute against ``base``, without ``utm_*`` parameters; None unless
     the result is an http(s) address (``javascript:``, ``data:``, a relative link with no
     base)."""
     link = link.strip()
-    if not link or len(link) > URL_CHARS or any(c in link for c in "\r\n\t\0"):
+    if not link or len(link) > URL_CHARS or _CONTROL.search(link):
         return None
     if link.startswith("//"):
         link = "https:" + link
     try:
         parts = urlsplit(link)
         if not parts.scheme:
-            if not base or urlsplit(base).scheme.lower() not in {"http", "https"}:
+            if not _absolute(base):
                 return None
-            link = urljoin(base, link)
+            link = _join(base, link)
             parts = urlsplit(link)
-        if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        if parts.scheme.lower() not in _HTTP or not parts.hostname:
             return None
         parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError:
         return None
-    return _without_utm(link)
+    return _without_utm(parts) if "utm_" in parts.query.lower() else link
+
+
+@functools.lru_cache(maxsize=64)
+def _origin(base: str) -> str:
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _join(base: str, link: str) -> str:
+    """``urljoin`` with a fast path for the common root-relative link (``/wp-content/…``)."""
+    if link[:1] == "/" and link[1:2] != "/" and "/." not in link:
+        return _origin(base) + link
+    return urljoin(base, link)
+
+
+@functools.lru_cache(maxsize=64)
+def _absolute(base: str) -> bool:
+    """True for an absolute http(s) address, something relative links can be resolved against."""
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in _HTTP and bool(parts.netloc)
 
 
 def item_url(item: RawItem, base: str) -> str:
@@ -317,7 +351,7 @@ def item_url(item: RawItem, base: str) -> str:
         return url
     if item.link:
         reason = "is not an http(s) address"
-        if not urlsplit(item.link.strip()).scheme and not base:
+        if not urlsplit(item.link.strip()).scheme and not _absolute(base):
             reason = "is relative and the feed gives no address to resolve it against"
         raise Skip(f"link {shown(item.link.strip(), 60)} {reason}: skipped")
     raise Skip("no link: skipped")
@@ -328,12 +362,16 @@ _IMG = re.compile(r"<img\b[^>]{0,2000}?\ssrc\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^
 
 def first_img(markup: str, base: str) -> str | None:
     """The first ``<img src>`` in an item's HTML, absolute, or None."""
-    match = _IMG.search(markup, 0, CONTENT_CHARS)
+    markup = markup[:CONTENT_CHARS]
+    start = markup.find("<img")  # a plain search first: the pattern ignores case, and is slow
+    if start < 0:
+        start = markup.lower().find("<img")
+        if start < 0:
+            return None
+    match = _IMG.search(markup, start)
     if not match:
         return None
-    import html as _html
-
-    src = _html.unescape(next(g for g in match.groups() if g is not None))
+    src = html.unescape(next(g for g in match.groups() if g is not None))
     return clean_url(src, base)
 
 
@@ -345,10 +383,15 @@ _WXR_NS = re.compile(rb"""xmlns:\w+\s*=\s*["']https?://wordpress\.org/export/"""
 
 
 def _strip_bom(data: bytes) -> bytes:
-    for bom in (b"\xef\xbb\xbf",):
-        if data.startswith(bom):
-            return data[len(bom) :]
-    return data
+    return data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+
+
+def _sniffable(head: bytes) -> bytes:
+    """The start of a document as UTF-8-like bytes for sniffing: UTF-16 (with its byte
+    order mark, as the XML specification requires) is re-encoded."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", "ignore").encode("utf-8", "ignore")
+    return _strip_bom(head)
 
 
 def _root_element(data: bytes) -> tuple[bytes, int] | None:
@@ -368,7 +411,7 @@ def _root_element(data: bytes) -> tuple[bytes, int] | None:
 def detect_kind(data: bytes, content_type: str | None = None) -> str:
     """The kind of feed ``data`` starts with (one of :data:`KINDS`); only its start is
     read for XML. Raises :class:`FeedError` saying what it is instead."""
-    head = _strip_bom(data[:SNIFF_BYTES]).lstrip()
+    head = _sniffable(data[:SNIFF_BYTES]).lstrip()
     if not head:
         raise FeedError("empty: not a feed")
     if head[:1] in (b"{", b"["):
@@ -377,6 +420,12 @@ def detect_kind(data: bytes, content_type: str | None = None) -> str:
         what = f" (served as {content_type})" if content_type else ""
         raise FeedError(f"neither XML nor JSON{what}: not a feed")
     root = _root_element(head)
+    if b"<!ENTITY" in head[: root[1] if root else len(head)]:
+        # what "billion laughs" and external-entity attacks are made of; no feed needs it
+        raise FeedError(
+            "declares its own XML entities (<!ENTITY> in its DOCTYPE): refused, since they "
+            "can expand without bound or read local files"
+        )
     name = root[0].lower() if root else b""
     local = name.rsplit(b":", 1)[-1]
     if local == b"rss":
@@ -459,9 +508,8 @@ def parse_feed(
         from .feed_xml import parse_xml_feed
 
         return parse_xml_feed(data, kind, Collector(feed, config, base), content_type)
+    # the parsers import this module (for Collector and RawItem): imported here, not above
     if kind == "wxr":
-        from io import BytesIO
-
         from .feed_wxr import parse_wxr
 
         return parse_wxr(BytesIO(data), Collector(feed, config, base))
@@ -510,8 +558,6 @@ def parse_feed_file(path: Path, *, feed: str, config: Config) -> FeedLoad:
 def _open_regular(path: Path) -> IO[bytes]:
     """``path`` opened for reading, refusing what is not a regular file (a FIFO would
     block forever, a device could be endless)."""
-    import stat
-
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -543,7 +589,7 @@ def each_item(
     """Offer ``make(index, raw)`` for each raw item to ``collector``, up to :data:`MAX_ITEMS`."""
     for index, raw in enumerate(items, 1):
         if collector.full():
-            collector.warn(f"more than {MAX_ITEMS:,} items: only the first {MAX_ITEMS:,} are read")
+            collector.overflow()
             return
         try:
             item = make(index, raw)
