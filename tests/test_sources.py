@@ -410,3 +410,16 @@ def test_a_feed_whose_every_item_is_broken_says_so(runner: CliRunner, tmp_path: 
         result.output
     )
     assert "Traceback" not in result.output
+
+
+def test_a_feed_that_is_a_named_pipe_is_not_read(runner: CliRunner, tmp_path: Path) -> None:
+    import os
+
+    root = write_site(tmp_path)
+    os.mkfifo(tmp_path / "pipe.xml")  # reading it would wait for a writer forever
+    result = run(runner, root, "build", "--until", UNTIL, "--feed", str(tmp_path / "pipe.xml"))
+    assert result.exit_code == 1
+    assert (
+        result.output
+        == f"error: {tmp_path / 'pipe.xml'}: feed file is not a regular file: not read\n"
+    )

@@ -361,7 +361,8 @@ def load_url(
     pages: list[tuple[Response, FeedLoad]] = []
     problems: list[Problem] = []
     url = first_page(spec.location, since)
-    with httpx.Client(follow_redirects=False, trust_env=False) as client:
+    # redirects are followed by hand (http(s) only, counted); proxies from the environment
+    with httpx.Client(follow_redirects=False) as client:
         fetcher = _Fetcher(client, name, limits, cached=bool(store.pages))
         for number in range(1, limits.max_pages + 1):
             response, fresh = fetcher.get(url, store.get(url))
@@ -443,8 +444,14 @@ def load_file(spec: SourceSpec, config: Config) -> FeedLoad:
     from .feeds import parse_feed_file
 
     path = Path(spec.location)
-    if not path.is_file():
-        why = "is a folder, not a feed file" if path.is_dir() else "not found"
+    if not path.is_file():  # a FIFO or a device would block or never end: not read
+        why = (
+            "not found"
+            if not path.exists()
+            else "is a folder, not a feed file"
+            if path.is_dir()
+            else "is not a regular file: not read"
+        )
         raise FetchError(f"feed file {why}", where=spec.label)
     try:
         return parse_feed_file(path, feed=spec.label, config=config)
