@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -326,3 +328,64 @@ def test_redact_url_hides_userinfo_and_secret_parameters() -> None:
     )
     assert redact_url("https://example.org/feed/") == "https://example.org/feed/"
     assert redact_url("feeds/podcast.xml") == "feeds/podcast.xml"
+
+
+# --- real captures (../shared/feeds), served from 127.0.0.1 ----------------------------------
+
+SHARED_FEEDS = (
+    Path(os.environ.get("DIGEST_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+    / "feeds"
+)
+
+
+def _capture(name: str, file: str) -> bytes:
+    path = SHARED_FEEDS / name / file
+    if not path.is_file():
+        pytest.skip(f"{path} is not available")
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("name", "file", "content_type"),
+    [
+        ("wp-rss-cyklistbloggen", "feed.xml", "application/rss+xml; charset=UTF-8"),
+        ("jsonfeed-inessential", "feed.json", "application/feed+json"),
+        ("wp-rss-techcrunch", "feed.xml", "text/xml"),  # a newline before <?xml
+    ],
+)
+def test_real_feeds_arrive_whole_gzipped_and_again_from_a_304(
+    tmp_path: Path, name: str, file: str, content_type: str
+) -> None:
+    raw = _capture(name, file)
+    # the items' links, read from the raw file independently of digest's parsers
+    if file.endswith(".json"):
+        links = {item["url"] for item in json.loads(raw)["items"]}
+    else:
+        root = ET.fromstring(raw.strip())
+        links = {(item.findtext("link") or "").strip() for item in root.iter("item")}
+    packed = gzip.compress(raw)
+    route = conditional(raw, etag='"real"')
+
+    def answer(request: Request) -> tuple[int, dict[str, str], bytes]:
+        code, headers, _ = route(request)
+        body = packed if code == 200 else b""
+        return code, {**headers, "Content-Type": content_type, "Content-Encoding": "gzip"}, body
+
+    with serving({"/feed": answer}) as server:
+        first = load_url(spec(server.url("/feed")), config_in(tmp_path))
+        again = load_url(spec(server.url("/feed")), config_in(tmp_path))
+    assert [r.headers.get("if-none-match") for r in server.requests] == [None, '"real"']
+    assert len(first.posts) == len(links)
+    assert first.posts == again.posts
+    assert {p.feed for p in first.posts} == {server.url("/feed")}
+
+
+def test_a_real_wordpress_rest_capture_over_http(tmp_path: Path) -> None:
+    raw = _capture("wp-rest-demo-wp-api", "posts.json")
+    published = [p for p in json.loads(raw) if p.get("status", "publish") == "publish"]
+    with serving({"/wp-json/wp/v2/posts": static(raw, "application/json")}) as server:
+        load = load_url(spec(server.url("/wp-json/wp/v2/posts")), config_in(tmp_path))
+    [request] = server.requests  # no X-WP-TotalPages and fewer than 100 posts: one page
+    assert request.query["per_page"] == "100" and request.query["_embed"] == "1"
+    assert load.kind == "wp-rest"
+    assert sorted(p.url for p in load.posts) == sorted(p["link"] for p in published)

@@ -423,3 +423,17 @@ def test_a_feed_that_is_a_named_pipe_is_not_read(runner: CliRunner, tmp_path: Pa
         result.output
         == f"error: {tmp_path / 'pipe.xml'}: feed file is not a regular file: not read\n"
     )
+
+
+def test_the_archive_carries_feed_posts_from_the_cache(runner: CliRunner, tmp_path: Path) -> None:
+    root = write_site(tmp_path)
+    with serving({"/pod.xml": static(PODCAST.encode())}) as server:
+        url = server.url("/pod.xml")
+        built = run(runner, root, "build", "--until", UNTIL, "--feed", url)
+        assert built.exit_code == 0, built.output
+    assert run(runner, root, "mark-sent", str(root / "dist")).exit_code == 0
+    # the server is gone and digest.toml names no feed: the ledger does, and the cache has it
+    result = run(runner, root, "archive", "--out", str(tmp_path / "site"))
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "site" / "digest-2026-11-26" / "index.html").read_text(encoding="utf-8")
+    assert "Episode 3" in page and "Episode 2" in page
