@@ -389,3 +389,10 @@ def test_a_real_wordpress_rest_capture_over_http(tmp_path: Path) -> None:
     assert request.query["per_page"] == "100" and request.query["_embed"] == "1"
     assert load.kind == "wp-rest"
     assert sorted(p.url for p in load.posts) == sorted(p["link"] for p in published)
+
+
+@pytest.mark.parametrize("url", ["http://xn--a.org/feed", "http://127.0.0.1:99999/feed"])
+def test_an_unusable_address_is_one_error(tmp_path: Path, url: str) -> None:
+    with pytest.raises(FetchError) as caught:
+        load_url(spec(url), config_in(tmp_path), limits=Limits(deadline=5))
+    assert caught.value.where == url and "cannot fetch the feed" in str(caught.value)

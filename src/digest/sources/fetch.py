@@ -227,6 +227,9 @@ class _Fetcher:
                 ) from None
             except httpx.HTTPError as exc:  # connection refused, bad TLS, broken encoding…
                 raise self.fail(self._describe(exc, url, current)) from None
+            except (httpx.InvalidURL, ValueError) as exc:  # a bad port, an IDNA host…
+                why = self._describe(exc, url, current)
+                raise self.fail(f"not a usable address ({why})") from None
         raise self.fail(f"more than {self.limits.max_redirects} redirects")
 
     def _redirect(self, current: str, response: httpx.Response, seen: set[str]) -> str:
