@@ -437,3 +437,15 @@ def test_the_archive_carries_feed_posts_from_the_cache(runner: CliRunner, tmp_pa
     assert result.exit_code == 0, result.output
     page = (tmp_path / "site" / "digest-2026-11-26" / "index.html").read_text(encoding="utf-8")
     assert "Episode 3" in page and "Episode 2" in page
+
+
+def test_a_rebuild_that_differs_names_the_feed(runner: CliRunner, tmp_path: Path) -> None:
+    root = write_site(tmp_path)
+    feed = tmp_path / "pod.xml"
+    feed.write_text(PODCAST, encoding="utf-8")
+    assert run(runner, root, "build", "--until", UNTIL, "--feed", str(feed)).exit_code == 0
+    assert run(runner, root, "mark-sent", str(root / "dist")).exit_code == 0
+    feed.write_text(PODCAST.replace("Episode 3", "Episode three"), encoding="utf-8")
+    result = run(runner, root, "rebuild", "digest-2026-11-26", "--out", str(tmp_path / "again"))
+    assert result.exit_code == 1
+    assert f"{feed} may have changed since" in result.output

@@ -558,6 +558,9 @@ def rebuild_issue(
             and templates_hash_for(edition.paths.templates) != issue.templates_sha256
         ):
             reasons.append("the templates changed")
+        feeds = sorted({p.feed for p in issue.posts if p.feed})
+        if feeds:  # items are not hashed: the feed as cached now may say something else
+            reasons.append(f"{', '.join(feeds)} may have changed since (read as cached now)")
         why = "; ".join(reasons) or "digest itself changed since"
         if not force:
             raise ExportError(
