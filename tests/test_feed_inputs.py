@@ -527,6 +527,26 @@ def test_item_count_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(result.posts) == 5 and len(result.problems) == 1
 
 
+def test_wxr_cap_counts_posts_not_attachments_or_menus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(feeds, "MAX_ITEMS", 3)
+    items = [wxr_item(i, kind="nav_menu_item") for i in range(100, 110)]
+    items += [wxr_item(i) for i in range(1, 4)]
+    result = parse_feed(wxr("".join(items)), feed="export.xml", config=SITE)
+    assert len(result.posts) == 3 and not result.problems
+
+
+def test_a_repeated_id_is_one_post() -> None:
+    data = rss(
+        item(link="https://blog.example/a/", guid="same", date="Fri, 20 Nov 2026 10:00:00 +0000")
+        + item(link="https://blog.example/b/", guid="same", date="Thu, 19 Nov 2026 10:00:00 +0000")
+    )
+    result = parse_feed(data, feed="f.xml", config=SITE)
+    assert [p.url for p in result.posts] == ["https://blog.example/a/"]
+    (problem,) = result.problems
+    assert problem.where == "f.xml (item 2 'same')"
+    assert problem.message == "the same id as an item before it: left out"
+
+
 def test_size_is_capped(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(feeds, "MAX_FEED_BYTES", 1000)
     monkeypatch.setattr(feeds, "MAX_WXR_BYTES", 2000)
