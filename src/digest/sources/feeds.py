@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import logging
 import os
 import re
 import stat
@@ -51,6 +52,8 @@ from ..fields import text_field, unique
 from ..front_matter import Skip
 from ..models import Post, Problem
 from .feed_html import html_text, title_from_text
+
+log = logging.getLogger("digest")
 
 KINDS = ("rss", "atom", "jsonfeed", "wxr", "wp-rest")
 
@@ -168,6 +171,10 @@ class Collector:
         except Skip as skip:
             self.warn(skip.message, item)
             return
+        except Exception as exc:  # one odd item must never stop a build: report it
+            log.debug("unexpected failure while reading a feed item", exc_info=exc)
+            self.warn(f"unusable item ({type(exc).__name__}): skipped", item)
+            return
         if post.source in self.sources:
             # one id, one post: the ledger and the manifest know a feed item by its id
             self.warn("the same id as an item before it: left out", item)
@@ -228,9 +235,6 @@ def cut(text: str | None, limit: int) -> str:
     if not text:
         return ""
     return text if len(text) <= limit else text[:limit]
-
-
-_TAG = re.compile(r"<[^>]{0,2000}>")
 
 
 def _title(item: RawItem) -> str:
