@@ -527,6 +527,26 @@ def test_item_count_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(result.posts) == 5 and len(result.problems) == 1
 
 
+def test_wxr_cap_counts_posts_not_attachments_or_menus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(feeds, "MAX_ITEMS", 3)
+    items = [wxr_item(i, kind="nav_menu_item") for i in range(100, 110)]
+    items += [wxr_item(i) for i in range(1, 4)]
+    result = parse_feed(wxr("".join(items)), feed="export.xml", config=SITE)
+    assert len(result.posts) == 3 and not result.problems
+
+
+def test_a_repeated_id_is_one_post() -> None:
+    data = rss(
+        item(link="https://blog.example/a/", guid="same", date="Fri, 20 Nov 2026 10:00:00 +0000")
+        + item(link="https://blog.example/b/", guid="same", date="Thu, 19 Nov 2026 10:00:00 +0000")
+    )
+    result = parse_feed(data, feed="f.xml", config=SITE)
+    assert [p.url for p in result.posts] == ["https://blog.example/a/"]
+    (problem,) = result.problems
+    assert problem.where == "f.xml (item 2 'same')"
+    assert problem.message == "the same id as an item before it: left out"
+
+
 def test_size_is_capped(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(feeds, "MAX_FEED_BYTES", 1000)
     monkeypatch.setattr(feeds, "MAX_WXR_BYTES", 2000)
@@ -637,3 +657,34 @@ def test_long_strings_are_cut() -> None:
     assert len(post.title) <= feeds.TEXT_CHARS
     assert len(post.excerpt or "") <= feeds.CONTENT_CHARS
     assert len(make_excerpt(post, 55, " […]").split()) == 56
+
+
+def test_an_unforeseen_failure_is_one_problem_naming_the_item(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(markup: str, base: str) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(feeds, "first_img", broken)
+    data = rss(item(extra="<description>&lt;p&gt;x&lt;/p&gt;</description>"))
+    data = data.replace(
+        b"</item>", b"<content:encoded>&lt;p&gt;y&lt;/p&gt;</content:encoded></item>"
+    )
+    result = parse_feed(data, feed="f.xml", config=SITE)
+    assert not result.posts
+    (problem,) = result.problems
+    assert (
+        str(problem)
+        == "f.xml (item 1 'https://blog.example/?p=1'): unusable item (RuntimeError): skipped"
+    )
+
+
+def test_atom_plain_text_summary_keeps_its_angle_brackets() -> None:
+    data = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <entry><title>T</title><link href="https://a.example/1"/><id>urn:1</id>
+    <updated>2026-11-21T09:00:00Z</updated>
+    <summary type="text">Use &lt;br&gt; for a line break &amp; more</summary></entry>
+</feed>"""
+    post = one(data)
+    assert make_excerpt(post, 55, " [\u2026]") == "Use <br> for a line break & more"

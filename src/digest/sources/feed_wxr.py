@@ -195,10 +195,8 @@ def _item(elem: Any, index: int, collector: Collector, state: _State) -> None:
         if post_id and len(state.attachments) < feeds.MAX_ITEMS:
             url = found.get("wp:attachment_url", "")[:TEXT_CHARS].strip()
             state.attachments[post_id] = (url, meta.get("_wp_attachment_image_alt", ""))
-        collector.seen += 1
         return
-    if kind in NOT_POST_TYPES:
-        collector.seen += 1
+    if kind in NOT_POST_TYPES:  # not counted against MAX_ITEMS: nothing of them is kept
         return
     raw = _raw_item(index, found, post_id, state)
     raw.categories = categories

@@ -12,6 +12,7 @@ address, need to be absolute.
 
 from __future__ import annotations
 
+import html
 import io
 from typing import Any
 
@@ -90,8 +91,8 @@ def _bozo_message(exc: object, count: int) -> str:
 
 def _item(index: int, entry: Any, base: str) -> RawItem:
     content = entry.get("content") or []
-    content_html = content[0].get("value", "") if content else ""
-    summary = entry.get("summary") or ""
+    content_html = _as_html(content[0]) if content else ""
+    summary = _as_html(entry.get("summary_detail") or {})
     if summary and summary == content_html:
         summary = ""  # feedparser copies content into summary when there is none
     title_detail = entry.get("title_detail") or {}
@@ -115,6 +116,15 @@ def _item(index: int, entry: Any, base: str) -> RawItem:
         image_alt=alt,
         base=_item_base(entry, base),
     )
+
+
+def _as_html(detail: Any) -> str:
+    """A feedparser text construct as HTML: Atom ``type="text"`` is plain text, whose ``<``
+    is a character, not a tag."""
+    value = detail.get("value") or ""
+    if value and (detail.get("type") or "") == "text/plain":
+        return html.escape(value, quote=False)
+    return str(value)
 
 
 def _item_base(entry: Any, base: str) -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import html
 import json
+import logging
 import os
 import re
 import stat
@@ -52,6 +53,8 @@ from ..front_matter import Skip
 from ..models import Post, Problem
 from .feed_html import html_text, title_from_text
 
+log = logging.getLogger("digest")
+
 KINDS = ("rss", "atom", "jsonfeed", "wxr", "wp-rest")
 
 # A feed read whole (RSS, Atom, JSON) is at most this big; a WXR export, streamed, this.
@@ -62,7 +65,7 @@ MAX_ITEMS = 20_000
 # How much of an item's summary and content is kept: an excerpt is its first few
 # dozen words (see digest.excerpts.SOURCE_CHARS), and a 100 MB export must not be
 # held in memory.
-CONTENT_CHARS = 20_000
+CONTENT_CHARS = 10_000
 # Longest title, name, category, id or address kept; longer ones are cut (ids, links: the
 # item is skipped, since a cut address is a wrong one).
 TEXT_CHARS = 1_000
@@ -125,7 +128,8 @@ class Collector:
     problems: list[Problem] = field(default_factory=list)
     drafts: list[str] = field(default_factory=list)
     oldest: datetime | None = None
-    seen: int = 0  # items offered, posts or not
+    seen: int = 0  # items offered as posts (kept, left out as drafts, or reported)
+    sources: set[str] = field(default_factory=set)  # the posts' ids, to catch a repeated one
 
     def full(self) -> bool:
         """True once :data:`MAX_ITEMS` items were offered (the rest are not read)."""
@@ -163,9 +167,20 @@ class Collector:
             self.drafts.append(item.id or item.link)
             return
         try:
-            self.posts.append(self._post(item, when))
+            post = self._post(item, when)
         except Skip as skip:
             self.warn(skip.message, item)
+            return
+        except Exception as exc:  # one odd item must never stop a build: report it
+            log.debug("unexpected failure while reading a feed item", exc_info=exc)
+            self.warn(f"unusable item ({type(exc).__name__}): skipped", item)
+            return
+        if post.source in self.sources:
+            # one id, one post: the ledger and the manifest know a feed item by its id
+            self.warn("the same id as an item before it: left out", item)
+            return
+        self.sources.add(post.source)
+        self.posts.append(post)
 
     def _post(self, item: RawItem, when: datetime | None) -> Post:
         if when is None:
@@ -220,9 +235,6 @@ def cut(text: str | None, limit: int) -> str:
     if not text:
         return ""
     return text if len(text) <= limit else text[:limit]
-
-
-_TAG = re.compile(r"<[^>]{0,2000}>")
 
 
 def _title(item: RawItem) -> str:
@@ -291,6 +303,12 @@ def _without_utm(parts: SplitResult) -> str:
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# An absolute http(s) address with an ASCII host name and no spaces: most links in a feed,
+# accepted without taking them apart (anything else goes through urlsplit).
+_PLAIN_URL = re.compile(
+    r"https?://[a-z0-9](?:[a-z0-9.-]{0,252}[a-z0-9])?(?::(\d{1,5}))?(?:[/?#][^\s\\]*)?",
+    re.IGNORECASE,
+)
 _HTTP = frozenset({"http", "https"})
 
 
@@ -303,6 +321,11 @@ def clean_url(link: str, base: str) -> str | None:
         return None
     if link.startswith("//"):
         link = "https:" + link
+    elif link[:1] == "/" and _absolute(base) and "/." not in link:
+        link = _origin(base) + link  # the usual relative link, without urljoin's cost
+    plain = _PLAIN_URL.fullmatch(link)
+    if plain and int(plain.group(1) or 0) <= 65535 and "utm_" not in link.lower():
+        return link  # an ordinary absolute address: nothing to resolve, check or remove
     try:
         parts = urlsplit(link)
         if not parts.scheme:
