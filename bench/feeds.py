@@ -10,7 +10,7 @@ comments), then reports:
 - ``parse_feed_file`` on the WXR against a bare ``lxml.etree.iterparse`` that
   only walks and clears the items (the floor);
 - the WXR's peak memory: the Python heap (tracemalloc) and the whole process
-  (maximum resident set, in a fresh child process, against the same child that
+  (peak resident set, VmHWM, in a fresh child process, against the same child that
   only imports the modules).
 
 Times are CPU seconds (median of the repeats). The goal is at most 2x the floor,
@@ -209,7 +209,7 @@ def bare_iterparse(path: Path) -> int:
 
 
 CHILD = """
-import resource, sys
+import sys
 from pathlib import Path
 sys.path.insert(0, {src!r})
 from digest.config import Config
@@ -217,13 +217,17 @@ from digest.sources.feeds import parse_feed_file
 import lxml.etree, feedparser
 if {run!r}:
     load = parse_feed_file(Path({path!r}), feed="export.xml", config=Config())
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM, not getrusage: Linux carries ru_maxrss over from the parent across exec
+status = Path("/proc/self/status").read_text()
+print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:")))
 """
 
 
-def child_maxrss(path: Path, run: bool) -> int:
-    """Peak resident memory (KB on Linux) of a fresh process that parses ``path`` (or only
-    imports the modules, for the baseline)."""
+def child_peak_kb(path: Path, run: bool) -> int | None:
+    """Peak resident memory (kB) of a fresh process that parses ``path`` (or only imports
+    the modules, for the baseline); None where /proc is not there to tell."""
+    if not Path("/proc/self/status").is_file():
+        return None
     src = str(HERE.parent / "src")
     code = CHILD.format(src=src, run=run, path=str(path))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -285,12 +289,13 @@ def main() -> None:
         f"  Python heap peak (tracemalloc)      {peak / 1e6:7.1f} MB "
         f"(posts' kept HTML: {kept / 1e6:.1f} M characters)"
     )
-    base = child_maxrss(wxr_path, run=False)
-    full = child_maxrss(wxr_path, run=True)
-    print(
-        f"  process peak RSS                    {full / 1e3:7.1f} MB "
-        f"({(full - base) / 1e3:.1f} MB above the {base / 1e3:.1f} MB of imports alone)"
-    )
+    base = child_peak_kb(wxr_path, run=False)
+    full = child_peak_kb(wxr_path, run=True)
+    if base is not None and full is not None:
+        print(
+            f"  process peak RSS                    {full / 1e3:7.1f} MB "
+            f"({(full - base) / 1e3:.1f} MB above the {base / 1e3:.1f} MB of imports alone)"
+        )
 
 
 if __name__ == "__main__":

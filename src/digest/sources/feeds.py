@@ -434,11 +434,21 @@ def _root_element(data: bytes) -> tuple[bytes, int] | None:
 def detect_kind(data: bytes, content_type: str | None = None) -> str:
     """The kind of feed ``data`` starts with (one of :data:`KINDS`); only its start is
     read for XML. Raises :class:`FeedError` saying what it is instead."""
+    return _detect(data, content_type)[0]
+
+
+def _detect(data: bytes, content_type: str | None) -> tuple[str, Any]:
+    """(kind, the parsed JSON for a JSON kind, else None): JSON is parsed once."""
     head = _sniffable(data[:SNIFF_BYTES]).lstrip()
     if not head:
         raise FeedError("empty: not a feed")
     if head[:1] in (b"{", b"["):
-        return json_kind(_load_json(data))
+        value = _load_json(data)
+        return json_kind(value), value
+    return _xml_kind(head, content_type), None
+
+
+def _xml_kind(head: bytes, content_type: str | None) -> str:
     if head[:1] != b"<":
         what = f" (served as {content_type})" if content_type else ""
         raise FeedError(f"neither XML nor JSON{what}: not a feed")
@@ -523,7 +533,7 @@ def parse_feed(
             where=feed,
         )
     try:
-        kind = detect_kind(data, content_type)
+        kind, value = _detect(data, content_type)
     except FeedError as exc:
         raise FeedError(exc.message, where=feed, hint=exc.hint) from None
     base = _feed_base(feed, config)
@@ -538,7 +548,6 @@ def parse_feed(
         return parse_wxr(BytesIO(data), Collector(feed, config, base))
     from .feed_json import parse_json_feed, parse_rest
 
-    value = _load_json(data)
     if kind == "jsonfeed":
         return parse_json_feed(value, Collector(feed, config, base))
     return parse_rest(value, Collector(feed, config, base))
