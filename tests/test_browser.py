@@ -80,7 +80,7 @@ def test_layout_at_each_width(browser: Any, digest_html: Path, width: int) -> No
     page.close()
 
     assert layout["scrollWidth"] <= layout["innerWidth"], "horizontal overflow"
-    assert len(layout["titles"]) == 5
+    assert len(layout["titles"]) == 8
     cards = layout["cards"]
     assert cards, "post cards rendered"
     assert max(c["width"] for c in cards) <= 600.5, "content column wider than 600 px"

@@ -41,7 +41,7 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> EmailParts:
     parts = parts_from_manifest(
         result.rendered.html, result.rendered.text, Manifest.from_digest(result.digest)
     )
-    assert len(parts.posts) == 5 and parts.subject == result.rendered.subject
+    assert len(parts.posts) == 8 and parts.subject == result.rendered.subject
     return parts
 
 

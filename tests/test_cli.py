@@ -38,12 +38,13 @@ def test_build_writes_html_text_and_manifest(runner: CliRunner, project: Path) -
         "html_sha256",
         "text_sha256",
     }
-    assert data["counts"] == {"posts": 5, "excerpts": 5, "links": 0}
+    # five Markdown posts and three episodes of the sample podcast feed (posts/feeds/)
+    assert data["counts"] == {"posts": 8, "excerpts": 8, "links": 0}
     assert data["html_sha256"] == hashlib.sha256((out / "digest.html").read_bytes()).hexdigest()
     assert data["edition"] == "digest"
     assert data["window"] == {"since": "2026-11-20", "until": "2026-11-26"}
     posts = [p for s in data["sections"] for p in s["posts"]]
-    assert len(posts) == 5
+    assert len(posts) == 8
     assert set(posts[0]) == {
         "title",
         "url",
@@ -60,7 +61,7 @@ def test_build_writes_html_text_and_manifest(runner: CliRunner, project: Path) -
     sources = {p["source"] for p in posts}
     assert "2026-11-20-draft-thoughts-on-appraisals.md" not in sources  # draft
     assert "2026-12-03-advent-of-small-improvements.md" not in sources  # future
-    assert "5 posts from 2026-11-20 to 2026-11-26" in result.output
+    assert "8 posts from 2026-11-20 to 2026-11-26" in result.output
     assert (out / "digest.html").stat().st_mode & 0o644 == 0o644
 
 
@@ -100,6 +101,7 @@ def test_exclude_category_and_explicit_since(runner: CliRunner, project: Path) -
         "Saying no without closing the door",
         "Missed appointments are a map, not a moral failing",
         "Book review: The Quiet Rota",
+        "Episode 15: Teaching the rota to say thank you",  # the podcast's own section
     ]
 
 
@@ -202,10 +204,10 @@ def test_list_table_and_json(runner: CliRunner, project: Path) -> None:
     table = runner.invoke(main, args)
     assert table.exit_code == 0, table.output
     assert table.output.splitlines()[0].split() == ["date", "section", "title", "author", "source"]
-    assert "5 posts from 2026-11-20 to 2026-11-26" in table.output
+    assert "8 posts from 2026-11-20 to 2026-11-26" in table.output
     as_json = runner.invoke(main, [*args, "--json"])
     data = json.loads(as_json.output)
-    assert len([p for s in data["sections"] for p in s["posts"]]) == 5
+    assert len([p for s in data["sections"] for p in s["posts"]]) == 8
     assert not (project / "dist").exists()
 
 
@@ -213,7 +215,7 @@ def test_quiet_and_verbose(runner: CliRunner, project: Path) -> None:
     quiet = build(runner, project, "-q")
     assert quiet.exit_code == 0 and quiet.output == ""
     verbose = build(runner, project, "-v")
-    assert "digest: 30 posts loaded (drafts left out: 1); 5 selected" in verbose.output
+    assert "digest: 34 posts loaded (drafts left out: 1); 8 selected" in verbose.output
 
 
 def test_python_dash_m_and_version(runner: CliRunner) -> None:

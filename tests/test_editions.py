@@ -50,6 +50,7 @@ def test_all_editions_each_to_its_own_folder(runner: CliRunner, project: Path) -
         "Saying no without closing the door",
         "Book review: The Quiet Rota",
         "Ten minutes with… a night-shift ward manager",
+        "Episode 13: Five minutes before the shift",  # the sample podcast, in Leadership
     ]
     assert titles(project / "dist" / "sustainability") == [
         "Greener Leader #7: the anaesthetic gas we stopped buying",

@@ -203,7 +203,7 @@ def test_french_counts_zero_as_singular_and_english_does_not() -> None:
 def test_the_default_subject_and_bylines_are_in_the_site_language(sample_config: Config) -> None:
     config = localised(sample_config, "de")
     result = build(config, write=False)
-    assert result.rendered.subject == "Leading Well: 5 neue Beiträge diese Woche"
+    assert result.rendered.subject == "Leading Well: 8 neue Beiträge diese Woche"
     assert result.digest.entries[0].byline == "Priya Raman · 26. November 2026 · Leadership"
     assert "Weiterlesen" in result.rendered.html and "Abmelden" in result.rendered.html
     assert "Read more" not in result.rendered.html + result.rendered.text
@@ -407,7 +407,7 @@ def test_no_break_spaces_and_combining_marks_survive_in_attributes(sample_config
         assert "\\u{" not in html, tag
     html = build(localised(sample_config, "fr"), write=False).rendered.html
     assert 'aria-label="Lire la suite\u00a0: Saying no' in html
-    assert "<title>Leading Well\u00a0: 5 nouveaux articles cette semaine</title>" in html
+    assert "<title>Leading Well\u00a0: 8 nouveaux articles cette semaine</title>" in html
 
 
 @pytest.mark.parametrize("tag", ["he", "fa", "ur"])
@@ -527,7 +527,7 @@ def test_arabic_layout_is_mirrored_in_chromium(browser: Any, arabic_html: Path, 
     assert layout["checked"] >= 10
     assert layout["misaligned"] == [], layout["misaligned"]
     # reading order: "اقرأ المزيد" first (on the right), then the arrow, pointing left
-    assert len(layout["more"]) == 5
+    assert len(layout["more"]) == 8
     for link in layout["more"]:
         assert link["text"] == "اقرأ المزيد"
         assert link["arrow"] <= link["words"] + 0.5, link

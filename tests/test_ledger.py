@@ -104,7 +104,7 @@ def test_a_damaged_ledger_is_a_clear_error(tmp_path: Path) -> None:
 def test_new_only_after_mark_sent(runner: CliRunner, project: Path) -> None:
     assert cli(runner, project, "build", "--until", UNTIL).exit_code == 0
     result = cli(runner, project, "mark-sent", str(project / "dist"))
-    assert result.exit_code == 0 and "recorded digest-2026-11-26 (5 posts)" in result.output
+    assert result.exit_code == 0 and "recorded digest-2026-11-26 (8 posts)" in result.output
     result = cli(
         runner, project, "build", "--until", UNTIL, "--new-only", "--out", str(project / "again")
     )
@@ -170,7 +170,7 @@ def test_new_only_after_mark_sent(runner: CliRunner, project: Path) -> None:
 def test_new_only_without_a_ledger_sends_the_window_not_a_backlog(project: Path) -> None:
     config = load_config(project / "digest.toml").but(until=date(2026, 11, 26), new_only=True)
     result = build(config, write=False)
-    assert len(result.digest.entries) == 5
+    assert len(result.digest.entries) == 8  # 5 posts, 3 podcast episodes
 
 
 def test_rebuild_is_byte_for_byte_or_says_what_changed(runner: CliRunner, project: Path) -> None:

@@ -33,7 +33,7 @@ def test_round_trip_is_exact(built: tuple[Manifest, Path]) -> None:
     assert manifest.to_json() == on_disk
     assert Manifest.from_json(on_disk) == manifest
     assert manifest.schema == SCHEMA and on_disk["schema"] == SCHEMA
-    assert len(manifest.posts) == on_disk["counts"]["posts"] == 5
+    assert len(manifest.posts) == on_disk["counts"]["posts"] == 8
 
 
 def test_the_issue_id_has_one_rule(built: tuple[Manifest, Path]) -> None:

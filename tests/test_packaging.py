@@ -123,9 +123,9 @@ def test_a_non_editable_install_builds_the_sample_digest(wheel: Path, tmp_path: 
     text = (site / "dist" / "digest.txt").read_text(encoding="utf-8")
     assert "<!doctype html>" in html.lower() and "Read more" in html
     assert "Saying no without closing the door" in html and "Saying no" in text
-    assert "5 posts from 2026-11-20 to 2026-11-26" in output
+    assert "8 posts from 2026-11-20 to 2026-11-26" in output  # 5 posts, 3 podcast episodes
     manifest = json.loads((site / "dist" / "digest.json").read_text(encoding="utf-8"))
-    assert sum(len(section["posts"]) for section in manifest["sections"]) == 5
+    assert sum(len(section["posts"]) for section in manifest["sections"]) == 8
     # the catalogs are read from the installed package, not from a checkout
     french = _run(
         python,

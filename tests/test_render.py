@@ -67,7 +67,7 @@ def test_text_part_is_plain_wrapped_and_complete(hostile: Config) -> None:
 def test_read_more_links_have_unique_accessible_names(sample_config: Config) -> None:
     html = build(sample_config.but(until=UNTIL), write=False).rendered.html
     labels = re.findall(r'aria-label="(Read more: [^"]+)"', html)
-    assert len(labels) == 5
+    assert len(labels) == 8
     assert len(set(labels)) == len(labels)
     assert '<html lang="en-GB"' in html
     assert html.startswith("<!doctype html>")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from . import ledger
 from .config import Config
 from .errors import DigestError
 from .output import write_files
-from .pipeline import check_out_dir, load, rebuild_issue
+from .pipeline import check_out_dir, load, rebuild_issue, with_feeds_of
 from .render import render_template
 from .templates import make_environment
 
@@ -40,7 +41,9 @@ def write_archive(config: Config, out_dir: Path) -> tuple[Path, ...]:
         )
     written: list[Path] = []
     kept: list[ledger.Issue] = []
-    loaded = load(config)  # once for every issue, not once per issue
+    # once for every issue, not once per issue; feeds as cached, like a rebuild
+    config = with_feeds_of(config, contents.issues)
+    loaded = load(replace(config, run=replace(config.run, offline=True)))
     for issue in contents.issues:
         try:
             result = rebuild_issue(

@@ -164,6 +164,8 @@ class SelectionFlags:
     """The flags of every command that loads and selects posts, before they meet digest.toml."""
 
     posts_dir: Path | None
+    feeds: tuple[str, ...]
+    offline: bool | None
     templates_dir: Path | None
     base_url: str | None
     timezone: str | None
@@ -182,6 +184,8 @@ class SelectionFlags:
         since = self.since
         overrides: dict[str, Any] = {
             "posts_dir": self.posts_dir,
+            "feeds": self.feeds,
+            "offline": self.offline,
             "templates_dir": self.templates_dir,
             "base_url": self.base_url,
             "timezone": self.timezone,
@@ -232,6 +236,20 @@ def _selection_options(func: F) -> F:
             "posts_dir",
             type=click.Path(file_okay=False, path_type=Path),
             help="Folder of Markdown posts.",
+        ),
+        click.option(
+            "--feed",
+            "feeds",
+            multiple=True,
+            metavar="SOURCE",
+            help="An RSS, Atom or JSON feed, WordPress export or WordPress REST URL: "
+            "a file or an http(s) URL (repeatable; with --posts, replaces digest.toml's sources).",
+        ),
+        click.option(
+            "--offline",
+            is_flag=True,
+            default=None,
+            help="Read feeds from the cache only, without the network.",
         ),
         click.option(
             "--templates",

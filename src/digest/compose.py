@@ -54,13 +54,27 @@ def group(
 ) -> tuple[Section, ...]:
     """Sections in configured order, then "Other"; without configuration, one per category.
 
+    A source's ``section`` takes all of its posts, whatever their categories: to
+    the configured section of that title, or to one of its own after them.
     Entries keep digest order within a section; empty sections are dropped.
     """
+    placed = {s.label: s.section for s in config.all_sources if s.section}
     if config.sections:
-        buckets: list[list[Entry]] = [[] for _ in config.sections]
+        titles = [spec.title for spec in config.sections]
+        specs = (
+            *config.sections,
+            *(
+                SectionSpec(title=t, categories=())
+                for t in dict.fromkeys(placed.values())
+                if t not in titles
+            ),
+        )
+        titles = [spec.title for spec in specs]
+        buckets: list[list[Entry]] = [[] for _ in specs]
         other: list[Entry] = []
         for entry in entries:
-            index = _section_for(entry.post, config.sections)
+            wanted = placed.get(entry.post.feed)
+            index = titles.index(wanted) if wanted else _section_for(entry.post, specs)
             (other if index is None else buckets[index]).append(entry)
         # A post beyond a section's limit is still sent, as a title and link under it.
         sections = [
@@ -69,17 +83,17 @@ def group(
                 entries=tuple(bucket[: spec.limit]),
                 more=tuple(bucket[spec.limit :]) if spec.limit is not None else (),
             )
-            for spec, bucket in zip(config.sections, buckets, strict=True)
+            for spec, bucket in zip(specs, buckets, strict=True)
             if bucket
         ]
     else:
         by_key: dict[str, tuple[str, list[Entry]]] = {}
         other = []
         for entry in entries:
-            if not entry.post.categories:
+            first = placed.get(entry.post.feed) or (entry.post.categories or ("",))[0]
+            if not first:
                 other.append(entry)
                 continue
-            first = entry.post.categories[0]
             by_key.setdefault(category_key(first), (first, []))[1].append(entry)
         sections = [Section(title=t, entries=tuple(items)) for t, items in by_key.values()]
     if other:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError, UsageError
+from .links import redact_url
 from .models import Problem
 from .sizes import DEFAULT_BUDGET_KB
 
@@ -63,6 +64,38 @@ class SectionSpec:
     title: str
     categories: tuple[str, ...]
     limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceSpec:
+    """One source of posts (``[[sources]]``, ``--posts``, ``--feed``).
+
+    ``feed`` empty: the Markdown folder, which is always ``[paths] posts`` (one
+    place for its path, so ``Config.but(posts_dir=…)`` moves it). Otherwise
+    ``feed`` is the feed as given (a path or an http(s) URL) and ``location``
+    the same resolved: an absolute path, or the URL.
+    """
+
+    feed: str = ""
+    location: str = ""
+    name: str = ""
+    categories: tuple[str, ...] = ()  # added to every post of this source
+    section: str = ""  # every post of this source goes to the section with this title
+
+    @property
+    def label(self) -> str:
+        """What posts, manifests, ledgers and messages call this feed: as given, without
+        credentials (``Post.feed``); empty for the Markdown folder."""
+        return redact_url(self.feed) if self.feed else ""
+
+    @property
+    def is_url(self) -> bool:
+        return is_feed_url(self.location)
+
+
+def is_feed_url(location: str) -> bool:
+    """Whether a feed is fetched over HTTP (otherwise it is a file)."""
+    return urlsplit(location).scheme.lower() in {"http", "https"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,7 +211,8 @@ class RunState:
     strict: bool = False
     edition: str = "digest"
     edition_title: str = ""
-    only_sources: tuple[str, ...] | None = None
+    only_sources: tuple[str, ...] | None = None  # source keys (models.source_key)
+    offline: bool = False  # feeds from the cache only (--offline; rebuilds)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -193,12 +227,18 @@ class Config:
     email: EmailSettings = field(default_factory=EmailSettings)
     links: LinkSettings = field(default_factory=LinkSettings)
     sections: tuple[SectionSpec, ...] = ()
+    sources: tuple[SourceSpec, ...] = ()  # empty: the posts folder alone (see all_sources)
     exports: Mapping[str, Mapping[str, Any]] = field(default_factory=ReadOnlyDict)
     editions: tuple[EditionSpec, ...] = ()
     run: RunState = field(default_factory=RunState)
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
     # The options the command line set, so messages name the flag, not the file.
     from_flags: frozenset[str] = field(default=frozenset(), compare=False)
+
+    @property
+    def all_sources(self) -> tuple[SourceSpec, ...]:
+        """Where this run's posts come from: ``sources``, or by default the posts folder."""
+        return self.sources or (SourceSpec(),)
 
     def but(self, **changes: Any) -> Config:
         """This configuration with options changed by their flat names (``until=…``,
@@ -314,8 +354,11 @@ LOCATIONS: dict[str, tuple[str, str]] = {
     "edition": ("run", "edition"),
     "edition_title": ("run", "edition_title"),
     "only_sources": ("run", "only_sources"),
+    "offline": ("run", "offline"),
 }
-_TOP_LEVEL = frozenset({"source", "sections", "exports", "editions", "warnings", "from_flags"})
+_TOP_LEVEL = frozenset(
+    {"source", "sections", "sources", "exports", "editions", "warnings", "from_flags"}
+)
 
 
 # --- validators: each returns the cleaned value or raises ValueError("expected …") ----------
@@ -533,6 +576,56 @@ def _sections(value: Any) -> tuple[SectionSpec, ...]:
     return tuple(specs)
 
 
+def _feed(value: Any) -> str:
+    """A feed as given: a file path, or an absolute http(s) URL."""
+    text = _nonempty(value)
+    parts = urlsplit(text)
+    has_scheme = len(parts.scheme) > 1 or text.startswith("//")  # not a Windows drive letter
+    if has_scheme and (parts.scheme.lower() not in {"http", "https"} or not parts.netloc):
+        raise ValueError("expected a file path or an http(s) URL like https://example.org/feed/")
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        raise ValueError("expected one line, without control characters")
+    return text
+
+
+_SOURCE_KEYS = ("feed", "posts", "name", "categories", "section")
+
+
+def _sources(value: Any) -> tuple[SourceSpec, ...]:
+    """``[[sources]]``: each a ``feed`` or a ``posts`` folder (at most one), with options."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError('expected an array of tables ([[sources]] with feed = "…" or posts = "…")')
+    specs: list[SourceSpec] = []
+    for number, table in enumerate(value, 1):
+        unknown = sorted(set(table) - set(_SOURCE_KEYS))
+        if unknown:
+            hint = difflib.get_close_matches(unknown[0], _SOURCE_KEYS, n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ValueError(f"source {number}: unknown key {unknown[0]!r}{extra}")
+        if ("feed" in table) == ("posts" in table):
+            raise ValueError(f'source {number}: expected one of feed = "…" or posts = "…"')
+        try:
+            spec = SourceSpec(
+                feed=_feed(table["feed"]) if "feed" in table else "",
+                location=_nonempty(table["posts"]) if "posts" in table else "",
+                name=_one_line(_str)(table.get("name", "")).strip(),
+                categories=_str_list(table.get("categories", [])),
+                section=_one_line(_nonempty)(table["section"]) if "section" in table else "",
+            )
+        except ValueError as exc:
+            raise ValueError(f"source {number}: {exc}") from None
+        if not spec.feed and any(not s.feed for s in specs):
+            raise ValueError(f"source {number}: only one posts folder can be a source")
+        if spec.feed and spec.feed in {s.feed for s in specs}:
+            raise ValueError(f"source {number}: the feed {spec.label!r} is listed twice")
+        specs.append(spec)
+    return tuple(specs)
+
+
+def _resolved_feed(feed: str, root: Path) -> str:
+    return feed if is_feed_url(feed) else str((root / feed).resolve())
+
+
 @dataclass(frozen=True, slots=True)
 class _Field:
     table: str | None  # None: a top-level key such as [[sections]]
@@ -594,6 +687,7 @@ FIELDS: tuple[_Field, ...] = (
     _Field("email", "send_time", "send_time", _clock),
     _Field(None, "export", "exports", _exports),
     _Field(None, "sections", "sections", _sections),
+    _Field(None, "sources", "sources", _sources, flag="--feed"),
     _Field(None, "editions", "editions", _editions),
     _Field("selection", "exclusive_editions", "exclusive_editions", _bool),
     _Field("selection", "new_only", "new_only", _bool, flag="--new-only"),
@@ -698,6 +792,7 @@ def load_config(
 
     flag_errors: list[str] = []
     from_flags: set[str] = set()
+    flag_feeds: list[str] = []
     for attr, given in (overrides or {}).items():
         if given is None or given == ():
             continue
@@ -705,9 +800,16 @@ def load_config(
         if attr == "cache_dir" and given is False:
             values["cache_dir"] = None  # --no-cache
             continue
+        if attr == "feeds":  # --feed, repeatable: the run's feeds (see _run_sources)
+            for feed in given:
+                try:
+                    flag_feeds.append(_feed(feed))
+                except ValueError as exc:
+                    flag_errors.append(f"--feed: {exc}, found {_describe(feed)}")
+            continue
         spec = _BY_ATTR.get(attr)
         if spec is None:
-            if attr == "strict":
+            if attr in {"strict", "offline"}:
                 values[attr] = bool(given)
                 continue
             raise ValueError(f"unknown configuration option {attr!r}")
@@ -733,6 +835,8 @@ def load_config(
             replace(e, templates_dir=(root / e.templates_dir).resolve()) if e.templates_dir else e
             for e in values["editions"]
         )
+    warnings = _unknown_keys(raw, where) if source else []
+    warnings += _run_sources(values, raw, flag_feeds, from_flags, root, cwd, where)
     values.setdefault("posts_dir", (root / "posts").resolve())
     values.setdefault("ledger_path", (root / LEDGER_NAME).resolve())
     if "cache_dir" not in values:
@@ -740,7 +844,6 @@ def load_config(
     values.setdefault("out_dir", (root / "dist").resolve())
     if "templates_dir" not in values and (root / "templates").is_dir():
         values["templates_dir"] = (root / "templates").resolve()
-    warnings = _unknown_keys(raw, where) if source else []
     warnings += _language_warnings(values, where)
     return Config(source=source, warnings=tuple(warnings), from_flags=frozenset(from_flags)).but(
         **values
@@ -759,6 +862,65 @@ def _language_warnings(values: Mapping[str, Any], where: str) -> list[Problem]:
     except DigestError:
         return []  # a broken user catalog is reported, with its line, when it is used
     return [Problem(where=where, message=message)] if message else []
+
+
+def _run_sources(
+    values: dict[str, Any],
+    raw: Mapping[str, Any],
+    flag_feeds: list[str],
+    from_flags: set[str],
+    root: Path,
+    cwd: Path,
+    where: str,
+) -> list[Problem]:
+    """Settle ``values["sources"]`` (and the posts folder a ``[[sources]]`` names).
+
+    ``--posts`` and ``--feed`` name this run's sources, together, in place of the
+    file's; a flag's feed or folder that the file also lists keeps the file's
+    name, categories and section. Without flags, ``[[sources]]`` lists every
+    source (``[paths] posts`` is then not also read); without either, the
+    posts folder alone. Returns warnings.
+    """
+    listed = tuple(
+        replace(s, location=_resolved_feed(s.feed, root)) if s.feed else s
+        for s in values.get("sources", ())
+    )
+    file_posts = next((s for s in listed if not s.feed), None)
+    problems: list[Problem] = []
+    paths = raw.get("paths")
+    posts_key = isinstance(paths, dict) and "posts" in paths
+    if file_posts is not None:
+        if posts_key:
+            raise ConfigError(
+                ["[paths] posts and [[sources]] posts both name the posts folder: keep one"],
+                where=where,
+            )
+        if "posts_dir" not in from_flags:
+            values["posts_dir"] = (root / file_posts.location).resolve()
+    elif listed and posts_key and "posts_dir" not in from_flags:
+        problems.append(
+            Problem(
+                where=where,
+                message="[paths] posts is not read: [[sources]] lists every source "
+                '(add a [[sources]] with posts = "…" to read it too)',
+            )
+        )
+    if "posts_dir" not in from_flags and not flag_feeds:
+        values["sources"] = listed
+        return problems
+    by_location = {s.location: s for s in listed if s.feed}
+    chosen: list[SourceSpec] = []
+    if "posts_dir" in from_flags:
+        same = (
+            file_posts is not None and values["posts_dir"] == (root / file_posts.location).resolve()
+        )
+        chosen.append(file_posts if same and file_posts is not None else SourceSpec())
+    for feed in dict.fromkeys(flag_feeds):  # the same feed twice is read once
+        location = _resolved_feed(feed, cwd)
+        known = by_location.get(location)
+        chosen.append(known or SourceSpec(feed=feed, location=location))
+    values["sources"] = tuple(chosen)
+    return problems
 
 
 # The command-line flag of each option a flag can set, for messages.

@@ -255,8 +255,11 @@ def record(
     for post in manifest.posts:
         path = (config.paths.posts / post.source).resolve()
         inside = config.paths.posts.resolve() in path.parents  # a manifest is not trusted
-        digest = ledger.sha256_files([path]) if post.source and inside and path.is_file() else ""
-        posts.append(ledger.SentPost(url=post.url, source=post.source, sha256=digest))
+        is_file = not post.feed and post.source and inside and path.is_file()
+        digest = ledger.sha256_files([path]) if is_file else ""  # a feed item has no file
+        posts.append(
+            ledger.SentPost(url=post.url, source=post.source, sha256=digest, feed=post.feed)
+        )
     issue = ledger.Issue(
         id=manifest.issue_id,
         edition=edition,

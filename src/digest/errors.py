@@ -54,6 +54,10 @@ class PostError(DigestError):
     """A post that cannot be read at all (raised only where skipping is not an option)."""
 
 
+class FeedError(DigestError):
+    """A feed (or export) that cannot be read at all: names the feed and what is wrong."""
+
+
 class TemplateError(DigestError):
     """A Jinja template is missing or broken; names the template and line."""
 

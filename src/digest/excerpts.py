@@ -199,7 +199,12 @@ def make_excerpt(post: Post, words: int, more: str) -> str:
 
     In order of preference: the frontmatter's ``excerpt``/``summary``/
     ``description``; the body before ``<!--more-->``; the start of the body.
+    A feed item's HTML has its own rules (:func:`~digest.sources.feed_html.feed_excerpt`).
     """
+    if post.feed:
+        from .sources.feed_html import feed_excerpt
+
+        return feed_excerpt(post, words, more)
     if post.excerpt is not None:
         text = markdown_text(head(post.excerpt))
         if text:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import DigestError
 from .manifest import SAFE_NAME_RULE, describe_json, is_safe_name
+from .models import source_key
 from .output import write_files
 
 if TYPE_CHECKING:
@@ -45,8 +46,9 @@ class LedgerError(DigestError):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SentPost:
     url: str
-    source: str
+    source: str  # path in the posts folder, or a feed item's id
     sha256: str = ""
+    feed: str = ""  # the feed as given, for a feed item (written only then)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,7 +70,9 @@ class Issue:
 
     def to_line(self) -> str:
         data = asdict(self)
-        data["posts"] = [asdict(p) for p in self.posts]
+        data["posts"] = [
+            {k: v for k, v in asdict(p).items() if k != "feed" or v} for p in self.posts
+        ]
         for optional in ("extra", "unconfirmed"):
             if not data[optional]:
                 del data[optional]
@@ -128,8 +132,8 @@ def _sent_post(data: Any, number: int) -> SentPost:
     if not isinstance(data, dict):
         raise ValueError(f"{label}: expected a JSON object, found {describe_json(data)}")
     values = {}
-    for key in ("url", "source", "sha256"):
-        value = data.get(key, "" if key == "sha256" else None)
+    for key in ("url", "source", "sha256", "feed"):
+        value = data.get(key, "" if key in {"sha256", "feed"} else None)
         if not isinstance(value, str):
             raise ValueError(f"{label}.{key}: expected text, found {describe_json(value)}")
         values[key] = value
@@ -274,7 +278,7 @@ def sent_keys(issues: Iterable[Issue], edition: str) -> frozenset[str]:
                 )
             for post in issue.posts:
                 keys.add(post.url)
-                keys.add("source:" + post.source)
+                keys.add("source:" + source_key(post.source, post.feed))
     return frozenset(keys)
 
 

@@ -7,6 +7,7 @@ Post content is untrusted: only ``http``, ``https`` and ``mailto`` survive.
 from __future__ import annotations
 
 import functools
+import re
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 
@@ -80,3 +81,25 @@ def add_utm(url: str, params: dict[str, str], skip_domains: tuple[str, ...] = ()
         return url
     query = urlencode(existing + added, quote_via=quote)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+# Query parameters whose values are credentials often enough to hide them from every message.
+_SECRET_PARAM = re.compile(
+    r"key|token|secret|pass|pwd|auth|sig|session|credential|private", re.IGNORECASE
+)
+
+
+def redact_url(url: str) -> str:
+    """``url`` fit for a message, a manifest or a ledger: no ``user:password@``, and the
+    values of query parameters that look like credentials (``?token=…``, ``api_key``)
+    replaced by ``***``. Anything that is not an http(s) URL is returned as it is."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in {"http", "https"}:
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    query = parts.query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(_SECRET_PARAM.search(key) for key, _ in pairs):
+        hidden = [(k, "***" if _SECRET_PARAM.search(k) else v) for k, v in pairs]
+        query = urlencode(hidden, quote_via=quote, safe="*/:")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

@@ -47,8 +47,9 @@ class ManifestPost:
     author: str = ""
     categories: tuple[str, ...] = ()
     excerpt: str = ""
-    source: str = ""
+    source: str = ""  # path in the posts folder, or a feed item's id
     shown: str = "excerpt"  # "excerpt": in full; "link": by title and link
+    feed: str = ""  # a feed item's feed, as given (the key is written only for feed items)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -100,6 +101,7 @@ class Manifest:
                 excerpt=entry.excerpt,
                 source=entry.post.source,
                 shown=shown,
+                feed=entry.post.feed,
             )
 
         return cls(
@@ -146,6 +148,7 @@ class Manifest:
                             "categories": list(p.categories),
                             "excerpt": p.excerpt,
                             "source": p.source,
+                            **({"feed": p.feed} if p.feed else {}),
                             "shown": p.shown,
                         }
                         for p in s.posts
@@ -217,7 +220,7 @@ def _post(data: Any, where: str) -> ManifestPost:
     obj = _expect(data, dict, where)
     text = {
         key: _expect(obj.get(key, ""), str, f"{where}.{key}")
-        for key in ("author", "excerpt", "source")
+        for key in ("author", "excerpt", "source", "feed")
     }
     stamp = _expect(obj.get("date", ""), str, f"{where}.date")
     if stamp:

@@ -41,7 +41,7 @@ class Post:
     for the posts that made it into the digest.
     """
 
-    source: str  # path relative to the posts folder, "/"-separated
+    source: str  # path relative to the posts folder, "/"-separated; a feed item's id
     title: str
     date: datetime  # aware, in the site time zone
     url: str
@@ -53,6 +53,9 @@ class Post:
     image_alt: str = ""
     featured: bool = False
     body: str = field(default="", repr=False)
+    # The feed as given (URL or path) for a feed item, "" for a Markdown post; a feed
+    # item's ``excerpt`` and ``body`` are HTML (see digest.sources.feeds).
+    feed: str = ""
 
     @property
     def day(self) -> dt.date:
@@ -189,6 +192,12 @@ class BuildResult:
     warnings: tuple[Problem, ...]
     # Why nothing was selected and what would select something (empty digests only).
     hint: str = ""
+
+
+def source_key(source: str, feed: str = "") -> str:
+    """A post's identity across sources (ledger, rebuilds): its path in the posts folder,
+    or its feed and item id (two feeds may use the same ids)."""
+    return f"{feed}\x1f{source}" if feed else source
 
 
 def category_key(name: str) -> str:

@@ -15,19 +15,20 @@ import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from . import ledger
 from .cache import cached_read, load_render, render_key, save_render
-from .config import Config
+from .config import Config, SourceSpec, is_feed_url
 from .errors import ConfigError, ExportError, PostError, StrictModeError
 from .manifest import SAFE_NAME_RULE, is_safe_name
-from .models import BuildResult, Digest, LoadResult, Problem, Rendered, Selection
+from .models import BuildResult, Digest, LoadResult, Problem, Rendered, Selection, source_key
 from .output import write_build
 from .preflight import preflight
 from .select import nothing_selected_hint, resolve_window, select, unknown_categories
 from .sizes import GMAIL_CLIPS, budget_bytes, kb
+from .sources.combine import load_source, merge
 from .sources.markdown import PendingLoad, with_bodies
 from .templates import templates_hash_for
 from .wording import plural
@@ -122,8 +123,38 @@ def today_in(config: Config) -> date:
     return datetime.now(config.site.tz).date()
 
 
-def load(config: Config, *, progress: Progress | None = None) -> LoadResult:
-    """Every post, from the frontmatter cache where files are unchanged."""
+def load(
+    config: Config, *, progress: Progress | None = None, today: date | None = None
+) -> LoadResult:
+    """Every post of every source, merged (see :mod:`digest.sources.combine`).
+
+    Markdown comes from the frontmatter cache where files are unchanged, feeds
+    from the network with their cache (or the cache alone, offline). ``today``
+    places the window, which bounds how far back WordPress REST is paged.
+    """
+    since = earliest_day(config, today or today_in(config))
+    return merge(
+        [
+            load_source(
+                spec, config, since=since, markdown=lambda: _load_markdown(config, progress)
+            )
+            for spec in config.all_sources
+        ]
+    )
+
+
+def earliest_day(config: Config, today: date) -> date | None:
+    """The earliest day any selection of this run can take (``--new-only`` looks back)."""
+    if config.run.only_sources is not None:
+        return None  # a rebuild takes its posts whatever their date
+    since = resolve_window(config, today).since
+    if config.selection.new_only:
+        since -= timedelta(days=config.selection.lookback_days)
+    return since
+
+
+def _load_markdown(config: Config, progress: Progress | None) -> LoadResult:
+    """The posts folder, from the frontmatter cache where files are unchanged."""
     if not config.paths.posts.is_dir():
         raise ConfigError(
             [f"posts folder not found: {config.paths.posts} (set [paths] posts or --posts)"]
@@ -176,10 +207,14 @@ def choose(
             if not config.site.url
             else ""
         )
-        raise PostError(
-            f"none of the {plural(len(loaded.problems), 'post file')} in "
-            f"{config.paths.posts} could be used (the warnings above say why){hint}"
+        feeds = [spec.label for spec in config.all_sources if spec.feed]
+        where = (
+            f"{plural(len(loaded.problems), 'post or item')} in {', '.join(feeds)}"
+            + ("" if len(feeds) == len(config.all_sources) else f" and {config.paths.posts}")
+            if feeds
+            else f"{plural(len(loaded.problems), 'post file')} in {config.paths.posts}"
         )
+        raise PostError(f"none of the {where} could be used (the warnings above say why){hint}")
     sent, sent_since = _sent(config)
     selection = select(
         loaded.posts, config, window, sent=sent, sent_since=sent_since, claimed=claimed
@@ -215,7 +250,7 @@ def plan(
     """Load (unless given), select and compose."""
     from .compose import compose  # deferred: Markdown and Jinja load only when needed
 
-    loaded = loaded if loaded is not None else load(config)
+    loaded = loaded if loaded is not None else load(config, today=today)
     selection, warnings = choose(
         config, today=today, loaded=loaded, claimed=claimed, shared_logged=shared_logged
     )
@@ -307,7 +342,7 @@ def build(
     """
     if write:
         check_out_dir(config)  # before the work, not after it
-    loaded = load(config, progress=progress)
+    loaded = load(config, progress=progress, today=today)
     selection, warnings = choose(config, today=today, loaded=loaded)
     if config.run.strict and warnings:
         raise StrictModeError([str(w) for w in warnings])
@@ -340,7 +375,7 @@ def build_editions(
     """
     if write:
         check_out_dir(config)  # before the work, not after it
-    loaded = load(config)
+    loaded = load(config, today=today)
     specs = sorted((config.edition_spec(n) for n in names), key=lambda s: (-s.priority, s.name))
     claimed: set[str] = set()
     jobs: list[tuple[Config, Selection, Digest | None, bool, bool]] = []
@@ -410,6 +445,29 @@ def build_editions(
 # --- rebuild: a build of a past issue, pinned to what the ledger recorded ------------------
 
 
+def with_feeds_of(config: Config, issues: Sequence[ledger.Issue]) -> Config:
+    """``config`` with the feeds the issues' posts came from that it does not list (a
+    build given ``--feed``): rebuilds read feeds as cached, so a URL needs no network.
+
+    A ledger is input like any other: a feed file it names is read only if it is a
+    file inside the project folder (digest.toml's).
+    """
+    known = {spec.label for spec in config.all_sources}
+    root = (config.source.parent if config.source else Path.cwd()).resolve()
+    extra: list[SourceSpec] = []
+    for post in (p for issue in issues for p in issue.posts):
+        if not post.feed or post.feed in known:
+            continue
+        known.add(post.feed)
+        if is_feed_url(post.feed):
+            extra.append(SourceSpec(feed=post.feed, location=post.feed))
+            continue
+        path = (root / post.feed).resolve()
+        if root in path.parents and path.is_file():
+            extra.append(SourceSpec(feed=post.feed, location=str(path)))
+    return replace(config, sources=(*config.all_sources, *extra)) if extra else config
+
+
 def rebuild(
     config: Config,
     issue_id: str,
@@ -455,22 +513,27 @@ def rebuild_issue(
         )
     if write:
         check_out_dir(config, out_dir)
-    edition = config.as_edition(issue.edition)
+    edition = with_feeds_of(config.as_edition(issue.edition), [issue])
     edition = replace(
         edition,
         run=replace(
             edition.run,
             since=date.fromisoformat(issue.since),
             until=date.fromisoformat(issue.until),
-            only_sources=tuple(p.source for p in issue.posts),
+            only_sources=tuple(source_key(p.source, p.feed) for p in issue.posts),
             strict=False,
+            offline=True,  # feeds as cached: the feed may have moved on since
         ),
         selection=replace(edition.selection, new_only=False),
         paths=replace(edition.paths, out=out_dir),
     )
     planned = plan(edition, loaded=loaded)
-    found = {e.post.source for e in planned.digest.entries}
-    missing = [p.source for p in issue.posts if p.source not in found]
+    found = {source_key(e.post.source, e.post.feed) for e in planned.digest.entries}
+    missing = [
+        f"{p.source} (from {p.feed})" if p.feed else p.source
+        for p in issue.posts
+        if source_key(p.source, p.feed) not in found
+    ]
     if missing:
         raise ExportError(
             f"cannot rebuild {issue.id}: posts no longer loadable: {', '.join(missing)}"
@@ -484,7 +547,9 @@ def rebuild_issue(
         reasons = [
             f"{p.source} changed"
             for p in issue.posts
-            if p.sha256 and ledger.sha256_files([edition.paths.posts / p.source]) != p.sha256
+            if p.sha256
+            and not p.feed
+            and ledger.sha256_files([edition.paths.posts / p.source]) != p.sha256
         ]
         if issue.config_sha256 and ledger.config_sha256(edition) != issue.config_sha256:
             reasons.append(f"{edition.source} changed")
@@ -493,6 +558,9 @@ def rebuild_issue(
             and templates_hash_for(edition.paths.templates) != issue.templates_sha256
         ):
             reasons.append("the templates changed")
+        feeds = sorted({p.feed for p in issue.posts if p.feed})
+        if feeds:  # items are not hashed: the feed as cached now may say something else
+            reasons.append(f"{', '.join(feeds)} may have changed since (read as cached now)")
         why = "; ".join(reasons) or "digest itself changed since"
         if not force:
             raise ExportError(

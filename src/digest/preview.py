@@ -103,7 +103,7 @@ class Preview:
             config = self._make_config()
             self._watched = [
                 p for p in (config.paths.posts, config.paths.templates, config.source) if p
-            ]
+            ] + [Path(s.location) for s in config.all_sources if s.feed and not s.is_url]
             result = build(config, write=False, allow_empty=True)
             html, text = result.rendered.html, result.rendered.text
             record = Manifest.from_digest(result.digest)

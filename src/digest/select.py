@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from .config import Config, origin
 from .dates import window_start
 from .errors import UsageError
-from .models import DateWindow, Post, Problem, Selection, category_key
+from .models import DateWindow, Post, Problem, Selection, category_key, source_key
 from .wording import plural
 
 
@@ -59,7 +59,9 @@ def select(
     """
     if config.run.only_sources is not None:
         wanted = set(config.run.only_sources)
-        exact = sorted((p for p in posts if p.source in wanted), key=digest_order)
+        exact = sorted(
+            (p for p in posts if source_key(p.source, p.feed) in wanted), key=digest_order
+        )
         return Selection(window=window, posts=tuple(exact))
     include = _keys(config.selection.categories)
     exclude = _keys(config.selection.exclude_categories)
@@ -73,7 +75,9 @@ def select(
     for post in posts:
         if not earliest <= post.day <= window.until:
             continue
-        if config.selection.new_only and (post.url in sent or "source:" + post.source in sent):
+        if config.selection.new_only and (
+            post.url in sent or "source:" + source_key(post.source, post.feed) in sent
+        ):
             continue
         if post.url in claimed:
             continue

@@ -348,10 +348,16 @@ def read_posts(config: Config, *, workers: int | None = None) -> LoadResult:
 
 
 def with_bodies(posts: tuple[Post, ...], config: Config) -> tuple[Post, ...]:
-    """The same posts with their Markdown bodies read from disk (for selected posts)."""
+    """The same posts with their Markdown bodies read from disk (for selected posts).
+
+    A feed's post already holds its text: it has no file to read.
+    """
     out = []
     folder = str(config.paths.posts)
     for post in posts:
+        if post.feed:
+            out.append(post)
+            continue
         try:
             _, body = split_frontmatter(
                 read_post_text(folder, post.source, config.selection.max_post_bytes)
