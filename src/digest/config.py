@@ -90,6 +90,9 @@ class SiteSettings:
     language: str = "en"
     timezone: str = "UTC"
     permalink: str = DEFAULT_PERMALINK
+    # The published site to verify post links against: a built site folder (absolute once
+    # loaded), a sitemap or feed file, or an http(s) URL of one. Empty: not verified.
+    verify: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -267,6 +270,7 @@ LOCATIONS: dict[str, tuple[str, str]] = {
     "language": ("site", "language"),
     "timezone": ("site", "timezone"),
     "permalink": ("site", "permalink"),
+    "verify_site": ("site", "verify"),
     "posts_dir": ("paths", "posts"),
     "templates_dir": ("paths", "templates"),
     "out_dir": ("paths", "out"),
@@ -386,6 +390,17 @@ def _mailto(value: Any) -> str:
         text = "mailto:" + text
     if "@" not in text:
         raise ValueError("expected an address like mailto:unsubscribe@example.org")
+    return text
+
+
+def _site_target(value: Any) -> str:
+    """A built site folder, sitemap or feed: a path, or an http(s) URL (nothing else fetched)."""
+    text = _str(value).strip()
+    scheme = urlsplit(text).scheme
+    if scheme and len(scheme) > 1 and scheme not in {"http", "https"}:  # C: is a drive
+        raise ValueError("expected a folder, a file or an http(s) URL like public/")
+    if text and scheme in {"http", "https"}:
+        return _http_url(text)
     return text
 
 
@@ -529,6 +544,7 @@ FIELDS: tuple[_Field, ...] = (
     _Field("site", "language", "language", _nonempty),
     _Field("site", "timezone", "timezone", _timezone, flag="--timezone"),
     _Field("site", "permalink", "permalink", _nonempty),
+    _Field("site", "verify", "verify_site", _site_target),
     _Field("paths", "posts", "posts_dir", _path, flag="--posts"),
     _Field("paths", "templates", "templates_dir", _path, flag="--templates"),
     _Field("paths", "out", "out_dir", _path, flag="--out"),
@@ -669,6 +685,8 @@ def load_config(
             continue
         if f.attr in _PATH_ATTRS:
             value = (root / value).resolve()
+        elif f.attr == "verify_site" and value and urlsplit(value).scheme not in {"http", "https"}:
+            value = str((root / value).resolve())  # a folder or file, relative to the file
         values[f.attr] = value
 
     flag_errors: list[str] = []
