@@ -228,3 +228,9 @@ def test_list_items_keep_a_separator_but_punctuation_is_not_doubled() -> None:
     assert markdown_text("Intro:\n\n- one\n- two.\n- three\n\nAfter.") == (
         "Intro: one; two. three; After."
     )
+
+
+def test_an_image_early_in_a_short_body_is_parsed_whole() -> None:
+    from digest.excerpts import first_image
+
+    assert first_image("Text\n\n![Team photo](team.jpg)\n") == ("team.jpg", "Team photo")

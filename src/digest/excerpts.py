@@ -312,10 +312,10 @@ _REFERENCE = re.compile(r"^[ ]{0,3}\[[^\]\n]{1,200}\]:[ \t]*\S[^\n]{0,2000}$", r
 def _block_end(source: str, chars: int) -> int:
     """Where to cut ``source`` at about ``chars``: the end of the block running through it (a
     blank line), else of its line (a long list ends an item there), else at a space; never
-    past ``2 * chars`` unless ``source`` is that short."""
+    more than ``max(chars, 4000)`` characters past ``chars``."""
     if chars >= len(source):
         return len(source)
-    window = 2 * chars
+    window = chars + max(chars, 4_000)
     for mark in ("\n\n", "\n", " "):
         cut = source.find(mark, chars, window)
         if cut >= 0:
