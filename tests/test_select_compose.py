@@ -143,8 +143,20 @@ def test_without_configured_sections_one_per_first_category() -> None:
     assert [(s.title, [e.post.title for e in s.entries]) for s in sections] == [
         ("News", ["A", "C"]),
         ("Views", ["B"]),
-        ("Other", ["D"]),
+        ("My blog", ["D"]),  # posts in no category: under the site's name
     ]
+    named = group(entries, config(other_section="Elsewhere"))
+    assert named[-1].title == "Elsewhere"
+
+
+def test_a_digest_of_uncategorised_posts_has_no_lone_heading() -> None:
+    entries = [
+        Entry(post=post("a", "2026-11-25"), excerpt="", byline=""),
+        Entry(post=post("b", "2026-11-24"), excerpt="", byline=""),
+    ]
+    assert [(s.title, len(s.entries)) for s in group(entries, config())] == [("", 2)]
+    # even when other_section is configured: one heading over every post says nothing
+    assert group(entries, config(other_section="Other"))[0].title == ""
 
 
 def test_subject_byline_and_preheader() -> None:

@@ -342,6 +342,7 @@ def fingerprint(config: Config) -> str:
         config.site.permalink,
         str(config.selection.tags_as_categories),
         str(config.selection.max_post_bytes),
+        repr(sorted(config.site_data.authors.items())),  # bylines resolve author ids on loading
     ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 

@@ -27,14 +27,17 @@ from .models import (
     Selection,
     category_key,
 )
+from .sitedata import SiteData
 
 PREHEADER_CHARS = 140
 
 
-def byline(post: Post) -> str:
+def byline(post: Post, labels: SiteData | None = None) -> str:
+    """ "Author · 26 November 2026 · Category", the category by the site's name for it."""
     parts = [post.author, long_date(post.day)]
     if post.categories:
-        parts.append(post.categories[0])
+        first = post.categories[0]
+        parts.append(labels.label(first) if labels is not None else first)
     return " · ".join(p for p in parts if p)
 
 
@@ -47,9 +50,13 @@ def _section_for(post: Post, specs: tuple[SectionSpec, ...]) -> int | None:
 
 
 def group(entries: list[Entry], config: Config) -> tuple[Section, ...]:
-    """Sections in configured order, then "Other"; without configuration, one per category.
+    """Sections in configured order, then the rest; without configuration, one per category
+    (titled by the site's display name for it, :meth:`SiteData.label`).
 
-    Entries keep digest order within a section; empty sections are dropped.
+    Entries keep digest order within a section; empty sections are dropped. Posts
+    in no section go under ``[digest] other_section`` (default: the site's name) —
+    or, when no post has a section, under no heading at all: a lone "Other"
+    heading over every post says nothing.
     """
     if config.sections:
         buckets: list[list[Entry]] = [[] for _ in config.sections]
@@ -76,9 +83,13 @@ def group(entries: list[Entry], config: Config) -> tuple[Section, ...]:
                 continue
             first = entry.post.categories[0]
             by_key.setdefault(category_key(first), (first, []))[1].append(entry)
-        sections = [Section(title=t, entries=tuple(items)) for t, items in by_key.values()]
+        sections = [
+            Section(title=config.site_data.label(t), entries=tuple(items))
+            for t, items in by_key.values()
+        ]
     if other:
-        sections.append(Section(title=config.digest.other_section, entries=tuple(other)))
+        title = (config.digest.other_section or config.site.name) if sections else ""
+        sections.append(Section(title=title, entries=tuple(other)))
     return tuple(sections)
 
 
@@ -219,7 +230,7 @@ def compose(selection: Selection, config: Config) -> Digest:
             Entry(
                 post=post,
                 excerpt=make_excerpt(post, config.digest.excerpt_words, config.digest.excerpt_more),
-                byline=byline(post),
+                byline=byline(post, config.site_data),
                 link=add_utm(post.url, utm, config.links.skip_domains),
                 image=image,
                 image_alt=image_alt,

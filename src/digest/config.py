@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError, UsageError
 from .models import Problem
+from .sitedata import SiteData, load_site_data
 from .sizes import DEFAULT_BUDGET_KB
 
 CONFIG_NAME = "digest.toml"
@@ -134,7 +135,7 @@ class DigestSettings:
     intro: str = ""
     excerpt_words: int = 55
     excerpt_more: str = " […]"
-    other_section: str = "Other"
+    other_section: str = ""  # the heading of posts in no section; empty: the site's name
     thumbnails: bool = True
     more_title: str = ""  # empty: "More this week", or the window in words
     size_budget_kb: int = DEFAULT_BUDGET_KB
@@ -195,6 +196,8 @@ class Config:
     exports: Mapping[str, Mapping[str, Any]] = field(default_factory=ReadOnlyDict)
     editions: tuple[EditionSpec, ...] = ()
     run: RunState = field(default_factory=RunState)
+    # Author names and category labels from the site's own data files (sitedata.py).
+    site_data: SiteData = field(default_factory=SiteData)
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
     # The options the command line set, so messages name the flag, not the file.
     from_flags: frozenset[str] = field(default=frozenset(), compare=False)
@@ -313,7 +316,9 @@ LOCATIONS: dict[str, tuple[str, str]] = {
     "edition_title": ("run", "edition_title"),
     "only_sources": ("run", "only_sources"),
 }
-_TOP_LEVEL = frozenset({"source", "sections", "exports", "editions", "warnings", "from_flags"})
+_TOP_LEVEL = frozenset(
+    {"source", "sections", "exports", "editions", "warnings", "from_flags", "site_data"}
+)
 
 
 # --- validators: each returns the cleaned value or raises ValueError("expected …") ----------
@@ -567,7 +572,7 @@ FIELDS: tuple[_Field, ...] = (
     _Field("digest", "intro", "intro", _str),
     _Field("digest", "excerpt_words", "excerpt_words", _int_at_least(5)),
     _Field("digest", "excerpt_more", "excerpt_more", _str),
-    _Field("digest", "other_section", "other_section", _nonempty),
+    _Field("digest", "other_section", "other_section", _str),
     _Field("digest", "thumbnails", "thumbnails", _bool),
     _Field("digest", "more_title", "more_title", _str),
     _Field("digest", "size_budget_kb", "size_budget_kb", _int_at_least(10)),
@@ -733,7 +738,8 @@ def load_config(
     values.setdefault("out_dir", (root / "dist").resolve())
     if "templates_dir" not in values and (root / "templates").is_dir():
         values["templates_dir"] = (root / "templates").resolve()
-    warnings = _unknown_keys(raw, where) if source else []
+    values["site_data"] = site_data = load_site_data(values["posts_dir"])
+    warnings = [*(_unknown_keys(raw, where) if source else []), *site_data.problems]
     return Config(source=source, warnings=tuple(warnings), from_flags=frozenset(from_flags)).but(
         **values
     )
