@@ -5,6 +5,7 @@ excerpts. Expected values are written from the raw files and the generators' doc
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -176,6 +177,7 @@ def test_the_site_root_is_looked_for_a_bounded_way_up(tmp_path: Path) -> None:
 def test_changing_an_author_file_refreshes_cached_posts(tmp_path: Path) -> None:
     folder = site_with(tmp_path, {"_data/authors.yml": "jdoe: Jane Doe\n"}, "_posts")
     (folder / "2026-11-24-a.md").write_text(POST.format(extra="author: jdoe\n"))
+    os.utime(folder / "2026-11-24-a.md", (1_700_000_000, 1_700_000_000))  # past the racy window
     config = config_for(folder, tmp_path).but(cache_dir=tmp_path / "cache")
     from digest.cache import cached_read
 
