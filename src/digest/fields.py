@@ -171,16 +171,17 @@ _NAME_KEYS = ("name", "display_name", "title", "id")
 # A Markdown link ([Rey Lejano](https://…)) or an HTML one (<a href="…">Rey Lejano</a>) in an
 # author field: the site shows the name linked; an email shows the name.
 _MD_LINK = re.compile(r"!?\[([^\[\]\n]{0,300})\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,300}\")?\)")
-_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,2000})?/?>")
+_HTML_LINK = re.compile(r"<a\s[^<>]{0,2000}>([^<>]{0,300})</a\s*>", re.IGNORECASE)
 NO_NAMES: dict[str, str] = {}
 
 
 def plain_name(text: str) -> str:
-    """``text`` with Markdown and HTML links reduced to their text (and other tags dropped)."""
+    """``text`` with Markdown and HTML links reduced to their text. Other markup stays, for
+    the build to warn about (``preflight``): only a link has an obvious plain form."""
     if "[" in text:
         text = _MD_LINK.sub(r"\1", text)
     if "<" in text:
-        text = html.unescape(_HTML_TAG.sub("", text))
+        text = _HTML_LINK.sub(lambda link: html.unescape(link.group(1)), text)
     return text
 
 
@@ -188,11 +189,18 @@ def _person(value: Any, known: Mapping[str, str]) -> str:
     if isinstance(value, dict):
         for key in _NAME_KEYS:
             if value.get(key):
-                name = text_field(value[key], f"author {key}")
-                return known.get(name, plain_name(name)) if key == "id" else plain_name(name)
+                if key == "id" and isinstance(value[key], str) and value[key].strip() in known:
+                    return known[value[key].strip()]
+                name = value[key]
+                return text_field(
+                    plain_name(name) if isinstance(name, str) else name, f"author {key}"
+                )
         raise Skip("author is a mapping without a name: write author: {name: …} or a string")
-    name = text_field(value, "author")
-    return _clean_text(known.get(name) or plain_name(name))
+    if isinstance(value, str):
+        if value.strip() in known:
+            return known[value.strip()]
+        value = plain_name(value)  # before cleaning, which isolates bidi controls once
+    return text_field(value, "author")
 
 
 def authors(meta: dict[str, Any], known: Mapping[str, str] = NO_NAMES) -> str:
