@@ -209,8 +209,9 @@ CHANGELOG = "We shipped version 2.\n\n## Changes\n\n" + "\n".join(
 )
 
 
-def test_a_changelog_gives_its_opening_prose() -> None:
+def test_a_changelog_gives_its_opening_prose(parsed: list[int]) -> None:
     assert make_excerpt(post(CHANGELOG), 55, " […]") == "We shipped version 2."
+    assert parsed == [CHANGELOG.index("- Fix bug 0")]  # its items are never parsed
 
 
 def test_a_changelog_prefers_its_description() -> None:
@@ -234,3 +235,10 @@ def test_an_image_early_in_a_short_body_is_parsed_whole() -> None:
     from digest.excerpts import first_image
 
     assert first_image("Text\n\n![Team photo](team.jpg)\n") == ("team.jpg", "Team photo")
+
+
+@pytest.mark.parametrize("tag", ["<img", "<IMG"])
+def test_an_html_image_is_found_in_either_case(tag: str) -> None:
+    from digest.excerpts import first_image
+
+    assert first_image(f'Text.\n\n<p>{tag} src="/a.png" alt="A"></p>\n') == ("/a.png", "A")
