@@ -397,3 +397,12 @@ def test_verify_refuses_other_schemes_and_types(tmp_path: Path, value: str) -> N
     (tmp_path / "digest.toml").write_text(f"[site]\nverify = {value}\n")
     with pytest.raises(ConfigError, match=r"\[site\] verify: expected"):
         load_config(tmp_path / "digest.toml")
+
+
+def test_a_post_published_on_another_host_is_not_looked_for(tmp_path: Path) -> None:
+    root = built_site(tmp_path / "public", ["a/"])
+    posts = [
+        PostRef(title="Syndicated", url="https://medium.example/@notes/a-post"),
+        PostRef(title="Here", url=f"{BASE}a/"),
+    ]
+    assert missing_posts(posts, str(root), BASE) == []

@@ -180,7 +180,7 @@ def _locs(root: Any, parent: str, where: str) -> list[str]:
 
 
 def looks_like_sitemap(data: bytes) -> bool:
-    start = data[:2048]
+    start = data[:8192]  # after an XML declaration, a stylesheet and comments
     return b"<urlset" in start or b"<sitemapindex" in start
 
 
@@ -339,12 +339,19 @@ def _published(target: str, *, base: str) -> list[str]:
     return feed_urls(data, where)
 
 
+def _elsewhere(url: str, base_url: str) -> bool:
+    if not base_url:
+        return False
+    return urlsplit(url).netloc.lower() != urlsplit(base_url).netloc.lower()
+
+
 def missing_posts(posts: Iterable[PostRef], site: str, base_url: str) -> list[Missing]:
     """The posts whose URL the site (a folder, a sitemap or a feed) does not publish.
 
     Raises :class:`SiteError` when the site cannot be read.
     """
-    posts = list(posts)
+    # A post published elsewhere (its own url: on another host) is not this site's to have.
+    posts = [p for p in posts if not _elsewhere(p.url, base_url)]
     if not posts:
         return []
     if not is_url(site) and Path(site).is_dir():
