@@ -406,3 +406,21 @@ def test_a_post_published_on_another_host_is_not_looked_for(tmp_path: Path) -> N
         PostRef(title="Here", url=f"{BASE}a/"),
     ]
     assert missing_posts(posts, str(root), BASE) == []
+
+
+def test_the_closest_url_is_found_among_many_by_date_path_or_slug() -> None:
+    from digest.checks.site import closest
+
+    known = [
+        f"{BASE}{year}/{month:02d}/{day:02d}/post-{year}-{month}-{day}/"
+        for year in range(2000, 2027)
+        for month in range(1, 13)
+        for day in range(1, 29)
+    ]
+    known.append(f"{BASE}blog/the-missing-one/")
+    assert len(known) > 9_000
+    assert closest(f"{BASE}2026/11/25/the-missing-one/", known) == f"{BASE}blog/the-missing-one/"
+    assert closest(f"{BASE}2026/11/25/post-2026-11-25-x/", known) == (
+        f"{BASE}2026/11/25/post-2026-11-25/"
+    )
+    assert closest(BASE + "x" * 100_000, known) is None

@@ -25,6 +25,7 @@ For each missing post the finding names the closest URL the site does have
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import gzip
 import io
@@ -51,6 +52,8 @@ MAX_KNOWN_URLS = 200_000  # URLs kept for the "closest URL" suggestion
 MAX_FOLDER_FILES = 200_000  # pages a built-site folder is walked for, for suggestions
 FETCH_SECONDS = 15.0  # one deadline per request, connect to last byte
 SUGGEST_CUTOFF = 0.5
+SUGGEST_CHARS = 300  # of each URL compared (difflib is quadratic in the worst case)
+MAX_SUGGEST_CANDIDATES = 5_000
 
 
 class SiteError(DigestError):
@@ -322,10 +325,27 @@ def folder_urls(root: Path, base_url: str) -> Iterator[str]:
 # --- the check ---------------------------------------------------------------------------------
 
 
+def _candidates(url: str, known: Sequence[str]) -> list[str]:
+    """The known URLs worth comparing with ``url``: all of a small site's; of a large one's,
+    its neighbours in sorted order (same date path) and those holding its slug (the page
+    published under another pattern), so a suggestion costs milliseconds, not minutes."""
+    if len(known) <= MAX_SUGGEST_CANDIDATES:
+        return list(known)
+    ordered = sorted(known)
+    at = bisect.bisect_left(ordered, url)
+    near = ordered[max(0, at - MAX_SUGGEST_CANDIDATES // 4) : at + MAX_SUGGEST_CANDIDATES // 4]
+    slug = next((part for part in reversed(urlsplit(url).path.split("/")) if part), "")
+    same_slug = [u for u in known if slug and slug in u][: MAX_SUGGEST_CANDIDATES // 2]
+    return list(dict.fromkeys(near + same_slug))
+
+
 def closest(url: str, known: Sequence[str]) -> str | None:
     """The known URL most like ``url``, if any is alike enough to be the same page."""
-    found = difflib.get_close_matches(url, known, n=1, cutoff=SUGGEST_CUTOFF)
-    return found[0] if found else None
+    by_head = {}
+    for candidate in _candidates(url, known):
+        by_head.setdefault(candidate[:SUGGEST_CHARS], candidate)
+    found = difflib.get_close_matches(url[:SUGGEST_CHARS], by_head, n=1, cutoff=SUGGEST_CUTOFF)
+    return by_head[found[0]] if found else None
 
 
 def _published(target: str, *, base: str) -> list[str]:
