@@ -341,7 +341,7 @@ def _candidates(url: str, known: Sequence[str]) -> list[str]:
 
 def closest(url: str, known: Sequence[str]) -> str | None:
     """The known URL most like ``url``, if any is alike enough to be the same page."""
-    by_head = {}
+    by_head: dict[str, str] = {}
     for candidate in _candidates(url, known):
         by_head.setdefault(candidate[:SUGGEST_CHARS], candidate)
     found = difflib.get_close_matches(url[:SUGGEST_CHARS], by_head, n=1, cutoff=SUGGEST_CUTOFF)
