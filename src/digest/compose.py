@@ -205,7 +205,7 @@ def _context(
         "issue_date": selection.window.until,
         "titles": [e.post.title for e in shown],
         "first_title": shown[0].post.title if shown else "",
-        "sections": [s.title for s in sections],
+        "sections": [s.title for s in sections if s.title],  # an untitled one has no name
         "edition": config.run.edition,
         "edition_title": config.run.edition_title or config.site.name,
         "issue_id": issue_id(config.run.edition, selection.window.until),
