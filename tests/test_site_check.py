@@ -373,7 +373,7 @@ def test_a_file_sitemap_index_reads_children_by_name_only(tmp_path: Path) -> Non
 def test_neither_sitemap_nor_feed(tmp_path: Path) -> None:
     path = tmp_path / "page.txt"
     path.write_text("just some text", "utf-8")
-    with pytest.raises(SiteError, match="neither a sitemap nor an RSS or Atom feed"):
+    with pytest.raises(SiteError, match="neither a sitemap nor an RSS or Atom feed with entries"):
         missing_posts([PostRef(title="A", url=f"{BASE}a/")], str(path), BASE)
 
 
@@ -424,3 +424,13 @@ def test_the_closest_url_is_found_among_many_by_date_path_or_slug() -> None:
         f"{BASE}2026/11/25/post-2026-11-25/"
     )
     assert closest(BASE + "x" * 100_000, known) is None
+
+
+def test_a_site_address_is_checked_through_its_sitemap(
+    http_site: tuple[str, dict[str, bytes]],
+) -> None:
+    root, pages = http_site
+    pages["/blog/"] = b"<!DOCTYPE html><html><body>Home</body></html>"
+    pages["/blog/sitemap.xml"] = sitemap([f"{BASE}a/"]).encode()
+    posts = [PostRef(title="A", url=f"{BASE}a/"), PostRef(title="B", url=f"{BASE}b/")]
+    assert [m.post.title for m in missing_posts(posts, f"{root}/blog/", BASE)] == ["B"]

@@ -239,8 +239,8 @@ def feed_urls(data: bytes, where: str) -> list[str]:
     if b"<!entity" in data.lower():
         raise SiteError(f"{where}: XML with entities is refused")
     parsed = feedparser.parse(data)
-    if not parsed.entries and not parsed.get("feed"):
-        raise SiteError(f"{where}: neither a sitemap nor an RSS or Atom feed")
+    if not parsed.entries:
+        raise SiteError(f"{where}: neither a sitemap nor an RSS or Atom feed with entries")
     urls = []
     for entry in parsed.entries[:MAX_URLS_PER_FILE]:
         for link in entry.get("links", []):
@@ -352,6 +352,9 @@ def _published(target: str, *, base: str) -> list[str]:
     """The page URLs a sitemap or feed (file or URL) lists."""
     if is_url(target):
         data, where = fetch(target), target
+        if b"<html" in data[:2048].lower():  # the site's home page: its sitemap is beside it
+            where = base = urljoin(target, "sitemap.xml")
+            data = fetch(where)
     else:
         data, where = read_file(Path(target)), target
     if looks_like_sitemap(data):
