@@ -434,3 +434,12 @@ def test_a_site_address_is_checked_through_its_sitemap(
     pages["/blog/sitemap.xml"] = sitemap([f"{BASE}a/"]).encode()
     posts = [PostRef(title="A", url=f"{BASE}a/"), PostRef(title="B", url=f"{BASE}b/")]
     assert [m.post.title for m in missing_posts(posts, f"{root}/blog/", BASE)] == ["B"]
+
+
+def test_a_build_without_its_manifest_has_nothing_to_verify(tmp_path: Path) -> None:
+    from digest.checks import CheckOptions, EmailParts, check
+
+    parts = EmailParts(html="<html><body><p>x</p></body></html>", text="x", subject="s")
+    report = check(parts, CheckOptions(site=str(tmp_path)))
+    assert [f.severity for f in report.findings if f.rule == "site"] == ["info"]
+    assert not [f for f in check(parts).findings if f.rule == "site"]

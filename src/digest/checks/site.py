@@ -420,5 +420,13 @@ def site_findings(posts: Sequence[PostRef], site: str, base_url: str) -> list[Fi
 @rule(RULE)
 def site(inp: CheckInput) -> Iterator[Finding]:
     """Only when a site to verify against is given (``--site`` or ``[site] verify``)."""
-    if inp.options.site:
-        yield from site_findings(inp.parts.posts, inp.options.site, inp.options.base_url)
+    if not inp.options.site:
+        return
+    if not inp.parts.posts:
+        yield Finding(
+            rule=RULE,
+            severity="info",
+            message="no post links to verify: the build has no digest.json listing its posts",
+        )
+        return
+    yield from site_findings(inp.parts.posts, inp.options.site, inp.options.base_url)
