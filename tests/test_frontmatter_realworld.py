@@ -208,11 +208,14 @@ def test_hugo_term_page_titles(tmp_path: Path) -> None:
             # https://gohugo.io/content-management/taxonomies/: a term's own page
             "content/categories/release-notes/_index.md": "---\ntitle: Release notes\n---\n",
             "content/categories/k8s/_index.md": '+++\ntitle = "Kubernetes"\n+++\n',
+            "content/tags/k8s/_index.md": "---\ntitle: K8s (tag)\n---\n",
+            "content/tags/go/_index.md": "---\ntitle: Go\n---\n",
         },
     )
     assert load_site_data(folder).categories == {
         "release notes": "Release notes",
-        "k8s": "Kubernetes",
+        "k8s": "Kubernetes",  # the category's page wins over the tag's
+        "go": "Go",
     }
 
 

@@ -74,6 +74,7 @@ def _markers(folder: Path) -> Iterator[Path]:
         yield folder / "_data" / f"categories.{ext}"
     yield folder / ".authors.yml"
     yield folder / "content" / "categories"
+    yield folder / "content" / "tags"
 
 
 def find_site_root(posts: Path) -> Path | None:
@@ -171,7 +172,10 @@ def _load_categories(root: Path, problems: list[Problem]) -> dict[str, str]:
         path = root / "_data" / f"categories.{ext}"
         if path.is_file():
             labels.update({category_key(k): v for k, v in _table(_guarded(path, problems)).items()})
-    for term in _files(root / "content" / "categories", "*/_index.md"):
+    # tags first, so that a category's own page wins (tags show as categories with
+    # [selection] tags_as_categories)
+    terms = _files(root / "content" / "tags", "*/_index.md")
+    for term in [*terms, *_files(root / "content" / "categories", "*/_index.md")]:
         try:
             if term.stat().st_size > MAX_FILE_BYTES:
                 continue
