@@ -260,7 +260,7 @@ def test_sections_and_bylines_use_the_term_titles(tmp_path: Path, runner: CliRun
     )
     html, text = build(runner, config)
     assert "RELEASE NOTES\n-------------" in text and "COMMUNITY NEWS" in text
-    assert "24 November 2026 · Release notes" in text
+    assert "November 24, 2026 · Release notes" in text  # en: CLDR long date
     assert ">Release notes</h2>" in html and "release-notes" not in text
 
 

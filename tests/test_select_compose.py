@@ -143,7 +143,7 @@ def test_without_configured_sections_one_per_first_category() -> None:
     assert [(s.title, [e.post.title for e in s.entries]) for s in sections] == [
         ("News", ["A", "C"]),
         ("Views", ["B"]),
-        ("My blog", ["D"]),  # posts in no category: under the site's name
+        ("Other", ["D"]),
     ]
     named = group(entries, config(other_section="Elsewhere"))
     assert named[-1].title == "Elsewhere"
@@ -163,6 +163,7 @@ def test_subject_byline_and_preheader() -> None:
     posts = [post("a", "2026-11-25", "News"), post("b", "2026-11-24", "News")]
     cfg = config(
         site_name="Site",
+        language="en-GB",  # CLDR en-GB long dates: "d MMMM y"
         subject="{{ site_name }}: {{ first_title }} +{{ count - 1 }} ({{ until | longdate }})",
     )
     digest = compose(select(posts, cfg, WEEK), cfg)

@@ -41,6 +41,8 @@ from .config import Config
 from .errors import ExportError
 from .models import Digest, LoadResult, Post, Problem, Rendered
 from .output import write_binary
+from .sites import fingerprint as sites_fingerprint
+from .sites import fresh_rules
 from .sources.markdown import PARALLEL_MIN_FILES, PendingLoad, iter_post_files
 from .templates import templates_hash_for
 from .version import __version__
@@ -294,7 +296,7 @@ def code_fingerprint() -> str:
     """
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.po")]):  # code and catalogs
         st = path.stat()
         digest.update(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}".encode())
     for name, version in library_versions():
@@ -317,6 +319,7 @@ OUTPUT_LIBRARIES = (
     "premailer",
     "cssutils",
     "lxml",
+    "babel",  # CLDR: dates, numbers and plural rules
 )
 
 
@@ -340,6 +343,7 @@ def fingerprint(config: Config) -> str:
         config.site.timezone,
         config.site.url,
         config.site.permalink,
+        sites_fingerprint(config),  # the generator and its config files' bytes
         str(config.selection.tags_as_categories),
         str(config.selection.max_post_bytes),
         repr(sorted(config.site_data.authors.items())),  # bylines resolve author ids on loading
@@ -494,11 +498,12 @@ def cached_read(
     warm_up: Callable[[], None] | None = None,
 ) -> LoadResult:
     """Like :func:`digest.sources.markdown.read_posts`, parsing only files that changed."""
+    rules = fresh_rules(config)  # the generator's config as it is now
     path = cache_file(config)
     zone = config.site.tz.key
     cached = _read(path, config.site.tz)
     folder = str(config.paths.posts)
-    rels = iter_post_files(config.paths.posts)
+    rels = iter_post_files(config.paths.posts, rules)
     stats: dict[str, tuple[int, int]] = {}
     changed: list[str] = [] if cached else rels  # cold: the loader stats what it reads
     for rel in rels if cached else ():

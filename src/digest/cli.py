@@ -167,6 +167,7 @@ class SelectionFlags:
     templates_dir: Path | None
     base_url: str | None
     timezone: str | None
+    generator: str | None
     since: date | int | None  # a first day, or a span in days ending with --until
     until: date | None
     categories: tuple[str, ...]
@@ -184,6 +185,7 @@ class SelectionFlags:
             "templates_dir": self.templates_dir,
             "base_url": self.base_url,
             "timezone": self.timezone,
+            "generator": self.generator,
             "until": self.until,
             "categories": list(self.categories) or None,
             "exclude_categories": list(self.exclude_categories) or None,
@@ -239,6 +241,12 @@ def _selection_options(func: F) -> F:
         ),
         click.option("--base-url", help="Site address that relative links are resolved against."),
         click.option("--timezone", help="IANA time zone of the site, e.g. Europe/London."),
+        click.option(
+            "--generator",
+            metavar="NAME",
+            help="Whose rules place posts: hugo, jekyll, zola, eleventy, astro, "
+            "mkdocs-material or none [default: [site] generator, else none].",
+        ),
         click.option(
             "--since",
             type=_Since(),
@@ -695,6 +703,33 @@ def rebuild_command(common: Common, issue_id: str, out_dir: Path | None, force: 
     result = run_rebuild(config, issue_id, target, force=force)
     if not common.quiet:
         click.echo(f"rebuilt {issue_id} → {target} ({plural(len(result.files), 'file')})", err=True)
+
+
+@main.command(name="init")
+@click.argument(
+    "site", type=click.Path(file_okay=False, path_type=Path), default=Path("."), required=False
+)
+@click.option("--force", is_flag=True, help="Replace an existing digest.toml.")
+@click.option(
+    "--generator",
+    metavar="NAME",
+    help="Take the site as this generator's instead of detecting it (none: a starter file).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@_handle_errors
+def init_command(site: Path, force: bool, generator: str | None, quiet: bool) -> None:
+    """Write a digest.toml for the site in SITE (default: here), from its generator's config."""
+    from .init import init_site
+
+    result = init_site(site, force=force, generator=generator)
+    if quiet:
+        return
+    click.echo(f"wrote {result.path}", err=True)
+    for line in result.found:
+        click.echo(f"  found:   {line}", err=True)
+    for line in result.guessed:
+        click.echo(f"  guessed: {line}", err=True)
+    click.echo("next: digest build (or digest list to see the posts it finds)", err=True)
 
 
 @main.command(name="archive")

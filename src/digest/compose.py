@@ -6,15 +6,17 @@ also where bodies are turned into excerpts, so only selected posts pay for it.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from .config import Config, SectionSpec
-from .dates import long_date
+from . import i18n
+from .config import DEFAULT_OTHER_SECTION, DEFAULT_SUBJECT, Config, SectionSpec
 from .errors import ConfigError
 from .excerpts import first_image, make_excerpt, trim_words
+from .i18n import Language
 from .links import absolute_url, add_utm
 from .manifest import issue_id
 from .models import (
@@ -32,13 +34,14 @@ from .sitedata import SiteData
 PREHEADER_CHARS = 140
 
 
-def byline(post: Post, labels: SiteData | None = None) -> str:
+def byline(post: Post, lang: Language | None = None, labels: SiteData | None = None) -> str:
     """ "Author · 26 November 2026 · Category", the category by the site's name for it."""
-    parts = [post.author, long_date(post.day)]
+    lang = lang or i18n.english()
+    parts = [post.author, lang.format_date(post.day)]
     if post.categories:
         first = post.categories[0]
         parts.append(labels.label(first) if labels is not None else first)
-    return " · ".join(p for p in parts if p)
+    return lang.join(parts, " · ")
 
 
 def _section_for(post: Post, specs: tuple[SectionSpec, ...]) -> int | None:
@@ -49,14 +52,16 @@ def _section_for(post: Post, specs: tuple[SectionSpec, ...]) -> int | None:
     return None
 
 
-def group(entries: list[Entry], config: Config) -> tuple[Section, ...]:
-    """Sections in configured order, then the rest; without configuration, one per category
+def group(
+    entries: list[Entry], config: Config, lang: Language | None = None
+) -> tuple[Section, ...]:
+    """Sections in configured order, then "Other"; without configuration, one per category
     (titled by the site's display name for it, :meth:`SiteData.label`).
 
     Entries keep digest order within a section; empty sections are dropped. Posts
-    in no section go under ``[digest] other_section`` (default: the site's name) —
-    or, when no post has a section, under no heading at all: a lone "Other"
-    heading over every post says nothing.
+    in no section go under ``[digest] other_section`` ("Other", translated) — or,
+    when no post has a section, under no heading at all: a lone "Other" heading
+    over every post says nothing.
     """
     if config.sections:
         buckets: list[list[Entry]] = [[] for _ in config.sections]
@@ -88,21 +93,43 @@ def group(entries: list[Entry], config: Config) -> tuple[Section, ...]:
             for t, items in by_key.values()
         ]
     if other:
-        title = (config.digest.other_section or config.site.name) if sections else ""
+        # A lone "Other" heading over every post says nothing: no heading at all then.
+        title = other_title(config, lang) if sections else ""
         sections.append(Section(title=title, entries=tuple(other)))
     return tuple(sections)
 
 
-_ENV = SandboxedEnvironment(
-    autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False
-)
-_ENV.filters["longdate"] = long_date
+def other_title(config: Config, lang: Language | None = None) -> str:
+    """The title of the section for unmatched posts: configured, or "Other" translated."""
+    title = config.digest.other_section
+    if title == DEFAULT_OTHER_SECTION:
+        return (lang or i18n.english()).gettext("Other")
+    return title
 
 
-def render_copy(template: str, key: str, context: dict[str, object]) -> str:
+@functools.lru_cache(maxsize=16)
+def _copy_env(lang: Language) -> SandboxedEnvironment:
+    """The sandbox configured copy is rendered in, speaking ``lang``: its ``longdate``
+    and ``daterange`` filters, and ``_``/``ngettext`` over its catalog."""
+    env = SandboxedEnvironment(
+        autoescape=False,
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        longdate=lang.format_date, daterange=lang.format_window, number=lang.format_number
+    )
+    return env
+
+
+def render_copy(
+    template: str, key: str, context: dict[str, object], lang: Language | None = None
+) -> str:
     """Text from a configured Jinja template (sandboxed: config may come from anyone)."""
     try:
-        return _ENV.from_string(template).render(context)
+        return _copy_env(lang or i18n.english()).from_string(template).render(context)
     except TemplateError as exc:
         raise ConfigError([f"{key}: cannot render {template!r}: {exc}"]) from None
     except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
@@ -113,9 +140,11 @@ def render_copy(template: str, key: str, context: dict[str, object]) -> str:
         ) from None
 
 
-def render_line(template: str, key: str, context: dict[str, object]) -> str:
+def render_line(
+    template: str, key: str, context: dict[str, object], lang: Language | None = None
+) -> str:
     """A one-line header (subject, preheader) from a configured Jinja template."""
-    return " ".join(render_copy(template, key, context).split())
+    return " ".join(render_copy(template, key, context, lang).split())
 
 
 # What a subject must not end with: a separator left over when a template's last
@@ -128,30 +157,51 @@ def tidy_subject(subject: str) -> str:
     return _DANGLING.sub("", subject)
 
 
-_NUMBERS = {2: "two", 3: "three", 4: "four"}
-
-
-def period_phrase(window: DateWindow) -> str:
+def period_phrase(window: DateWindow, lang: Language | None = None) -> str:
     """The window in words, for copy: "this week", "in the last 10 days", "on 26 November 2026".
 
     The default subject and the sample copy use it so that they never say
-    "this week" of a window that is not seven days long.
+    "this week" of a window that is not seven days long. In ``lang``'s words.
     """
+    lang = lang or i18n.english()
     days = (window.until - window.since).days + 1
     if days == 1:
-        return f"on {long_date(window.until)}"
+        # TRANSLATORS: a one-day window, as in "No new posts on 26 November 2026".
+        return lang.gettext("on %(date)s", date=lang.format_date(window.until))
     if days == 7:
-        return "this week"
-    if days % 7 == 0 and days // 7 in _NUMBERS:
-        return f"in the last {_NUMBERS[days // 7]} weeks"
-    return f"in the last {days} days"
+        return lang.gettext("this week")
+    if days == 14:
+        return lang.gettext("in the last two weeks")
+    if days == 21:
+        return lang.gettext("in the last three weeks")
+    if days == 28:
+        return lang.gettext("in the last four weeks")
+    return lang.ngettext(
+        "in the last %(num)s day", "in the last %(num)s days", days, num=lang.format_number(days)
+    )
 
 
-def more_title(config: Config, period: str) -> str:
+def more_title(config: Config, window: DateWindow, lang: Language | None = None) -> str:
     """The heading of the collapsed list: configured, or "More this week" for the window."""
     if config.digest.more_title:
         return config.digest.more_title
-    return "More this week" if period == "this week" else f"More posts {period}"
+    lang = lang or i18n.english()
+    if (window.until - window.since).days + 1 == 7:
+        return lang.gettext("More this week")
+    return lang.gettext("More posts %(period)s", period=period_phrase(window, lang))
+
+
+def default_subject(context: dict[str, object], lang: Language) -> str:
+    """The built-in subject, "Site: 3 new posts this week", in ``lang``'s words and plurals."""
+    count = int(str(context["count"]))
+    return lang.ngettext(
+        "%(site)s: %(num)s new post %(period)s",
+        "%(site)s: %(num)s new posts %(period)s",
+        count,
+        site=context["site_name"],
+        num=lang.format_number(count),
+        period=context["period"],
+    )
 
 
 def derive_preheader(entries: tuple[Entry, ...], excerpt_more: str = " […]") -> str:
@@ -192,12 +242,16 @@ def thumbnail(post: Post, base_url: str) -> tuple[str | None, str]:
 
 
 def _context(
-    selection: Selection, config: Config, shown: tuple[Entry, ...], sections: tuple[Section, ...]
+    selection: Selection,
+    config: Config,
+    shown: tuple[Entry, ...],
+    sections: tuple[Section, ...],
+    lang: Language | None = None,
 ) -> dict[str, object]:
     window = selection.window
     return {
         "window_days": (window.until - window.since).days + 1,
-        "period": period_phrase(window),
+        "period": period_phrase(window, lang),
         "site_name": config.site.name,
         "count": len(shown),
         "since": selection.window.since,
@@ -213,11 +267,14 @@ def _context(
 
 
 def compose(selection: Selection, config: Config) -> Digest:
-    base_context = _context(selection, config, (), ())
+    lang = i18n.language(config.site.language, config.paths.templates)
+    base_context = _context(selection, config, (), (), lang)
     utm = {
         "utm_source": config.links.utm_source,
         "utm_medium": config.links.utm_medium,
-        "utm_campaign": render_line(config.links.utm_campaign, "[links] utm_campaign", base_context)
+        "utm_campaign": render_line(
+            config.links.utm_campaign, "[links] utm_campaign", base_context, lang
+        )
         if config.links.utm_campaign
         else "",
     }
@@ -230,26 +287,30 @@ def compose(selection: Selection, config: Config) -> Digest:
             Entry(
                 post=post,
                 excerpt=make_excerpt(post, config.digest.excerpt_words, config.digest.excerpt_more),
-                byline=byline(post, config.site_data),
+                byline=byline(post, lang, config.site_data),
                 link=add_utm(post.url, utm, config.links.skip_domains),
                 image=image,
                 image_alt=image_alt,
             )
         )
-    sections = group(entries, config)
+    sections = group(entries, config, lang)
     # Every post the email carries counts in the subject, the listed ones too.
     shown = tuple(e for s in sections for e in (*s.entries, *s.more))
-    context = _context(selection, config, shown, sections)
-    subject = tidy_subject(render_line(config.digest.subject, "[digest] subject", context))
+    context = _context(selection, config, shown, sections, lang)
+    subject = tidy_subject(
+        default_subject(context, lang)
+        if config.digest.subject == DEFAULT_SUBJECT
+        else render_line(config.digest.subject, "[digest] subject", context, lang)
+    )
     preheader = (
-        render_line(config.digest.preheader, "[digest] preheader", context)
+        render_line(config.digest.preheader, "[digest] preheader", context, lang)
         if config.digest.preheader
         else derive_preheader(
             tuple(e for s in sections for e in s.entries), config.digest.excerpt_more
         )
     )
     intro = (
-        render_copy(config.digest.intro, "[digest] intro", context).strip()
+        render_copy(config.digest.intro, "[digest] intro", context, lang).strip()
         if config.digest.intro
         else ""
     )
@@ -267,10 +328,10 @@ def compose(selection: Selection, config: Config) -> Digest:
         or ("" if config.email.unsubscribe_mailto else UNSUBSCRIBE_STANDIN),
         unsubscribe_mailto=config.email.unsubscribe_mailto,
         view_online_url=render_line(
-            config.email.view_online_url, "[email] view_online_url", context
+            config.email.view_online_url, "[email] view_online_url", context, lang
         ),
         sender=config.email.sender,
-        more_title=more_title(config, str(context["period"])),
+        more_title=more_title(config, selection.window, lang),
         edition=config.run.edition,
         edition_title=config.run.edition_title,
         window_days=int(str(context["window_days"])),

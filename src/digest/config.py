@@ -32,6 +32,8 @@ LEDGER_NAME = "digest-ledger.jsonl"  # beside digest.toml unless [paths] ledger 
 
 DEFAULT_SUBJECT = "{{ site_name }}: {{ count }} new post{{ 's' if count != 1 }} {{ period }}"
 DEFAULT_PERMALINK = ":year/:month/:day/:slug/"
+# The defaults below are English source strings: compose puts them in the site's language.
+DEFAULT_OTHER_SECTION = "Other"
 
 
 class ReadOnlyDict(Mapping[str, Any]):
@@ -90,7 +92,9 @@ class SiteSettings:
     url: str = ""  # the base URL links are resolved against; ends in "/"
     language: str = "en"
     timezone: str = "UTC"
-    permalink: str = DEFAULT_PERMALINK
+    permalink: str = ""  # "" : the generator's own rule (DEFAULT_PERMALINK for "none")
+    generator: str = "none"  # whose rules place posts: hugo, jekyll, zola, … (digest.sites)
+    root: Path | None = None  # the site's root (its generator config); None: found upwards
     # The published site to verify post links against: a built site folder (absolute once
     # loaded), a sitemap or feed file, or an http(s) URL of one. Empty: not verified.
     verify: str = ""
@@ -135,7 +139,7 @@ class DigestSettings:
     intro: str = ""
     excerpt_words: int = 55
     excerpt_more: str = " […]"
-    other_section: str = ""  # the heading of posts in no section; empty: the site's name
+    other_section: str = DEFAULT_OTHER_SECTION
     thumbnails: bool = True
     more_title: str = ""  # empty: "More this week", or the window in words
     size_budget_kb: int = DEFAULT_BUDGET_KB
@@ -273,6 +277,8 @@ LOCATIONS: dict[str, tuple[str, str]] = {
     "language": ("site", "language"),
     "timezone": ("site", "timezone"),
     "permalink": ("site", "permalink"),
+    "generator": ("site", "generator"),
+    "site_root": ("site", "root"),
     "verify_site": ("site", "verify"),
     "posts_dir": ("paths", "posts"),
     "templates_dir": ("paths", "templates"),
@@ -409,12 +415,29 @@ def _site_target(value: Any) -> str:
     return text
 
 
+def _language(value: Any) -> str:
+    """A BCP 47 tag Babel knows (``fr``, ``pt-BR``), in its canonical spelling."""
+    from .i18n import parse_tag
+
+    return str(parse_tag(_nonempty(value))).replace("_", "-")
+
+
 def _timezone(value: Any) -> str:
     name = _nonempty(value)
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError("expected an IANA time zone name like Europe/London or UTC") from None
+    return name
+
+
+def _generator(value: Any) -> str:
+    from .sites import names  # the registry (built-ins and plugins) knows the choices
+
+    name = _nonempty(value).lower()
+    choices = names()
+    if name not in choices:
+        raise ValueError(f"expected one of {', '.join(choices)}")
     return name
 
 
@@ -546,9 +569,11 @@ class _Field:
 FIELDS: tuple[_Field, ...] = (
     _Field("site", "name", "site_name", _header_nonempty),
     _Field("site", "url", "base_url", _base_url, flag="--base-url"),
-    _Field("site", "language", "language", _nonempty),
+    _Field("site", "language", "language", _language),
     _Field("site", "timezone", "timezone", _timezone, flag="--timezone"),
     _Field("site", "permalink", "permalink", _nonempty),
+    _Field("site", "generator", "generator", _generator, flag="--generator"),
+    _Field("site", "root", "site_root", _path),
     _Field("site", "verify", "verify_site", _site_target),
     _Field("paths", "posts", "posts_dir", _path, flag="--posts"),
     _Field("paths", "templates", "templates_dir", _path, flag="--templates"),
@@ -572,7 +597,7 @@ FIELDS: tuple[_Field, ...] = (
     _Field("digest", "intro", "intro", _str),
     _Field("digest", "excerpt_words", "excerpt_words", _int_at_least(5)),
     _Field("digest", "excerpt_more", "excerpt_more", _str),
-    _Field("digest", "other_section", "other_section", _str),
+    _Field("digest", "other_section", "other_section", _nonempty),
     _Field("digest", "thumbnails", "thumbnails", _bool),
     _Field("digest", "more_title", "more_title", _str),
     _Field("digest", "size_budget_kb", "size_budget_kb", _int_at_least(10)),
@@ -599,7 +624,7 @@ FIELDS: tuple[_Field, ...] = (
 )
 _BY_ATTR = {f.attr: f for f in FIELDS}
 _TABLES = {f.table for f in FIELDS if f.table}
-_PATH_ATTRS = {"posts_dir", "templates_dir", "out_dir", "ledger_path", "cache_dir"}
+_PATH_ATTRS = {"posts_dir", "templates_dir", "out_dir", "ledger_path", "cache_dir", "site_root"}
 
 
 def _describe(value: Any) -> str:
@@ -738,11 +763,27 @@ def load_config(
     values.setdefault("out_dir", (root / "dist").resolve())
     if "templates_dir" not in values and (root / "templates").is_dir():
         values["templates_dir"] = (root / "templates").resolve()
-    values["site_data"] = site_data = load_site_data(values["posts_dir"])
-    warnings = [*(_unknown_keys(raw, where) if source else []), *site_data.problems]
+    values["site_data"] = site_data = load_site_data(values["posts_dir"], values.get("site_root"))
+    warnings = _unknown_keys(raw, where) if source else []
+    warnings += _language_warnings(values, where)
+    warnings += site_data.problems
     return Config(source=source, warnings=tuple(warnings), from_flags=frozenset(from_flags)).but(
         **values
     )
+
+
+def _language_warnings(values: Mapping[str, Any], where: str) -> list[Problem]:
+    """A language digest has no catalog for: its own words stay English (a warning)."""
+    from .errors import DigestError
+    from .i18n import missing_catalog_warning
+
+    if "language" not in values:
+        return []
+    try:
+        message = missing_catalog_warning(values["language"], values.get("templates_dir"))
+    except DigestError:
+        return []  # a broken user catalog is reported, with its line, when it is used
+    return [Problem(where=where, message=message)] if message else []
 
 
 # The command-line flag of each option a flag can set, for messages.

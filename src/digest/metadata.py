@@ -7,7 +7,7 @@ from .fields import authors, flag, image_of, is_draft, terms, text_field, unique
 from .front_matter import Skip, split_frontmatter
 from .links import absolute_url
 from .models import Post
-from .permalinks import date_and_slug, post_url
+from .sites import rules_for
 
 
 def parse_post(text: str, rel: str, config: Config) -> Post | None:
@@ -16,12 +16,13 @@ def parse_post(text: str, rel: str, config: Config) -> Post | None:
     Bodies stay on disk: :func:`with_bodies` reads them for the selected posts only.
     """
     meta, _body = split_frontmatter(text)
-    if is_draft(meta):
+    site = rules_for(config)  # the generator's rules: what is published, and where
+    if is_draft(meta) or site.unpublished(meta, rel):
         return None
     title = text_field(meta.get("title"), "title", entities=True)
     if not title:
         raise Skip("no title: add a 'title' field")
-    when, slug = date_and_slug(meta, rel, config.site.tz)
+    when, slug = site.date_and_slug(meta, rel)
     categories = terms(meta.get("categories", meta.get("category")), "category")
     tags = terms(meta.get("tags", meta.get("tag")), "tag")
     if config.selection.tags_as_categories:
@@ -37,7 +38,7 @@ def parse_post(text: str, rel: str, config: Config) -> Post | None:
         source=rel,
         title=title,
         date=when,
-        url=post_url(meta, config, when, slug, cats),
+        url=site.url(meta, rel, when, slug, cats),
         author=authors(meta, config.site_data.authors),
         categories=cats,
         tags=unique(tags),

@@ -1,15 +1,19 @@
-"""Where a post is published: slugs, permalink patterns, and the post's public URL."""
+"""Where a post is published without a generator profile: slugs, permalink patterns, URLs.
+
+The generator profiles in :mod:`digest.sites` decide for Hugo, Jekyll, Zola,
+Eleventy, Astro and MkDocs sites; this is the ``none`` profile's rule and the
+token expansion it shares.
+"""
 
 from __future__ import annotations
 
 import functools
 import re
-from datetime import date, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Any
 
-from .config import Config
-from .dates import date_from_name, date_from_path, shown, to_site_time
-from .fields import text_field
+from .config import DEFAULT_PERMALINK, Config
+from .dates import shown
 from .front_matter import Skip
 from .links import absolute_url
 
@@ -72,40 +76,22 @@ def expand_permalink(
 
 
 def date_and_slug(meta: dict[str, Any], rel: str, tz: tzinfo) -> tuple[datetime, str]:
-    parent, _, name = rel.rpartition("/")
-    stem = name.rsplit(".", 1)[0]
-    if stem == "index" and parent:
-        stem = parent.rsplit("/", 1)[-1]
-    named = date_from_name(stem)
-    slug = named[1] if named and named[1] else stem
-    if meta.get("slug"):
-        slug = slugify(text_field(meta["slug"], "slug")) or slug
-    value = meta.get("date")
-    if value is not None and value != "":
-        try:
-            return to_site_time(value, tz), slug
-        except ValueError as exc:
-            raise Skip(f"bad date: {exc}") from None
-    if named:
-        return to_site_time(named[0], tz), slug
-    for key in ("path", "permalink", "url"):
-        if isinstance(meta.get(key), str):
-            found = date_from_path(meta[key])
-            if found:
-                return to_site_time(found, tz), slug
-    # A compact YYYYMMDD prefix (20260319_notes.md) as some MkDocs blogs name files.
-    compact = re.match(r"^(\d{4})(\d{2})(\d{2})[-_]", stem)
-    if compact:
-        try:
-            return to_site_time(date(*map(int, compact.groups())), tz), slug
-        except ValueError:
-            pass
-    raise Skip("no date: add a 'date' field or name the file YYYY-MM-DD-slug.md")
+    """The post's date and slug as digest reads them without a generator profile."""
+    from .sites.base import default_date_and_slug
+
+    return default_date_and_slug(meta, rel, tz)
 
 
-def post_url(
-    meta: dict[str, Any], config: Config, when: datetime, slug: str, cats: tuple[str, ...]
+def legacy_url(
+    meta: dict[str, Any],
+    base_url: str,
+    permalink: str,
+    when: datetime,
+    slug: str,
+    cats: tuple[str, ...],
 ) -> str:
+    """The URL with no generator profile (``none``): a ``url``/``permalink``/``path``
+    field, else ``[site] permalink`` (default ``:year/:month/:day/:slug/``)."""
     for key in ("url", "permalink", "path"):
         value = meta.get(key)
         if isinstance(value, str) and value.strip():
@@ -114,13 +100,20 @@ def post_url(
                 link = expand_permalink(link, when=when, slug=slug, categories=cats)
             if key == "path" and not link.endswith("/") and not link.endswith(_PAGE_SUFFIXES):
                 link += "/"  # Zola serves a path as a folder
-            url = absolute_url(link, config.site.url)
+            url = absolute_url(link, base_url)
             if url is None:
                 raise Skip(f"{key} {shown(value)} is not an http(s) address and no site url is set")
             return url
-    if not config.site.url:
+    if not base_url:
         raise Skip("no URL: set [site] url in digest.toml (or --base-url), or a 'url' field")
-    link = expand_permalink(config.site.permalink, when=when, slug=slug, categories=cats)
-    url = absolute_url(link, config.site.url)
+    pattern = permalink or DEFAULT_PERMALINK
+    url = absolute_url(expand_permalink(pattern, when=when, slug=slug, categories=cats), base_url)
     assert url is not None  # base_url is validated as http(s)
     return url
+
+
+def post_url(
+    meta: dict[str, Any], config: Config, when: datetime, slug: str, cats: tuple[str, ...]
+) -> str:
+    """The URL of a post as digest's own rules place it (the ``none`` generator)."""
+    return legacy_url(meta, config.site.url, config.site.permalink, when, slug, cats)

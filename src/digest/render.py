@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -114,6 +115,38 @@ _WARM_UP_MJML = (
 )
 
 
+# mjml-python writes some characters of an attribute value as Rust escapes: a no-break
+# space in alt="…" or aria-label="…" comes out as the literal text "\u{a0}", and so do
+# thin spaces, combining marks (Arabic harakat, Thai vowels, accents typed as e + ◌́),
+# bidi and other format characters. Character references pass through untouched.
+# (<mj-title> counts: its text becomes the aria-label of the body's wrapper.)
+_ATTRIBUTE_VALUE = re.compile(r'(=")([^"]*)(")|(<mj-title>)(.*?)(</mj-title>)', re.DOTALL)
+_ESCAPED_BY_MJML = frozenset({"Zs", "Zl", "Zp", "Mn", "Mc", "Me", "Cf", "Co", "Cn"})
+
+
+def _reference(char: str) -> str:
+    if char != " " and unicodedata.category(char) in _ESCAPED_BY_MJML:
+        return f"&#x{ord(char):x};"
+    return char
+
+
+def protect_attributes(mjml: str) -> str:
+    """``mjml`` with the characters mjml-python would mangle in attribute values written
+    as character references (``&#xa0;``), which every HTML reader decodes the same way.
+
+    Text between tags is left alone (the compiler keeps it intact); in the
+    autoescaped MJML a ``"`` only ever delimits an attribute value.
+    """
+    if mjml.isascii():
+        return mjml
+    return _ATTRIBUTE_VALUE.sub(_protect, mjml)
+
+
+def _protect(match: re.Match[str]) -> str:
+    start, value, end = (g for g in match.groups() if g is not None)
+    return start + "".join(map(_reference, value)) + end
+
+
 def mjml_to_html(mjml: str, *, template: str = HTML_TEMPLATE) -> str:
     """MJML → HTML with class-based CSS inlined; keeps the media queries working.
 
@@ -126,7 +159,7 @@ def mjml_to_html(mjml: str, *, template: str = HTML_TEMPLATE) -> str:
 
     try:
         # fonts={}: no web-font <link>/@import (Gmail and Yahoo drop them; they track readers)
-        html = mjml2html(mjml, disable_comments=True, fonts={})
+        html = mjml2html(protect_attributes(mjml), disable_comments=True, fonts={})
     except ValueError as exc:
         raise RenderError(f"MJML could not be rendered: {exc}", where=template) from None
     try:
@@ -158,7 +191,7 @@ def render(
     digest: Digest, templates_dir: Path | None = None, *, env: jinja2.Environment | None = None
 ) -> Rendered:
     """Render both parts of the email for ``digest`` (``env``: reuse compiled templates)."""
-    env = env or make_environment(templates_dir)
+    env = env or make_environment(templates_dir, digest.language)
     # Control characters have no place in an email, and one makes MJML refuse the
     # whole document: whatever field carried it (the loader drops them from what it
     # reads, but a Post can come from anywhere), they go here, before either part.
@@ -198,7 +231,7 @@ def render_within_budget(
     all-collapsed renders): usually three or four renders in all. Returns
     the digest actually rendered.
     """
-    env = make_environment(templates_dir)
+    env = make_environment(templates_dir, digest.language)
     rendered = render(digest, env=env)
     if rendered.html_bytes <= budget_bytes:
         return digest, rendered

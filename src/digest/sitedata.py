@@ -202,9 +202,10 @@ def _guarded(path: Path, problems: list[Problem]) -> Any:
         return None
 
 
-def load_site_data(posts: Path) -> SiteData:
-    """The author names and category labels the site around ``posts`` defines."""
-    root = find_site_root(posts)
+def load_site_data(posts: Path, root: Path | None = None) -> SiteData:
+    """The author names and category labels the site around ``posts`` defines (the site
+    at ``root`` when ``[site] root`` names it)."""
+    root = root if root is not None else find_site_root(posts)
     if root is None:
         return SiteData()
     problems: list[Problem] = []

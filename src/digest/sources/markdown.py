@@ -29,6 +29,7 @@ from ..errors import PostError
 from ..front_matter import Skip, split_frontmatter
 from ..metadata import parse_post
 from ..models import LoadResult, Post, Problem
+from ..sites import Rules, fresh_rules
 
 log = logging.getLogger("digest")
 
@@ -43,10 +44,12 @@ NOT_POSTS = frozenset({"_index.md", "_index.markdown"})
 SKIP_DIRS = frozenset({"_drafts", "node_modules"})
 
 
-def iter_post_files(folder: Path) -> list[str]:
+def iter_post_files(folder: Path, site: Rules | None = None) -> list[str]:
     """Post files below ``folder`` as sorted ``/``-separated relative paths.
 
-    Hidden folders, ``_drafts`` and section pages (``_index.md``) are skipped.
+    Hidden folders, ``_drafts`` and section pages (``_index.md``) are skipped;
+    ``site`` (the generator's rules) then keeps the files its generator
+    publishes as posts (a Hugo bundle's resources are not).
     Plain ``os.walk`` on strings: pathlib costs ~30 µs a file here.
     """
     found: list[str] = []
@@ -61,7 +64,7 @@ def iter_post_files(folder: Path) -> list[str]:
             if os.path.splitext(name)[1].lower() in POST_SUFFIXES:
                 found.append(prefix + name)
     found.sort()
-    return found
+    return site.post_files(found) if site is not None else found
 
 
 _NOT_REGULAR = (
@@ -250,7 +253,9 @@ class PendingLoad:
         progress: Callable[[int, int], None] | None = None,
     ):
         folder = str(config.paths.posts)
-        self._rels = iter_post_files(config.paths.posts) if rels is None else rels
+        if rels is None:
+            rels = iter_post_files(config.paths.posts, fresh_rules(config))
+        self._rels = rels
         self._progress = progress
         count = _worker_count(len(self._rels), workers)
         self._pool: ProcessPoolExecutor | None = None

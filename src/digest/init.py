@@ -1,0 +1,274 @@
+"""``digest init``: a working ``digest.toml`` for the site in a folder, in one command.
+
+It recognises the generator from its config file (see :func:`digest.sites.detect`),
+reads the base URL, title, language, time zone and content folder from it,
+finds the section holding dated posts, and writes a commented ``digest.toml``
+that builds as it is. What was read and what was guessed are both reported,
+so an editor knows which lines to check. An existing file is never replaced
+without ``force``; the new one is written atomically (complete or not at all).
+With no recognisable site, a plain starter file is written instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .config import CONFIG_NAME, load_config
+from .errors import DigestError, UsageError
+from .sites import BUILTIN, SiteInfo, detect
+from .sites.base import under
+
+# Reading the head of this many files is enough to tell a section of dated posts.
+MAX_FILES_LOOKED_AT = 3000
+HEAD_BYTES = 2048
+_DATED_NAME = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[-_]|^\d{8}[-_]")
+_DATE_FIELD = re.compile(
+    rb"^\s*(date|pubDate|pubDatetime|publishDate|published)\s*[:=]", re.M | re.I
+)
+_MARKDOWN = (".md", ".markdown", ".mdx")
+
+GENERATOR_LABELS = {
+    "hugo": "Hugo",
+    "jekyll": "Jekyll",
+    "zola": "Zola",
+    "eleventy": "Eleventy",
+    "astro": "Astro",
+    "mkdocs-material": "MkDocs Material (blog plugin)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class InitResult:
+    """What ``digest init`` wrote, and the lines it reports."""
+
+    path: Path
+    generator: str  # "none" for the plain starter
+    found: tuple[str, ...]
+    guessed: tuple[str, ...]
+
+
+def _dated_count(folder: Path, budget: list[int]) -> int:
+    """How many Markdown files below ``folder`` carry a date (in the name or the front matter)."""
+    count = 0
+    for current, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
+        for name in files:
+            if not name.endswith(_MARKDOWN) or name.startswith("_index"):
+                continue
+            if budget[0] <= 0:
+                return count
+            budget[0] -= 1
+            if _DATED_NAME.match(name):
+                count += 1
+                continue
+            try:
+                with open(os.path.join(current, name), "rb") as handle:
+                    head = handle.read(HEAD_BYTES)
+            except OSError:
+                continue
+            if _DATE_FIELD.search(head):
+                count += 1
+    return count
+
+
+def find_posts_folder(content: Path, preferred: Path | None) -> tuple[Path | None, int]:
+    """The folder of dated posts: ``preferred`` if it holds any, else the section below
+    ``content`` (or ``content`` itself) holding the most."""
+    budget = [MAX_FILES_LOOKED_AT]
+    if preferred is not None and preferred.is_dir():
+        count = _dated_count(preferred, budget)
+        if count:
+            return preferred, count
+    if not content.is_dir():
+        return None, 0
+    best: tuple[int, Path] | None = None
+    for child in sorted(content.iterdir()):
+        if not child.is_dir() or child.name.startswith("."):
+            continue
+        count = _dated_count(child, budget)
+        if count and (best is None or count > best[0]):
+            best = (count, child)
+    if best is None:
+        count = _dated_count(content, [MAX_FILES_LOOKED_AT])
+        return (content, count) if count else (None, 0)
+    return best[1], best[0]
+
+
+def _toml(value: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _zone(value: str) -> str:
+    if not value:
+        return ""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ""
+    return value
+
+
+def _relative(path: Path, root: Path) -> str:
+    return under(path.resolve(), root.resolve()) or str(path.resolve())
+
+
+def _site_file(info: SiteInfo, root: Path) -> tuple[str, list[str], list[str]]:
+    """The digest.toml text for a recognised site, with what was found and guessed."""
+    label = GENERATOR_LABELS.get(info.generator, info.generator)
+    source = info.config_file.name if info.config_file else "its files"
+    found = [f"generator: {label} ({source})"]
+    guessed = list(info.guessed)
+    name = info.title or root.resolve().name
+    if info.title:
+        found.append(f"title: {info.title}")
+    else:
+        guessed.append(f"site name: {name} (the folder's name; no title in {source})")
+    url = info.base_url if re.match(r"^https?://[^/\s]", info.base_url) else ""
+    if url:
+        url = url if url.endswith("/") else url + "/"
+        found.append(f"base URL: {url}")
+    else:
+        guessed.append("base URL: not found; set [site] url before building")
+    language = info.language or "en"
+    (found if info.language else guessed).append(f"language: {language}")
+    zone = _zone(info.timezone)
+    if zone:
+        found.append(f"time zone: {zone}")
+    else:
+        guessed.append("time zone: UTC (the site names none)")
+        zone = "UTC"
+    content = info.content_dir or root
+    posts, count = find_posts_folder(content, info.posts_dir)
+    if posts is None:
+        posts = info.posts_dir or content
+        guessed.append(f"posts folder: {_relative(posts, root)} (no dated posts found)")
+    else:
+        found.append(f"posts folder: {_relative(posts, root)} ({count} dated posts)")
+    if info.permalink:
+        found.append(f"post URLs: {info.permalink}")
+
+    url_line = (
+        f"url = {_toml(url)}" if url else '# url = "https://example.org/"   # set this: not found'
+    )
+    text = f"""\
+# digest.toml written by `digest init` for this {label} site ({source}).
+# Every key is optional; see the README for the full reference. Paths are
+# relative to this file. Post links follow {label}'s own rules, read from
+# {source}: change the site's config, not this file, to move them.
+
+[site]
+name = {_toml(name)}
+{url_line}
+language = {_toml(language)}
+timezone = {_toml(zone)}
+generator = {_toml(info.generator)}
+# root = "."                      # where {source} lives, if not above the posts folder
+
+[paths]
+posts = {_toml(_relative(posts, root))}
+out = "dist"
+
+[selection]
+days = 7                          # the window: posts of the last 7 days
+# categories = ["News"]           # only these (by default: all)
+
+[email]
+# from = "{name} <newsletter@example.org>"
+# unsubscribe_url = "https://example.org/unsubscribe"
+"""
+    return text, found, guessed
+
+
+STARTER = """\
+# digest.toml: a starter written by `digest init` (no site generator recognised here).
+# Every key is optional; see the README for the full reference. Paths are
+# relative to this file.
+
+[site]
+name = "My blog"
+url = "https://example.org/"       # your blog's address: post links start with it
+language = "en"
+timezone = "UTC"
+generator = "none"                 # hugo, jekyll, zola, eleventy, astro, mkdocs-material
+permalink = ":year/:month/:day/:slug/"
+
+[paths]
+posts = "posts"                    # a folder of Markdown posts with a date and a title
+out = "dist"
+
+[selection]
+days = 7
+
+[email]
+# from = "My blog <newsletter@example.org>"
+# unsubscribe_url = "https://example.org/unsubscribe"
+"""
+
+
+def _write_new(target: Path, text: str, *, force: bool) -> None:
+    """Write ``text`` to ``target`` atomically; refuse to replace a file unless ``force``."""
+    folder = target.parent
+    fd, temp = tempfile.mkstemp(prefix=".digest-init-", suffix=".toml", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        if force:
+            os.replace(temp, target)
+        else:
+            try:
+                os.link(temp, target)  # atomic, and fails if the file appeared meanwhile
+            except FileExistsError:
+                raise _exists(target) from None
+            except OSError:  # no hard links here (some network or FAT file systems)
+                if target.exists():
+                    raise _exists(target) from None
+                os.replace(temp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+
+
+def _exists(target: Path) -> UsageError:
+    return UsageError(f"{target} already exists; run `digest init --force` to replace it")
+
+
+def init_site(root: Path, *, force: bool = False, generator: str | None = None) -> InitResult:
+    """Write ``root/digest.toml`` for the site in ``root`` (see the module docstring)."""
+    if not root.is_dir():
+        raise UsageError(f"{root}: not a folder")
+    target = root / CONFIG_NAME
+    if target.exists() and not force:
+        raise _exists(target)
+    if generator not in (None, "none"):
+        if generator not in BUILTIN:
+            raise UsageError(f"unknown generator {generator!r}; choose from: {', '.join(BUILTIN)}")
+        info = BUILTIN[generator].detect(root)
+        if info is None:
+            raise UsageError(f"{root}: no {generator} config file found")
+    else:
+        info = detect(root) if generator is None else None
+    found: list[str]
+    guessed: list[str]
+    if info is None:
+        text, found, guessed = STARTER, [], ["no site generator config found: a starter file"]
+        name = "none"
+    else:
+        text, found, guessed = _site_file(info, root)
+        name = info.generator
+    try:
+        _write_new(target, text, force=force)
+    except OSError as exc:
+        raise DigestError(f"cannot write: {exc.strerror or exc}", where=str(target)) from None
+    load_config(target)  # what we wrote must load: a failure here is a bug worth seeing
+    return InitResult(path=target, generator=name, found=tuple(found), guessed=tuple(guessed))
