@@ -23,6 +23,7 @@ def test_rules_run_in_report_order() -> None:
         "parity",
         "unsubscribe",
         "residue",
+        "site",
         "css-support",
         "accessibility",
         "dark-mode",

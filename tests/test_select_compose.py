@@ -145,6 +145,18 @@ def test_without_configured_sections_one_per_first_category() -> None:
         ("Views", ["B"]),
         ("Other", ["D"]),
     ]
+    named = group(entries, config(other_section="Elsewhere"))
+    assert named[-1].title == "Elsewhere"
+
+
+def test_a_digest_of_uncategorised_posts_has_no_lone_heading() -> None:
+    entries = [
+        Entry(post=post("a", "2026-11-25"), excerpt="", byline=""),
+        Entry(post=post("b", "2026-11-24"), excerpt="", byline=""),
+    ]
+    assert [(s.title, len(s.entries)) for s in group(entries, config())] == [("", 2)]
+    # even when other_section is configured: one heading over every post says nothing
+    assert group(entries, config(other_section="Other"))[0].title == ""
 
 
 def test_subject_byline_and_preheader() -> None:

@@ -346,6 +346,7 @@ def fingerprint(config: Config) -> str:
         sites_fingerprint(config),  # the generator and its config files' bytes
         str(config.selection.tags_as_categories),
         str(config.selection.max_post_bytes),
+        repr(sorted(config.site_data.authors.items())),  # bylines resolve author ids on loading
     ]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
 

@@ -509,6 +509,13 @@ def list_posts(common: Common, flags: SelectionFlags, as_json: bool, edition: st
     metavar="FEATURE",
     help="A caniemail feature (e.g. css-display-flex) to accept (repeatable).",
 )
+@click.option(
+    "--site",
+    metavar="DIR|URL",
+    help="Check every post link against the published site: a built site folder "
+    "(public/, _site/), a sitemap or a feed, as a file or an http(s) URL "
+    "[default: [site] verify].",
+)
 @_file_options
 @_handle_errors
 def check_command(
@@ -519,6 +526,7 @@ def check_command(
     output: Path | None,
     budget_kb: int | None,
     allow: tuple[str, ...],
+    site: str | None,
 ) -> None:
     """Inspect a built digest (a folder, or an .html file beside its .txt) as an inbox would.
 
@@ -531,6 +539,8 @@ def check_command(
         budget_bytes=budget_bytes(budget_kb or config.digest.size_budget_kb),
         unsubscribe_url=config.email.unsubscribe_url,
         allow_features=allow,
+        site=site or config.site.verify,
+        base_url=config.site.url,
     )
     report = check(parts_from_manifest(*read_build(path)), options)
     if fmt == "json":

@@ -29,15 +29,18 @@ from .models import (
     Selection,
     category_key,
 )
+from .sitedata import SiteData
 
 PREHEADER_CHARS = 140
 
 
-def byline(post: Post, lang: Language | None = None) -> str:
+def byline(post: Post, lang: Language | None = None, labels: SiteData | None = None) -> str:
+    """ "Author · 26 November 2026 · Category", the category by the site's name for it."""
     lang = lang or i18n.english()
     parts = [post.author, lang.format_date(post.day)]
     if post.categories:
-        parts.append(post.categories[0])
+        first = post.categories[0]
+        parts.append(labels.label(first) if labels is not None else first)
     return lang.join(parts, " · ")
 
 
@@ -52,11 +55,15 @@ def _section_for(post: Post, specs: tuple[SectionSpec, ...]) -> int | None:
 def group(
     entries: list[Entry], config: Config, lang: Language | None = None
 ) -> tuple[Section, ...]:
-    """Sections in configured order, then "Other"; without configuration, one per category.
+    """Sections in configured order, then "Other"; without configuration, one per category
+    (titled by the site's display name for it, :meth:`SiteData.label`).
 
     A source's ``section`` takes all of its posts, whatever their categories: to
     the configured section of that title, or to one of its own after them.
-    Entries keep digest order within a section; empty sections are dropped.
+    Entries keep digest order within a section; empty sections are dropped. Posts
+    in no section go under ``[digest] other_section`` ("Other", translated) — or,
+    when no post has a section, under no heading at all: a lone "Other" heading
+    over every post says nothing.
     """
     placed = {s.label: s.section for s in config.all_sources if s.section}
     if config.sections:
@@ -95,9 +102,14 @@ def group(
                 other.append(entry)
                 continue
             by_key.setdefault(category_key(first), (first, []))[1].append(entry)
-        sections = [Section(title=t, entries=tuple(items)) for t, items in by_key.values()]
+        sections = [
+            Section(title=config.site_data.label(t), entries=tuple(items))
+            for t, items in by_key.values()
+        ]
     if other:
-        sections.append(Section(title=other_title(config, lang), entries=tuple(other)))
+        # A lone "Other" heading over every post says nothing: no heading at all then.
+        title = other_title(config, lang) if sections else ""
+        sections.append(Section(title=title, entries=tuple(other)))
     return tuple(sections)
 
 
@@ -261,7 +273,7 @@ def _context(
         "issue_date": selection.window.until,
         "titles": [e.post.title for e in shown],
         "first_title": shown[0].post.title if shown else "",
-        "sections": [s.title for s in sections],
+        "sections": [s.title for s in sections if s.title],  # an untitled one has no name
         "edition": config.run.edition,
         "edition_title": config.run.edition_title or config.site.name,
         "issue_id": issue_id(config.run.edition, selection.window.until),
@@ -289,7 +301,7 @@ def compose(selection: Selection, config: Config) -> Digest:
             Entry(
                 post=post,
                 excerpt=make_excerpt(post, config.digest.excerpt_words, config.digest.excerpt_more),
-                byline=byline(post, lang),
+                byline=byline(post, lang, config.site_data),
                 link=add_utm(post.url, utm, config.links.skip_domains),
                 image=image,
                 image_alt=image_alt,

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import ConfigError, UsageError
 from .links import redact_url
 from .models import Problem
+from .sitedata import SiteData, load_site_data
 from .sizes import DEFAULT_BUDGET_KB
 
 CONFIG_NAME = "digest.toml"
@@ -127,6 +128,9 @@ class SiteSettings:
     permalink: str = ""  # "" : the generator's own rule (DEFAULT_PERMALINK for "none")
     generator: str = "none"  # whose rules place posts: hugo, jekyll, zola, … (digest.sites)
     root: Path | None = None  # the site's root (its generator config); None: found upwards
+    # The published site to verify post links against: a built site folder (absolute once
+    # loaded), a sitemap or feed file, or an http(s) URL of one. Empty: not verified.
+    verify: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -231,6 +235,8 @@ class Config:
     exports: Mapping[str, Mapping[str, Any]] = field(default_factory=ReadOnlyDict)
     editions: tuple[EditionSpec, ...] = ()
     run: RunState = field(default_factory=RunState)
+    # Author names and category labels from the site's own data files (sitedata.py).
+    site_data: SiteData = field(default_factory=SiteData)
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
     # The options the command line set, so messages name the flag, not the file.
     from_flags: frozenset[str] = field(default=frozenset(), compare=False)
@@ -313,6 +319,7 @@ LOCATIONS: dict[str, tuple[str, str]] = {
     "permalink": ("site", "permalink"),
     "generator": ("site", "generator"),
     "site_root": ("site", "root"),
+    "verify_site": ("site", "verify"),
     "posts_dir": ("paths", "posts"),
     "templates_dir": ("paths", "templates"),
     "out_dir": ("paths", "out"),
@@ -357,7 +364,7 @@ LOCATIONS: dict[str, tuple[str, str]] = {
     "offline": ("run", "offline"),
 }
 _TOP_LEVEL = frozenset(
-    {"source", "sections", "sources", "exports", "editions", "warnings", "from_flags"}
+    {"source", "sections", "sources", "exports", "editions", "warnings", "from_flags", "site_data"}
 )
 
 
@@ -435,6 +442,17 @@ def _mailto(value: Any) -> str:
         text = "mailto:" + text
     if "@" not in text:
         raise ValueError("expected an address like mailto:unsubscribe@example.org")
+    return text
+
+
+def _site_target(value: Any) -> str:
+    """A built site folder, sitemap or feed: a path, or an http(s) URL (nothing else fetched)."""
+    text = _str(value).strip()
+    scheme = urlsplit(text).scheme
+    if scheme and len(scheme) > 1 and scheme not in {"http", "https"}:  # C: is a drive
+        raise ValueError("expected a folder, a file or an http(s) URL like public/")
+    if text and scheme in {"http", "https"}:
+        return _http_url(text)
     return text
 
 
@@ -647,6 +665,7 @@ FIELDS: tuple[_Field, ...] = (
     _Field("site", "permalink", "permalink", _nonempty),
     _Field("site", "generator", "generator", _generator, flag="--generator"),
     _Field("site", "root", "site_root", _path),
+    _Field("site", "verify", "verify_site", _site_target),
     _Field("paths", "posts", "posts_dir", _path, flag="--posts"),
     _Field("paths", "templates", "templates_dir", _path, flag="--templates"),
     _Field("paths", "out", "out_dir", _path, flag="--out"),
@@ -788,6 +807,8 @@ def load_config(
             continue
         if f.attr in _PATH_ATTRS:
             value = (root / value).resolve()
+        elif f.attr == "verify_site" and value and urlsplit(value).scheme not in {"http", "https"}:
+            value = str((root / value).resolve())  # a folder or file, relative to the file
         values[f.attr] = value
 
     flag_errors: list[str] = []
@@ -844,7 +865,9 @@ def load_config(
     values.setdefault("out_dir", (root / "dist").resolve())
     if "templates_dir" not in values and (root / "templates").is_dir():
         values["templates_dir"] = (root / "templates").resolve()
+    values["site_data"] = site_data = load_site_data(values["posts_dir"], values.get("site_root"))
     warnings += _language_warnings(values, where)
+    warnings += site_data.problems
     return Config(source=source, warnings=tuple(warnings), from_flags=frozenset(from_flags)).but(
         **values
     )

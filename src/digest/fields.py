@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Mapping
 from datetime import date, time
 from typing import Any
 
@@ -167,22 +168,51 @@ def unique(names: list[str]) -> tuple[str, ...]:
 
 
 _NAME_KEYS = ("name", "display_name", "title", "id")
+# A Markdown link ([Rey Lejano](https://…)) or an HTML one (<a href="…">Rey Lejano</a>) in an
+# author field: the site shows the name linked; an email shows the name.
+_MD_LINK = re.compile(r"!?\[([^\[\]\n]{0,300})\]\([^()\s]{0,2000}(?:\s+\"[^\"\n]{0,300}\")?\)")
+_HTML_LINK = re.compile(r"<a\s[^<>]{0,2000}>([^<>]{0,300})</a\s*>", re.IGNORECASE)
+NO_NAMES: dict[str, str] = {}
 
 
-def _person(value: Any) -> str:
+def plain_name(text: str) -> str:
+    """``text`` with Markdown and HTML links reduced to their text. Other markup stays, for
+    the build to warn about (``preflight``): only a link has an obvious plain form."""
+    if "[" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    if "<" in text:
+        text = _HTML_LINK.sub(lambda link: html.unescape(link.group(1)), text)
+    return text
+
+
+def _person(value: Any, known: Mapping[str, str]) -> str:
     if isinstance(value, dict):
         for key in _NAME_KEYS:
             if value.get(key):
-                return text_field(value[key], f"author {key}")
+                if key == "id" and isinstance(value[key], str) and value[key].strip() in known:
+                    return known[value[key].strip()]
+                name = value[key]
+                return text_field(
+                    plain_name(name) if isinstance(name, str) else name, f"author {key}"
+                )
         raise Skip("author is a mapping without a name: write author: {name: …} or a string")
+    if isinstance(value, str):
+        if value.strip() in known:
+            return known[value.strip()]
+        value = plain_name(value)  # before cleaning, which isolates bidi controls once
     return text_field(value, "author")
 
 
-def authors(meta: dict[str, Any]) -> str:
-    """``author``/``authors`` as a byline: "A", "A and B", "A, B and C"."""
+def authors(meta: dict[str, Any], known: Mapping[str, str] = NO_NAMES) -> str:
+    """``author``/``authors`` as a byline: "A", "A and B", "A, B and C".
+
+    A name may be a string, a mapping with a ``name`` (or a list of either); an
+    id the site's author data defines (``known``, from :mod:`digest.sitedata`)
+    is shown by its name, and links are reduced to their text.
+    """
     raw = meta.get("authors", meta.get("author"))
     items = raw if isinstance(raw, list) else [raw] if raw else []
-    people = [p for p in map(_person, items) if p]
+    people = [p for p in (_person(item, known) for item in items) if p]
     if len(people) <= 1:
         return people[0] if people else ""
     return ", ".join(people[:-1]) + " and " + people[-1]

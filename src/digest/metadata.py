@@ -39,7 +39,7 @@ def parse_post(text: str, rel: str, config: Config) -> Post | None:
         title=title,
         date=when,
         url=site.url(meta, rel, when, slug, cats),
-        author=authors(meta),
+        author=authors(meta, config.site_data.authors),
         categories=cats,
         tags=unique(tags),
         excerpt=excerpt,

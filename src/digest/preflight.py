@@ -100,6 +100,19 @@ def _finding_problems(findings: Iterable[Finding], where: str) -> Iterator[Probl
         )
 
 
+def _site_problems(digest: Digest, config: Config) -> Iterator[Problem]:
+    """With ``[site] verify``: each post the published site does not have (``checks.site``)."""
+    if not config.site.verify:
+        return
+    from .checks import PostRef
+    from .checks.site import site_findings
+
+    posts = [PostRef(title=e.post.title, url=e.post.url) for e in digest.entries]
+    for finding in site_findings(posts, config.site.verify, config.site.url):
+        post = f"{finding.where!r}: " if finding.where else ""
+        yield Problem(where="[site] verify", message=f"[{finding.rule}] {post}{finding.message}")
+
+
 def preflight(digest: Digest, rendered: Rendered, config: Config) -> tuple[Problem, ...]:
     """Warnings about what ``digest check`` or an exporter would reject, for one build."""
     where = str(config.source) if config.source else "[email] (no digest.toml)"
@@ -113,4 +126,5 @@ def preflight(digest: Digest, rendered: Rendered, config: Config) -> tuple[Probl
         *_config_problems(config, where),
         *_post_problems(digest),
         *_finding_problems(cheap_findings(parts), f"{config.run.edition} output"),
+        *_site_problems(digest, config),
     )

@@ -59,6 +59,8 @@ class CheckOptions:
     subject_max: int = SUBJECT_MAX
     unsubscribe_url: str = ""
     extra_placeholders: tuple[str, ...] = ()
+    site: str = ""  # a built site folder, sitemap or feed (path or URL) to find each post in
+    base_url: str = ""  # the site's base URL, to map post URLs into a built site folder
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
