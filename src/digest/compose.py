@@ -7,6 +7,7 @@ also where bodies are turned into excerpts, so only selected posts pay for it.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
@@ -19,6 +20,7 @@ from .links import absolute_url, add_utm
 from .manifest import issue_id
 from .models import (
     UNSUBSCRIBE_STANDIN,
+    Brand,
     DateWindow,
     Digest,
     Entry,
@@ -29,13 +31,64 @@ from .models import (
 )
 
 PREHEADER_CHARS = 140
+CONTENTS_AUTO = 5  # "In this issue" is shown, with contents = "auto", above this many posts
+NBSP = "\u00a0"
 
 
-def byline(post: Post) -> str:
-    parts = [post.author, long_date(post.day)]
-    if post.categories:
+def unbroken(text: str) -> str:
+    """``text`` with no-break spaces: a date that must not wrap as "7 / November 2026"."""
+    return NBSP.join(text.split())
+
+
+def byline(post: Post, section: str = "") -> str:
+    """Author · date · category; the category is left out under a section of that name.
+
+    The date's spaces are no-break spaces, so phones never split it across lines.
+    """
+    parts = [post.author, unbroken(long_date(post.day))]
+    if post.categories and category_key(post.categories[0]) != category_key(section):
         parts.append(post.categories[0])
     return " · ".join(p for p in parts if p)
+
+
+def keep_marker(excerpt: str, marker: str) -> str:
+    """``excerpt`` with a no-break space before its closing ``marker`` ("[…]").
+
+    Otherwise a phone may put the marker alone on the last line.
+    """
+    shown = marker.strip()
+    if not shown or not excerpt.endswith(shown):
+        return excerpt
+    head = excerpt[: -len(shown)]
+    return head.rstrip() + NBSP + shown if head.strip() else excerpt
+
+
+def window_words(window: DateWindow, language: str) -> str:
+    """The window for the masthead: "19–26 November 2026", "28 October – 3 November 2026".
+
+    English is written day first like the bylines; other languages take their
+    locale's own interval pattern from Babel's CLDR data. Spaces inside each
+    date are no-break spaces.
+    """
+    since, until = window.since, window.until
+    if not language.lower().startswith("en"):
+        from babel import Locale, UnknownLocaleError
+        from babel.dates import format_interval
+
+        try:
+            locale = Locale.parse(language, sep="-")
+        except (ValueError, UnknownLocaleError):
+            locale = Locale.parse("en")
+        else:
+            text = format_interval(since, until, "yMMMd", locale=locale)
+            return unbroken(text.replace("\u2009", " ")).replace(f"{NBSP}–{NBSP}", " – ")
+    if since == until:
+        return unbroken(long_date(until))
+    if (since.year, since.month) == (until.year, until.month):
+        return unbroken(f"{since.day}–{until.day} {until:%B %Y}")
+    if since.year == until.year:
+        return f"{unbroken(f'{since.day} {since:%B}')} – {unbroken(long_date(until))}"
+    return f"{unbroken(long_date(since))} – {unbroken(long_date(until))}"
 
 
 def _section_for(post: Post, specs: tuple[SectionSpec, ...]) -> int | None:
@@ -50,7 +103,23 @@ def group(entries: list[Entry], config: Config) -> tuple[Section, ...]:
     """Sections in configured order, then "Other"; without configuration, one per category.
 
     Entries keep digest order within a section; empty sections are dropped.
+    Bylines are written here, where the section is known, so they never repeat its name.
     """
+    return tuple(
+        replace(
+            section,
+            entries=tuple(_with_byline(e, section.title) for e in section.entries),
+            more=tuple(_with_byline(e, section.title) for e in section.more),
+        )
+        for section in _group(entries, config)
+    )
+
+
+def _with_byline(entry: Entry, section: str) -> Entry:
+    return replace(entry, byline=byline(entry.post, section))
+
+
+def _group(entries: list[Entry], config: Config) -> tuple[Section, ...]:
     if config.sections:
         buckets: list[list[Entry]] = [[] for _ in config.sections]
         other: list[Entry] = []
@@ -213,12 +282,13 @@ def compose(selection: Selection, config: Config) -> Digest:
     entries = []
     for post in selection.posts:
         image, image_alt = (
-            thumbnail(post, config.site.url) if config.digest.thumbnails else (None, "")
+            thumbnail(post, config.site.url) if config.digest.thumbnails != "none" else (None, "")
         )
+        excerpt = make_excerpt(post, config.digest.excerpt_words, config.digest.excerpt_more)
         entries.append(
             Entry(
                 post=post,
-                excerpt=make_excerpt(post, config.digest.excerpt_words, config.digest.excerpt_more),
+                excerpt=keep_marker(excerpt, config.digest.excerpt_more),
                 byline=byline(post),
                 link=add_utm(post.url, utm, config.links.skip_domains),
                 image=image,
@@ -264,4 +334,34 @@ def compose(selection: Selection, config: Config) -> Digest:
         edition_title=config.run.edition_title,
         window_days=int(str(context["window_days"])),
         period=str(context["period"]),
+        issue_number=config.run.issue_number,
+        window_text=window_words(selection.window, config.site.language),
+        contents=show_contents(config.digest.contents, len(shown)),
+        thumbnails=config.digest.thumbnails,
+        brand=brand(config),
+        postal_address=config.email.postal_address.strip(),
+        preferences_url=config.email.preferences_url,
+        reason=render_copy(config.email.reason, "[email] reason", context).strip()
+        if config.email.reason
+        else "",
+    )
+
+
+def show_contents(setting: str, count: int) -> bool:
+    """Whether to list the titles at the top: as configured, or over CONTENTS_AUTO posts."""
+    return count > CONTENTS_AUTO if setting == "auto" else setting == "true"
+
+
+def brand(config: Config) -> Brand:
+    """``[theme]`` as the templates use it: the logo's alt text defaults to the site's name."""
+    theme = config.theme
+    return Brand(
+        logo=theme.logo,
+        logo_width=theme.logo_width,
+        logo_alt=theme.logo_alt or config.site.name,
+        accent=theme.accent,
+        link=theme.link,
+        dark_accent=theme.dark_accent,
+        dark_link=theme.dark_link,
+        heading_font=theme.heading_font,
     )

@@ -78,7 +78,10 @@ def make_environment(templates_dir: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # ``{{ _("Read more") }}`` in the templates: the source text until catalogs are installed.
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(longdate=long_date, wrap=wrap, paragraphs=paragraphs, host=host)
     return env
 
