@@ -505,6 +505,7 @@ def check_command(
         budget_bytes=budget_bytes(budget_kb or config.digest.size_budget_kb),
         unsubscribe_url=config.email.unsubscribe_url,
         allow_features=allow,
+        postal_address=config.email.postal_address,
     )
     report = check(parts_from_manifest(*read_build(path)), options)
     if fmt == "json":

@@ -27,7 +27,7 @@ import lxml.html
 from ..manifest import Manifest
 
 # Each rule module registers its rules when imported: import them in report order.
-for _module in ("content", "links", "css", "a11y"):
+for _module in ("content", "links", "css", "a11y", "clients"):
     importlib.import_module(f"{__name__}.{_module}")
 
 from .css import GRACEFUL, support_table  # noqa: E402

@@ -59,6 +59,7 @@ class CheckOptions:
     subject_max: int = SUBJECT_MAX
     unsubscribe_url: str = ""
     extra_placeholders: tuple[str, ...] = ()
+    postal_address: str = ""  # [email] postal_address, which the footer should carry
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
