@@ -41,7 +41,8 @@ def window(since: int, until: int) -> DateWindow:
         (20, 26, "this week"),
         (13, 26, "in the last two weeks"),
         (17, 26, "in the last 10 days"),
-        (26, 26, "on 26 November 2026"),
+        # bare "en" is CLDR's (US) English: its long date is "MMMM d, y"
+        (26, 26, "on November 26, 2026"),
     ],
 )
 def test_the_window_in_words(since: int, until: int, phrase: str) -> None:

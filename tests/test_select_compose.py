@@ -151,6 +151,7 @@ def test_subject_byline_and_preheader() -> None:
     posts = [post("a", "2026-11-25", "News"), post("b", "2026-11-24", "News")]
     cfg = config(
         site_name="Site",
+        language="en-GB",  # CLDR en-GB long dates: "d MMMM y"
         subject="{{ site_name }}: {{ first_title }} +{{ count - 1 }} ({{ until | longdate }})",
     )
     digest = compose(select(posts, cfg, WEEK), cfg)

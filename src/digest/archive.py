@@ -15,7 +15,6 @@ from pathlib import Path
 
 from . import ledger
 from .config import Config
-from .dates import long_date
 from .errors import DigestError
 from .output import write_files
 from .pipeline import check_out_dir, load, rebuild_issue
@@ -68,9 +67,10 @@ def write_archive(config: Config, out_dir: Path) -> tuple[Path, ...]:
 
 
 def render_index(config: Config, editions: Sequence[tuple[str, list[ledger.Issue]]]) -> str:
-    env = make_environment(config.paths.templates)
-    # ledger dates are ISO text: the one long_date, after parsing them
-    env.filters["longdate"] = lambda text: long_date(date.fromisoformat(text))
+    env = make_environment(config.paths.templates, config.site.language)
+    # ledger dates are ISO text: the site language's long date, after parsing them
+    longdate = env.filters["longdate"]
+    env.filters["longdate"] = lambda text: longdate(date.fromisoformat(text))
     return render_template(
         env,
         ARCHIVE_TEMPLATE,

@@ -294,7 +294,7 @@ def code_fingerprint() -> str:
     """
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted([*package.rglob("*.py"), *package.rglob("*.po")]):  # code and catalogs
         st = path.stat()
         digest.update(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}".encode())
     for name, version in library_versions():
@@ -317,6 +317,7 @@ OUTPUT_LIBRARIES = (
     "premailer",
     "cssutils",
     "lxml",
+    "babel",  # CLDR: dates, numbers and plural rules
 )
 
 

@@ -6,16 +6,18 @@ also where bodies are turned into excerpts, so only selected posts pay for it.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from .config import Config, SectionSpec
-from .dates import long_date
+from . import i18n
+from .config import DEFAULT_OTHER_SECTION, DEFAULT_SUBJECT, Config, SectionSpec
 from .errors import ConfigError
 from .excerpts import first_image, make_excerpt, trim_words
+from .i18n import Language
 from .links import absolute_url, add_utm
 from .manifest import issue_id
 from .models import (
@@ -40,12 +42,12 @@ def unbroken(text: str) -> str:
     return NBSP.join(text.split())
 
 
-def byline(post: Post, section: str = "") -> str:
+def byline(post: Post, lang: Language | None = None, section: str = "") -> str:
     """Author · date · category; the category is left out under a section of that name.
 
     The date's spaces are no-break spaces, so phones never split it across lines.
     """
-    parts = [post.author, unbroken(long_date(post.day))]
+    parts = [post.author, unbroken((lang or i18n.english()).format_date(post.day))]
     if post.categories and category_key(post.categories[0]) != category_key(section):
         parts.append(post.categories[0])
     return " · ".join(p for p in parts if p)
@@ -63,32 +65,15 @@ def keep_marker(excerpt: str, marker: str) -> str:
     return head.rstrip() + NBSP + shown if head.strip() else excerpt
 
 
-def window_words(window: DateWindow, language: str) -> str:
-    """The window for the masthead: "19–26 November 2026", "28 October – 3 November 2026".
+def window_words(window: DateWindow, lang: Language | None = None) -> str:
+    """The window for the masthead in ``lang``'s words: "19–26 November 2026".
 
-    English is written day first like the bylines; other languages take their
-    locale's own interval pattern from Babel's CLDR data. Spaces inside each
-    date are no-break spaces.
+    Each date keeps together (no-break spaces); a line may break only around the
+    dash between two dates ("28 October – 3 November 2026").
     """
-    since, until = window.since, window.until
-    if not language.lower().startswith("en"):
-        from babel import Locale, UnknownLocaleError
-        from babel.dates import format_interval
-
-        try:
-            locale = Locale.parse(language, sep="-")
-        except (ValueError, UnknownLocaleError):
-            locale = Locale.parse("en")
-        else:
-            text = format_interval(since, until, "yMMMd", locale=locale)
-            return unbroken(text.replace("\u2009", " ")).replace(f"{NBSP}–{NBSP}", " – ")
-    if since == until:
-        return unbroken(long_date(until))
-    if (since.year, since.month) == (until.year, until.month):
-        return unbroken(f"{since.day}–{until.day} {until:%B %Y}")
-    if since.year == until.year:
-        return f"{unbroken(f'{since.day} {since:%B}')} – {unbroken(long_date(until))}"
-    return f"{unbroken(long_date(since))} – {unbroken(long_date(until))}"
+    text = (lang or i18n.english()).format_window(window.since, window.until)
+    pieces = re.split(r"\s+([\u2013\u2014~\uff5e-])\s+", text)
+    return " ".join(unbroken(piece) for piece in pieces)
 
 
 def _section_for(post: Post, specs: tuple[SectionSpec, ...]) -> int | None:
@@ -99,7 +84,9 @@ def _section_for(post: Post, specs: tuple[SectionSpec, ...]) -> int | None:
     return None
 
 
-def group(entries: list[Entry], config: Config) -> tuple[Section, ...]:
+def group(
+    entries: list[Entry], config: Config, lang: Language | None = None
+) -> tuple[Section, ...]:
     """Sections in configured order, then "Other"; without configuration, one per category.
 
     Entries keep digest order within a section; empty sections are dropped.
@@ -108,18 +95,18 @@ def group(entries: list[Entry], config: Config) -> tuple[Section, ...]:
     return tuple(
         replace(
             section,
-            entries=tuple(_with_byline(e, section.title) for e in section.entries),
-            more=tuple(_with_byline(e, section.title) for e in section.more),
+            entries=tuple(_with_byline(e, section.title, lang) for e in section.entries),
+            more=tuple(_with_byline(e, section.title, lang) for e in section.more),
         )
-        for section in _group(entries, config)
+        for section in _group(entries, config, lang)
     )
 
 
-def _with_byline(entry: Entry, section: str) -> Entry:
-    return replace(entry, byline=byline(entry.post, section))
+def _with_byline(entry: Entry, section: str, lang: Language | None) -> Entry:
+    return replace(entry, byline=byline(entry.post, lang, section))
 
 
-def _group(entries: list[Entry], config: Config) -> tuple[Section, ...]:
+def _group(entries: list[Entry], config: Config, lang: Language | None) -> tuple[Section, ...]:
     if config.sections:
         buckets: list[list[Entry]] = [[] for _ in config.sections]
         other: list[Entry] = []
@@ -147,20 +134,41 @@ def _group(entries: list[Entry], config: Config) -> tuple[Section, ...]:
             by_key.setdefault(category_key(first), (first, []))[1].append(entry)
         sections = [Section(title=t, entries=tuple(items)) for t, items in by_key.values()]
     if other:
-        sections.append(Section(title=config.digest.other_section, entries=tuple(other)))
+        sections.append(Section(title=other_title(config, lang), entries=tuple(other)))
     return tuple(sections)
 
 
-_ENV = SandboxedEnvironment(
-    autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False
-)
-_ENV.filters["longdate"] = long_date
+def other_title(config: Config, lang: Language | None = None) -> str:
+    """The title of the section for unmatched posts: configured, or "Other" translated."""
+    title = config.digest.other_section
+    if title == DEFAULT_OTHER_SECTION:
+        return (lang or i18n.english()).gettext("Other")
+    return title
 
 
-def render_copy(template: str, key: str, context: dict[str, object]) -> str:
+@functools.lru_cache(maxsize=16)
+def _copy_env(lang: Language) -> SandboxedEnvironment:
+    """The sandbox configured copy is rendered in, speaking ``lang``: its ``longdate``
+    and ``daterange`` filters, and ``_``/``ngettext`` over its catalog."""
+    env = SandboxedEnvironment(
+        autoescape=False,
+        undefined=StrictUndefined,
+        keep_trailing_newline=False,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        longdate=lang.format_date, daterange=lang.format_window, number=lang.format_number
+    )
+    return env
+
+
+def render_copy(
+    template: str, key: str, context: dict[str, object], lang: Language | None = None
+) -> str:
     """Text from a configured Jinja template (sandboxed: config may come from anyone)."""
     try:
-        return _ENV.from_string(template).render(context)
+        return _copy_env(lang or i18n.english()).from_string(template).render(context)
     except TemplateError as exc:
         raise ConfigError([f"{key}: cannot render {template!r}: {exc}"]) from None
     except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as exc:
@@ -171,9 +179,11 @@ def render_copy(template: str, key: str, context: dict[str, object]) -> str:
         ) from None
 
 
-def render_line(template: str, key: str, context: dict[str, object]) -> str:
+def render_line(
+    template: str, key: str, context: dict[str, object], lang: Language | None = None
+) -> str:
     """A one-line header (subject, preheader) from a configured Jinja template."""
-    return " ".join(render_copy(template, key, context).split())
+    return " ".join(render_copy(template, key, context, lang).split())
 
 
 # What a subject must not end with: a separator left over when a template's last
@@ -186,30 +196,51 @@ def tidy_subject(subject: str) -> str:
     return _DANGLING.sub("", subject)
 
 
-_NUMBERS = {2: "two", 3: "three", 4: "four"}
-
-
-def period_phrase(window: DateWindow) -> str:
+def period_phrase(window: DateWindow, lang: Language | None = None) -> str:
     """The window in words, for copy: "this week", "in the last 10 days", "on 26 November 2026".
 
     The default subject and the sample copy use it so that they never say
-    "this week" of a window that is not seven days long.
+    "this week" of a window that is not seven days long. In ``lang``'s words.
     """
+    lang = lang or i18n.english()
     days = (window.until - window.since).days + 1
     if days == 1:
-        return f"on {long_date(window.until)}"
+        # TRANSLATORS: a one-day window, as in "No new posts on 26 November 2026".
+        return lang.gettext("on %(date)s", date=lang.format_date(window.until))
     if days == 7:
-        return "this week"
-    if days % 7 == 0 and days // 7 in _NUMBERS:
-        return f"in the last {_NUMBERS[days // 7]} weeks"
-    return f"in the last {days} days"
+        return lang.gettext("this week")
+    if days == 14:
+        return lang.gettext("in the last two weeks")
+    if days == 21:
+        return lang.gettext("in the last three weeks")
+    if days == 28:
+        return lang.gettext("in the last four weeks")
+    return lang.ngettext(
+        "in the last %(num)s day", "in the last %(num)s days", days, num=lang.format_number(days)
+    )
 
 
-def more_title(config: Config, period: str) -> str:
+def more_title(config: Config, window: DateWindow, lang: Language | None = None) -> str:
     """The heading of the collapsed list: configured, or "More this week" for the window."""
     if config.digest.more_title:
         return config.digest.more_title
-    return "More this week" if period == "this week" else f"More posts {period}"
+    lang = lang or i18n.english()
+    if (window.until - window.since).days + 1 == 7:
+        return lang.gettext("More this week")
+    return lang.gettext("More posts %(period)s", period=period_phrase(window, lang))
+
+
+def default_subject(context: dict[str, object], lang: Language) -> str:
+    """The built-in subject, "Site: 3 new posts this week", in ``lang``'s words and plurals."""
+    count = int(str(context["count"]))
+    return lang.ngettext(
+        "%(site)s: %(num)s new post %(period)s",
+        "%(site)s: %(num)s new posts %(period)s",
+        count,
+        site=context["site_name"],
+        num=lang.format_number(count),
+        period=context["period"],
+    )
 
 
 def derive_preheader(entries: tuple[Entry, ...], excerpt_more: str = " […]") -> str:
@@ -250,12 +281,16 @@ def thumbnail(post: Post, base_url: str) -> tuple[str | None, str]:
 
 
 def _context(
-    selection: Selection, config: Config, shown: tuple[Entry, ...], sections: tuple[Section, ...]
+    selection: Selection,
+    config: Config,
+    shown: tuple[Entry, ...],
+    sections: tuple[Section, ...],
+    lang: Language | None = None,
 ) -> dict[str, object]:
     window = selection.window
     return {
         "window_days": (window.until - window.since).days + 1,
-        "period": period_phrase(window),
+        "period": period_phrase(window, lang),
         "site_name": config.site.name,
         "count": len(shown),
         "since": selection.window.since,
@@ -271,11 +306,14 @@ def _context(
 
 
 def compose(selection: Selection, config: Config) -> Digest:
-    base_context = _context(selection, config, (), ())
+    lang = i18n.language(config.site.language, config.paths.templates)
+    base_context = _context(selection, config, (), (), lang)
     utm = {
         "utm_source": config.links.utm_source,
         "utm_medium": config.links.utm_medium,
-        "utm_campaign": render_line(config.links.utm_campaign, "[links] utm_campaign", base_context)
+        "utm_campaign": render_line(
+            config.links.utm_campaign, "[links] utm_campaign", base_context, lang
+        )
         if config.links.utm_campaign
         else "",
     }
@@ -289,26 +327,30 @@ def compose(selection: Selection, config: Config) -> Digest:
             Entry(
                 post=post,
                 excerpt=keep_marker(excerpt, config.digest.excerpt_more),
-                byline=byline(post),
+                byline=byline(post, lang),
                 link=add_utm(post.url, utm, config.links.skip_domains),
                 image=image,
                 image_alt=image_alt,
             )
         )
-    sections = group(entries, config)
+    sections = group(entries, config, lang)
     # Every post the email carries counts in the subject, the listed ones too.
     shown = tuple(e for s in sections for e in (*s.entries, *s.more))
-    context = _context(selection, config, shown, sections)
-    subject = tidy_subject(render_line(config.digest.subject, "[digest] subject", context))
+    context = _context(selection, config, shown, sections, lang)
+    subject = tidy_subject(
+        default_subject(context, lang)
+        if config.digest.subject == DEFAULT_SUBJECT
+        else render_line(config.digest.subject, "[digest] subject", context, lang)
+    )
     preheader = (
-        render_line(config.digest.preheader, "[digest] preheader", context)
+        render_line(config.digest.preheader, "[digest] preheader", context, lang)
         if config.digest.preheader
         else derive_preheader(
             tuple(e for s in sections for e in s.entries), config.digest.excerpt_more
         )
     )
     intro = (
-        render_copy(config.digest.intro, "[digest] intro", context).strip()
+        render_copy(config.digest.intro, "[digest] intro", context, lang).strip()
         if config.digest.intro
         else ""
     )
@@ -326,22 +368,22 @@ def compose(selection: Selection, config: Config) -> Digest:
         or ("" if config.email.unsubscribe_mailto else UNSUBSCRIBE_STANDIN),
         unsubscribe_mailto=config.email.unsubscribe_mailto,
         view_online_url=render_line(
-            config.email.view_online_url, "[email] view_online_url", context
+            config.email.view_online_url, "[email] view_online_url", context, lang
         ),
         sender=config.email.sender,
-        more_title=more_title(config, str(context["period"])),
+        more_title=more_title(config, selection.window, lang),
         edition=config.run.edition,
         edition_title=config.run.edition_title,
         window_days=int(str(context["window_days"])),
         period=str(context["period"]),
         issue_number=config.run.issue_number,
-        window_text=window_words(selection.window, config.site.language),
+        window_text=window_words(selection.window, lang),
         contents=show_contents(config.digest.contents, len(shown)),
         thumbnails=config.digest.thumbnails,
         brand=brand(config),
         postal_address=config.email.postal_address.strip(),
         preferences_url=config.email.preferences_url,
-        reason=render_copy(config.email.reason, "[email] reason", context).strip()
+        reason=render_copy(config.email.reason, "[email] reason", context, lang).strip()
         if config.email.reason
         else "",
     )

@@ -32,6 +32,8 @@ LEDGER_NAME = "digest-ledger.jsonl"  # beside digest.toml unless [paths] ledger 
 
 DEFAULT_SUBJECT = "{{ site_name }}: {{ count }} new post{{ 's' if count != 1 }} {{ period }}"
 DEFAULT_PERMALINK = ":year/:month/:day/:slug/"
+# The defaults below are English source strings: compose puts them in the site's language.
+DEFAULT_OTHER_SECTION = "Other"
 
 
 class ReadOnlyDict(Mapping[str, Any]):
@@ -132,7 +134,7 @@ class DigestSettings:
     intro: str = ""
     excerpt_words: int = 55
     excerpt_more: str = " […]"
-    other_section: str = "Other"
+    other_section: str = DEFAULT_OTHER_SECTION
     thumbnails: str = "banner"  # "banner", "side" or "none"
     contents: str = "auto"  # "In this issue": "auto" (over CONTENTS_AUTO posts), "true", "false"
     more_title: str = ""  # empty: "More this week", or the window in words
@@ -423,6 +425,13 @@ def _mailto(value: Any) -> str:
     return text
 
 
+def _language(value: Any) -> str:
+    """A BCP 47 tag Babel knows (``fr``, ``pt-BR``), in its canonical spelling."""
+    from .i18n import parse_tag
+
+    return str(parse_tag(_nonempty(value))).replace("_", "-")
+
+
 def _timezone(value: Any) -> str:
     name = _nonempty(value)
     try:
@@ -628,7 +637,7 @@ class _Field:
 FIELDS: tuple[_Field, ...] = (
     _Field("site", "name", "site_name", _header_nonempty),
     _Field("site", "url", "base_url", _base_url, flag="--base-url"),
-    _Field("site", "language", "language", _nonempty),
+    _Field("site", "language", "language", _language),
     _Field("site", "timezone", "timezone", _timezone, flag="--timezone"),
     _Field("site", "permalink", "permalink", _nonempty),
     _Field("paths", "posts", "posts_dir", _path, flag="--posts"),
@@ -830,9 +839,24 @@ def load_config(
     if "templates_dir" not in values and (root / "templates").is_dir():
         values["templates_dir"] = (root / "templates").resolve()
     warnings = _unknown_keys(raw, where) if source else []
+    warnings += _language_warnings(values, where)
     return Config(source=source, warnings=tuple(warnings), from_flags=frozenset(from_flags)).but(
         **values
     )
+
+
+def _language_warnings(values: Mapping[str, Any], where: str) -> list[Problem]:
+    """A language digest has no catalog for: its own words stay English (a warning)."""
+    from .errors import DigestError
+    from .i18n import missing_catalog_warning
+
+    if "language" not in values:
+        return []
+    try:
+        message = missing_catalog_warning(values["language"], values.get("templates_dir"))
+    except DigestError:
+        return []  # a broken user catalog is reported, with its line, when it is used
+    return [Problem(where=where, message=message)] if message else []
 
 
 # The command-line flag of each option a flag can set, for messages.

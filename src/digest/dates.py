@@ -185,8 +185,3 @@ def window_start(until: date, days: int) -> date:
     never share a day.
     """
     return until - timedelta(days=days - 1)
-
-
-def long_date(day: date) -> str:
-    """``19 November 2026``: unambiguous in every English-speaking country."""
-    return f"{day.day} {day:%B %Y}"

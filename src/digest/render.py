@@ -157,7 +157,7 @@ def render(
     digest: Digest, templates_dir: Path | None = None, *, env: jinja2.Environment | None = None
 ) -> Rendered:
     """Render both parts of the email for ``digest`` (``env``: reuse compiled templates)."""
-    env = env or make_environment(templates_dir)
+    env = env or make_environment(templates_dir, digest.language)
     # Control characters have no place in an email, and one makes MJML refuse the
     # whole document: whatever field carried it (the loader drops them from what it
     # reads, but a Post can come from anywhere), they go here, before either part.
@@ -197,7 +197,7 @@ def render_within_budget(
     all-collapsed renders): usually three or four renders in all. Returns
     the digest actually rendered.
     """
-    env = make_environment(templates_dir)
+    env = make_environment(templates_dir, digest.language)
     rendered = render(digest, env=env)
     if rendered.html_bytes <= budget_bytes:
         return digest, rendered

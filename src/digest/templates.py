@@ -9,7 +9,9 @@ replace single blocks (Pelican's loader chain).
 from __future__ import annotations
 
 import hashlib
+import re
 import textwrap
+import unicodedata
 from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,7 +21,8 @@ if TYPE_CHECKING:
     import jinja2
 
 
-from .dates import long_date
+from . import i18n
+from .i18n import SOURCE_LANGUAGE
 
 TEXT_WIDTH = 72
 
@@ -32,14 +35,81 @@ def builtin_templates_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
+def char_width(char: str) -> int:
+    """Columns ``char`` takes in a monospaced font: 2 for East Asian wide and fullwidth
+    characters (CJK ideographs, kana, hangul), 0 for combining marks, else 1."""
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in {"W", "F"} else 1
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced font (``len`` counts 日本 as 2, not 4)."""
+    return sum(char_width(c) for c in str(text))
+
+
+# Where a line may not break (Japanese kinsoku shori): before closing punctuation,
+# small kana and the prolonged sound mark; after opening brackets.
+_NO_BREAK_BEFORE = frozenset(
+    "、。，．：；？！）」』】〕〉》〙〗｝］・ー々〻ゝゞヽヾ"  # noqa: RUF001 (the fullwidth forms are the point)
+    "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ"
+    ",.:;?!)]}%"
+)
+_NO_BREAK_AFTER = frozenset("（「『【〔〈《〘〖｛［([{")  # noqa: RUF001
+# A run of characters that stays together: spaces, one wide character, or anything else.
+_TOKENS = re.compile(r"\s+|[^\s]")
+
+
+def _atoms(text: str) -> list[str]:
+    """``text`` cut where a line may break: at spaces (kept as " "), and between wide
+    characters or a wide and a narrow one, except where kinsoku forbids it.
+    Narrow runs (words, URLs) are never cut."""
+    atoms: list[str] = []
+    for token in _TOKENS.findall(text):
+        if token.isspace():
+            atoms.append(" ")
+            continue
+        previous = atoms[-1] if atoms else " "
+        glued = previous != " " and (
+            (char_width(token) < 2 and char_width(previous[-1]) < 2)  # inside a word
+            or token in _NO_BREAK_BEFORE
+            or previous[-1] in _NO_BREAK_AFTER
+        )
+        if glued:
+            atoms[-1] += token
+        else:
+            atoms.append(token)
+    return atoms
+
+
 def wrap(text: str, width: int = TEXT_WIDTH) -> str:
-    """Wrap a paragraph for the plain-text part; words and URLs are never broken."""
-    return textwrap.fill(
-        " ".join(str(text).split()),
-        width=width,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
+    """Wrap a paragraph for the plain-text part; words and URLs are never broken.
+
+    Lines are measured in display columns, so Japanese, Chinese and Korean
+    text (two columns a character, usually no spaces) wraps at the same width
+    as English, breaking between characters where Japanese line-breaking rules
+    allow it.
+    """
+    flat = " ".join(str(text).split())
+    if all(char_width(c) == 1 for c in flat):  # the common case, exactly as before
+        return textwrap.fill(flat, width=width, break_long_words=False, break_on_hyphens=False)
+    lines: list[str] = []
+    line, used, space = "", 0, False
+    for atom in _atoms(flat):
+        if atom == " ":
+            space = True
+            continue
+        gap = 1 if space and line else 0
+        size = display_width(atom)
+        if line and used + gap + size > width:
+            lines.append(line)
+            line, used = atom, size
+        else:
+            line, used = line + " " * gap + atom, used + gap + size
+        space = False
+    if line:
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def paragraphs(text: str) -> list[str]:
@@ -51,12 +121,16 @@ def host(url: str) -> str:
     return urlsplit(url).netloc or url
 
 
-def make_environment(templates_dir: Path | None = None) -> jinja2.Environment:
+def make_environment(
+    templates_dir: Path | None = None, language: str = SOURCE_LANGUAGE
+) -> jinja2.Environment:
     """A fresh environment: the user's folder first, then the built-in templates.
 
     Fresh on purpose: a template added to the user's folder must win over a
     built-in one compiled earlier (Jinja's cache would not notice it). One
-    render of a digest reuses one environment.
+    render of a digest reuses one environment. Templates speak ``language``:
+    ``{{ _("Read more") }}`` and ``{% trans %}`` go through its catalog (the
+    user's ``<templates>/locale`` merged over the built-in one).
     """
     import jinja2  # deferred: a build whose render is cached never needs Jinja
 
@@ -80,9 +154,19 @@ def make_environment(templates_dir: Path | None = None) -> jinja2.Environment:
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
     )
-    # ``{{ _("Read more") }}`` in the templates: the source text until catalogs are installed.
-    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(longdate=long_date, wrap=wrap, paragraphs=paragraphs, host=host)
+    lang = i18n.language(language, templates_dir)
+    env.install_gettext_translations(lang.translations, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        display_width=display_width,
+        longdate=lang.format_date,
+        daterange=lang.format_window,
+        number=lang.format_number,
+        wrap=wrap,
+        paragraphs=paragraphs,
+        host=host,
+    )
+    # The document's direction and the side text starts on: "rtl"/"right" for Arabic.
+    env.globals.update(text_direction=lang.direction, text_align=lang.align)
     return env
 
 

@@ -19,7 +19,7 @@ import tinycss2
 from lxml.etree import _Element
 
 from ..theme import RGB, TEXT_CONTRAST, contrast, hex_of, parse_colour
-from .css import CSS_MAX_CHARS, css_depth
+from .css import CSS_MAX_CHARS, CSS_MAX_DEPTH, css_depth
 from .links import where_of
 from .model import CheckInput, Finding
 from .registry import rule
@@ -169,9 +169,11 @@ def _style_rules(doc: _Element, dark: bool) -> list[_Rule]:
     """The colour rules of the document's <style> blocks: outside @media, and (``dark``)
     inside ``@media (prefers-color-scheme: dark)``."""
     found: list[_Rule] = []
-    for style in doc.iter("style"):
-        css = style.text or ""
-        if len(css) > CSS_MAX_CHARS or css_depth(css) > 32:
+    styles = [style.text or "" for style in doc.iter("style")]
+    if sum(map(len, styles)) > CSS_MAX_CHARS:
+        return found  # over the bound css-support reports: inline styles only
+    for css in styles:
+        if css_depth(css) > CSS_MAX_DEPTH:
             continue
         sheet = tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True)
         for node in sheet:
