@@ -72,8 +72,13 @@ def window_words(window: DateWindow, lang: Language | None = None) -> str:
     dash between two dates ("28 October – 3 November 2026").
     """
     text = (lang or i18n.english()).format_window(window.since, window.until)
-    pieces = re.split(r"\s+([\u2013\u2014~\uff5e-])\s+", text)
-    return " ".join(unbroken(piece) for piece in pieces)
+    found = re.fullmatch(r"(.+?)\s*([\u2013\u2014\uff5e])\s*(.+)", text)
+    if not found:
+        return unbroken(text)
+    start, dash, end = found.groups()
+    # "19–26 November 2026": a bare day joins the dash; whole dates get spaces around it
+    joint = dash if start.strip().isdigit() else f" {dash} "
+    return unbroken(start) + joint + unbroken(end)
 
 
 def _section_for(post: Post, specs: tuple[SectionSpec, ...]) -> int | None:
