@@ -76,8 +76,10 @@ def window_words(window: DateWindow, lang: Language | None = None) -> str:
     if not found:
         return unbroken(text)
     start, dash, end = found.groups()
-    # "19–26 November 2026": a bare day joins the dash; whole dates get spaces around it
-    joint = dash if start.strip().isdigit() else f" {dash} "
+    # "19–26 November 2026", "November 19–26, 2026": a bare day joins the dash;
+    # two whole dates get spaces around it ("28 October – 3 November 2026")
+    letters = re.compile(r"[^\W\d_]")
+    joint = dash if not (letters.search(start) and letters.search(end)) else f" {dash} "
     return unbroken(start) + joint + unbroken(end)
 
 
