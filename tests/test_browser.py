@@ -190,9 +190,7 @@ def every_block(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     root = tmp_path_factory.mktemp("blocks")
     config = sample_config_in(root).but(until=date(2026, 11, 26), window_days=14, contents="true")
-    limited = replace(
-        config, sections=tuple(replace(s, limit=1) for s in config.sections)
-    )
+    limited = replace(config, sections=tuple(replace(s, limit=1) for s in config.sections))
     variants: dict[str, Path] = {}
     full = collapse(plan(limited).digest, 1)
     assert full.more and any(s.more for s in full.sections) and full.contents and full.intro
@@ -258,10 +256,12 @@ def many_bylines(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("bylines")
     posts = root / "posts"
     posts.mkdir()
-    words = "care team ward rota shift plan audit nurse staff night".split()
+    words = ["care", "team", "ward", "rota", "shift", "plan", "audit", "nurse", "staff", "night"]
     for number in range(24):
         author = "Alexandra " + "Q" * number + " Smith"
-        body = " ".join(words[(number + i) % len(words)] + "x" * (i % 3) for i in range(40 + number))
+        body = " ".join(
+            words[(number + i) % len(words)] + "x" * (i % 3) for i in range(40 + number)
+        )
         (posts / f"2026-11-{2 + number:02d}-post-{number}.md").write_text(
             f"---\ntitle: Post {number}\nauthor: {author}\ncategories: [Notes]\n---\n{body}\n",
             encoding="utf-8",

@@ -384,7 +384,8 @@ def test_json_and_junit_reports(runner: CliRunner, built: Path, tmp_path: Path) 
     assert result.exit_code == 0
     suite = ET.parse(out).getroot()
     assert (
-        suite.tag == "testsuite" and suite.get("failures") == "0"
+        suite.tag == "testsuite"
+        and suite.get("failures") == "0"
         and int(suite.get("tests")) == len(rule_names())
     )
     edit_html(built, "<title>", "<title>{{ x }}")

@@ -66,18 +66,18 @@ def keep_marker(excerpt: str, marker: str) -> str:
 
 
 def window_words(window: DateWindow, lang: Language | None = None) -> str:
-    """The window for the masthead in ``lang``'s words: "19–26 November 2026".
+    """The window for the masthead in ``lang``'s words: "19-26 November 2026" (en dash).
 
     Each date keeps together (no-break spaces); a line may break only around the
-    dash between two dates ("28 October – 3 November 2026").
+    dash between two whole dates ("28 October - 3 November 2026").
     """
     text = (lang or i18n.english()).format_window(window.since, window.until)
     found = re.fullmatch(r"(.+?)\s*([\u2013\u2014\uff5e])\s*(.+)", text)
     if not found:
         return unbroken(text)
     start, dash, end = found.groups()
-    # "19–26 November 2026", "November 19–26, 2026": a bare day joins the dash;
-    # two whole dates get spaces around it ("28 October – 3 November 2026")
+    # "19-26 November 2026", "November 19-26, 2026": a bare day joins the dash;
+    # two whole dates get spaces around it ("28 October - 3 November 2026")
     letters = re.compile(r"[^\W\d_]")
     joint = dash if not (letters.search(start) and letters.search(end)) else f" {dash} "
     return unbroken(start) + joint + unbroken(end)

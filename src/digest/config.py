@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError, UsageError
 from .models import Problem
-from .theme import check_text_colour
 from .sizes import DEFAULT_BUDGET_KB
+from .theme import check_text_colour
 
 CONFIG_NAME = "digest.toml"
 LEDGER_NAME = "digest-ledger.jsonl"  # beside digest.toml unless [paths] ledger says otherwise
@@ -462,7 +462,7 @@ def _clock(value: Any) -> str:
 
 
 def _thumbnails(value: Any) -> str:
-    """"banner", "side" or "none"; true and false (the old switch) mean banner and none."""
+    """ "banner", "side" or "none"; true and false (the old switch) mean banner and none."""
     if isinstance(value, bool):
         return "banner" if value else "none"
     if value not in THUMBNAIL_LAYOUTS:

@@ -15,10 +15,10 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from . import theme
 from .errors import RenderError, TemplateError
 from .models import Digest, Entry, Rendered, Section
 from .templates import make_environment
-from . import theme
 
 HTML_TEMPLATE = "digest.mjml.j2"
 TEXT_TEMPLATE = "digest.txt.j2"

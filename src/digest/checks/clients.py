@@ -199,9 +199,7 @@ def _style_rules(doc: _Element, dark: bool) -> list[_Rule]:
                 for selector in tinycss2.serialize(prelude).split(","):
                     if len(found) >= MAX_RULES:
                         return found
-                    found.append(
-                        _Rule(selector.strip(), colour, background, important, len(found))
-                    )
+                    found.append(_Rule(selector.strip(), colour, background, important, len(found)))
     return found
 
 
@@ -244,9 +242,7 @@ def _inline(element: _Element) -> tuple[RGB | None, RGB | None, bool, bool]:
     return colour, background, important, important
 
 
-def _own(
-    element: _Element, matched: dict[_Element, list[_Rule]], want: str
-) -> RGB | None:
+def _own(element: _Element, matched: dict[_Element, list[_Rule]], want: str) -> RGB | None:
     """The colour (``want``: "colour" or "background") the cascade gives ``element`` itself."""
     colour, background, important, _ = _inline(element)
     inline = colour if want == "colour" else background
@@ -256,7 +252,7 @@ def _own(
         if value is None:
             continue
         # !important rules beat inline styles (unless those are !important too)
-        rank = (int(css_rule.important), 1 if css_rule.important else 0, *_specificity(css_rule.selector), css_rule.order)
+        rank = (int(css_rule.important), *_specificity(css_rule.selector), css_rule.order)
         if best is None or rank > best[0]:
             best = (rank, value)
     if best is not None and (inline is None or (best[0][0] and not important)):
@@ -272,9 +268,9 @@ def _hidden(element: _Element) -> bool:
     return False
 
 
-def _lowest(doc: _Element, matched: dict[_Element, list[_Rule]], page: RGB) -> Iterator[
-    tuple[_Element, str, RGB, RGB]
-]:
+def _lowest(
+    doc: _Element, matched: dict[_Element, list[_Rule]], page: RGB
+) -> Iterator[tuple[_Element, str, RGB, RGB]]:
     body = doc.find("body")
     if body is None:
         return
@@ -287,15 +283,17 @@ def _lowest(doc: _Element, matched: dict[_Element, list[_Rule]], page: RGB) -> I
         parent = element.getparent()
         colour = _own(element, matched, "colour")
         background = _own(element, matched, "background")
-        colours[element] = colour or colours.get(parent, (0, 0, 0)) if parent is not None else (
-            colour or (0, 0, 0)
+        colours[element] = (
+            colour or colours.get(parent, (0, 0, 0))
+            if parent is not None
+            else (colour or (0, 0, 0))
         )
         backgrounds[element] = background or (
             backgrounds.get(parent, page) if parent is not None else page
         )
         text = (element.text or "").strip()
-        if element.tag == "img" or not text and not any(
-            (child.tail or "").strip() for child in element
+        if element.tag == "img" or (
+            not text and not any((child.tail or "").strip() for child in element)
         ):
             continue
         seen += 1
