@@ -337,3 +337,38 @@ def test_the_sample_passes_every_rule_strictly(sample_report) -> None:  # type: 
     assert not sample_report.failed(strict=True), [
         str(f) for f in sample_report.findings if f.severity != "info"
     ]
+
+
+# --- the preferences link in service exports ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("service", "tag"),
+    [
+        ("mailchimp", "*|UPDATE_PROFILE|*"),
+        ("sendgrid", "<%asm_preferences_raw_url%>"),
+        ("sendgrid-singlesend", "{{{unsubscribe_preferences}}}"),
+        ("listmonk", "{{ ManageURL }}"),
+        ("postmark", None),
+    ],
+)
+def test_exports_use_the_services_preferences_tag(
+    tmp_path: Path, service: str, tag: str | None
+) -> None:
+    import json
+
+    from digest.delivery import export
+
+    from .exporthelp import build_project, service_parts
+
+    config, out = build_project(tmp_path)
+    prefs = config.email.preferences_url
+    assert prefs
+    export(config, out, [service])
+    payload = json.loads((out / "export" / f"{service}.json").read_text(encoding="utf-8"))
+    html, text = service_parts(service, payload)
+    if tag is None:  # no tag of its own: the configured page stays linked
+        assert f'href="{prefs}"' in html and prefs in text
+    else:
+        assert f'href="{tag}"' in html and prefs not in html
+        assert tag in text and prefs not in text
