@@ -48,9 +48,16 @@ def byline(post: Post, lang: Language | None = None, section: str = "") -> str:
     The date's spaces are no-break spaces, so phones never split it across lines.
     """
     parts = [post.author, unbroken((lang or i18n.english()).format_date(post.day))]
-    if post.categories and category_key(post.categories[0]) != category_key(section):
+    if post.categories and not same_name(post.categories[0], section):
         parts.append(post.categories[0])
     return " · ".join(p for p in parts if p)
+
+
+def same_name(category: str, section: str) -> bool:
+    """Whether a category and a section title name the same thing ("Book Review" and
+    "Book reviews", "Interview" and "Interviews"): the byline need not repeat it."""
+    a, b = category_key(category), category_key(section)
+    return a == b or a.removesuffix("s") == b.removesuffix("s")
 
 
 def keep_marker(excerpt: str, marker: str) -> str:
