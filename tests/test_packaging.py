@@ -63,6 +63,12 @@ def test_the_wheel_carries_the_package_its_templates_and_data(wheel: Path) -> No
     shipped_templates = {p.name for p in (REPO / "templates").iterdir() if p.is_file()}
     assert {f"digest/templates/{name}" for name in shipped_templates} <= names
     assert {"digest/data/caniemail.json", "digest/data/preview.html"} <= names
+    catalogs = {
+        f"digest/{p.relative_to(REPO / 'src' / 'digest').as_posix()}"
+        for p in (REPO / "src" / "digest" / "locale").rglob("*.po*")
+    }
+    assert "digest/locale/ar/LC_MESSAGES/digest.po" in catalogs
+    assert catalogs <= names, sorted(catalogs - names)
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     scripts = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "digest = digest.cli:main" in scripts
@@ -120,5 +126,15 @@ def test_a_non_editable_install_builds_the_sample_digest(wheel: Path, tmp_path: 
     assert "5 posts from 2026-11-20 to 2026-11-26" in output
     manifest = json.loads((site / "dist" / "digest.json").read_text(encoding="utf-8"))
     assert sum(len(section["posts"]) for section in manifest["sections"]) == 5
+    # the catalogs are read from the installed package, not from a checkout
+    french = _run(
+        python,
+        "-c",
+        "from digest.i18n import language, builtin_locale_dir as d; "
+        "print(language('fr').gettext('Read more'), d())",
+        cwd=site,
+        env=clean_env,
+    )
+    assert french.startswith("Lire la suite ") and str(REPO) not in french, french
     version = _run(env_dir / "bin" / "digest", "--version", cwd=site, env=clean_env)
     assert "digest-newsletter" in version

@@ -47,10 +47,11 @@ def byline(post: Post, lang: Language | None = None, section: str = "") -> str:
 
     The date's spaces are no-break spaces, so phones never split it across lines.
     """
-    parts = [post.author, unbroken((lang or i18n.english()).format_date(post.day))]
+    lang = lang or i18n.english()
+    parts = [post.author, unbroken(lang.format_date(post.day))]
     if post.categories and not same_name(post.categories[0], section):
         parts.append(post.categories[0])
-    return " · ".join(p for p in parts if p)
+    return lang.join(parts, " · ")
 
 
 def same_name(category: str, section: str) -> bool:

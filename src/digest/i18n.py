@@ -27,7 +27,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import TemplateError
+from .errors import ConfigError, TemplateError
 
 if TYPE_CHECKING:
     from babel import Locale
@@ -210,8 +210,10 @@ class Language:
         if since == until:
             return self.format_date(until)
         field = "y" if since.year != until.year else "M" if since.month != until.month else "d"
-        patterns = self.locale.interval_formats.get("yMMMd", {})
-        parts = patterns.get(field) if patterns else None
+        formats = self.locale.interval_formats
+        if "yMMMMd" in formats:  # the locale has full-month intervals of its own (es)
+            return str(format_interval(since, until, "yMMMMd", locale=self.locale))
+        parts = formats.get("yMMMd", {}).get(field)
         if not parts:
             return str(format_interval(since, until, "yMMMMd", locale=self.locale))
         widened = [_widen_months(str(getattr(p, "pattern", p))) for p in parts]
@@ -221,11 +223,34 @@ class Language:
             rendered.append(parsed.apply(day, self.locale))
         return "".join(rendered)
 
+    def join(self, parts: list[str], separator: str) -> str:
+        """``parts`` joined; each in a bidi isolate when they are not all of the
+        document's direction, so a Latin author's name beside an Arabic date (or
+        the reverse) keeps the line's reading order instead of swapping pieces."""
+        kept = [p for p in parts if p]
+        if any(strong_direction(p) not in (None, self.direction) for p in kept):
+            kept = [f"\u2068{p}\u2069" for p in kept]  # FSI … PDI
+        return separator.join(kept)
+
     def format_number(self, number: int | float) -> str:
         """``number`` with the locale's digits and grouping (``1,234``, ``1 234``)."""
         from babel.numbers import format_decimal
 
         return str(format_decimal(number, locale=self.locale))
+
+
+def strong_direction(text: str) -> str | None:
+    """``"ltr"`` or ``"rtl"`` from the first strongly directional character, as the
+    Unicode bidi algorithm finds a paragraph's direction; None for digits and signs."""
+    import unicodedata
+
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in {"R", "AL"}:
+            return "rtl"
+    return None
 
 
 _MONTHS = re.compile(r"('[^']*')|(?<!M)MMM(?!M)|(?<!L)LLL(?!L)")
@@ -249,7 +274,10 @@ def language(tag: str, templates_dir: Path | None = None) -> Language:
     Cached per process; a user catalog that changes on disk is read again (the
     preview server rebuilds as files change).
     """
-    locale = parse_tag(tag)
+    try:
+        locale = parse_tag(tag)
+    except ValueError as exc:  # a Config built in code, without load_config's checks
+        raise ConfigError([f"[site] language: {exc}, found {tag!r}"]) from None
     return _language(tag, str(locale), _stamp(user_catalog(templates_dir, locale)))
 
 
@@ -297,3 +325,17 @@ def available_languages() -> list[str]:
 def english() -> Language:
     """The source language, for callers that are not told one (tests, defaults)."""
     return language(SOURCE_LANGUAGE)
+
+
+@functools.cache
+def translations_of(message: str) -> frozenset[str]:
+    """``message`` and its translation in every shipped catalog, casefolded.
+
+    For checks that recognise a built-in word in any language: an email in
+    French has a "Se désabonner" link, not an "Unsubscribe" one.
+    """
+    found = {message.casefold()}
+    for name in available_languages():
+        lang = language(name)
+        found.add(lang.translations.gettext(message).casefold())
+    return frozenset(found)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -109,6 +110,38 @@ _WARM_UP_MJML = (
 )
 
 
+# mjml-python writes some characters of an attribute value as Rust escapes: a no-break
+# space in alt="…" or aria-label="…" comes out as the literal text "\u{a0}", and so do
+# thin spaces, combining marks (Arabic harakat, Thai vowels, accents typed as e + ◌́),
+# bidi and other format characters. Character references pass through untouched.
+# (<mj-title> counts: its text becomes the aria-label of the body's wrapper.)
+_ATTRIBUTE_VALUE = re.compile(r'(=")([^"]*)(")|(<mj-title>)(.*?)(</mj-title>)', re.DOTALL)
+_ESCAPED_BY_MJML = frozenset({"Zs", "Zl", "Zp", "Mn", "Mc", "Me", "Cf", "Co", "Cn"})
+
+
+def _reference(char: str) -> str:
+    if char != " " and unicodedata.category(char) in _ESCAPED_BY_MJML:
+        return f"&#x{ord(char):x};"
+    return char
+
+
+def protect_attributes(mjml: str) -> str:
+    """``mjml`` with the characters mjml-python would mangle in attribute values written
+    as character references (``&#xa0;``), which every HTML reader decodes the same way.
+
+    Text between tags is left alone (the compiler keeps it intact); in the
+    autoescaped MJML a ``"`` only ever delimits an attribute value.
+    """
+    if mjml.isascii():
+        return mjml
+    return _ATTRIBUTE_VALUE.sub(_protect, mjml)
+
+
+def _protect(match: re.Match[str]) -> str:
+    start, value, end = (g for g in match.groups() if g is not None)
+    return start + "".join(map(_reference, value)) + end
+
+
 def mjml_to_html(mjml: str, *, template: str = HTML_TEMPLATE) -> str:
     """MJML → HTML with class-based CSS inlined; keeps the media queries working.
 
@@ -121,7 +154,7 @@ def mjml_to_html(mjml: str, *, template: str = HTML_TEMPLATE) -> str:
 
     try:
         # fonts={}: no web-font <link>/@import (Gmail and Yahoo drop them; they track readers)
-        html = mjml2html(mjml, disable_comments=True, fonts={})
+        html = mjml2html(protect_attributes(mjml), disable_comments=True, fonts={})
     except ValueError as exc:
         raise RenderError(f"MJML could not be rendered: {exc}", where=template) from None
     try:

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml.etree import _Element
 
+from ..i18n import translations_of
 from ..links import is_safe_link
 from ..models import UNSUBSCRIBE_STANDIN
 from .model import CheckInput, Finding
@@ -205,13 +206,16 @@ def parity(inp: CheckInput) -> Iterator[Finding]:
 def unsubscribe(inp: CheckInput) -> Iterator[Finding]:
     parts, doc, options, placeholders = inp.parts, inp.doc, inp.options, inp.placeholders
 
+    # the link's label in any shipped language ("Se désabonner", "إلغاء الاشتراك")
+    unsubscribe_words = translations_of("Unsubscribe")
+
     def has(haystack: str, links: Iterable[tuple[str, str]]) -> bool:
         if any(p in haystack for p in placeholders):
             return True
         for href, label in links:
             if options.unsubscribe_url and canonical(href) == canonical(options.unsubscribe_url):
                 return True
-            if "unsubscribe" in label.casefold() and (
+            if any(word in label.casefold() for word in unsubscribe_words) and (
                 is_safe_link(href) or any(p in href for p in placeholders)
             ):
                 return True
