@@ -204,7 +204,8 @@ def test_the_default_subject_and_bylines_are_in_the_site_language(sample_config:
     config = localised(sample_config, "de")
     result = build(config, write=False)
     assert result.rendered.subject == "Leading Well: 5 neue Beiträge diese Woche"
-    assert result.digest.entries[0].byline == "Priya Raman · 26. November 2026 · Leadership"
+    # (the section "Leadership" is not repeated; the date's spaces do not break)
+    assert result.digest.entries[0].byline == "Priya Raman · 26.\u00a0November\u00a02026"
     assert "Weiterlesen" in result.rendered.html and "Abmelden" in result.rendered.html
     assert "Read more" not in result.rendered.html + result.rendered.text
 
