@@ -63,13 +63,14 @@ def rule_names() -> tuple[str, ...]:
 
 
 def _input(parts: EmailParts, options: CheckOptions | None) -> CheckInput:
-    from ..exporters import unsubscribe_placeholders
+    from ..exporters import preferences_placeholders, unsubscribe_placeholders
 
     options = options or CheckOptions()
     return CheckInput(
         parts=parts,
         options=options,
         placeholders=unsubscribe_placeholders() + options.extra_placeholders,
+        service_tags=preferences_placeholders(),
     )
 
 

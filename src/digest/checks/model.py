@@ -91,6 +91,8 @@ class CheckInput:
     parts: EmailParts
     options: CheckOptions
     placeholders: tuple[str, ...] = ()
+    # Other tags a service fills in (its preferences link): fine in a link, not an unsubscribe.
+    service_tags: tuple[str, ...] = ()
 
     @cached_property
     def data(self) -> bytes:
