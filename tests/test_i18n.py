@@ -225,6 +225,24 @@ def test_an_empty_digest_says_so_in_the_site_language(tmp_config, write_post) ->
     assert "今週の新着記事はありません。" in result.rendered.html
 
 
+def test_the_archive_index_is_in_the_site_language() -> None:
+    from types import SimpleNamespace
+
+    from digest.templates import make_environment
+
+    def index(tag: str, posts: int) -> str:
+        issue = SimpleNamespace(id="2026-11-26", subject="S", until=UNTIL, posts=["p"] * posts)
+        template = make_environment(None, tag).get_template("archive.html.j2")
+        return template.render(site_name="Blog", language=tag, editions=[("digest", [issue])])
+
+    german = index("de", 3)
+    assert "<h1>Blog: frühere Ausgaben</h1>" in german
+    assert "26. November 2026 · 3 Beiträge" in german
+    arabic = index("ar", 2)
+    assert '<html lang="ar" dir="rtl">' in arabic and "· تدوينتان" in arabic
+    assert "Blog: past issues" in index("en", 1) and "· 1 post<" in index("en", 1)
+
+
 # --- fallbacks and validation ----------------------------------------------------------------
 
 
