@@ -9,6 +9,7 @@ bytes at a time). Every request is recorded, headers included.
 from __future__ import annotations
 
 import gzip
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -126,11 +127,26 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Records a handler's exception instead of printing it.
+
+    A client that gives up mid-answer (a deadline, a size cap: what the tests
+    provoke) makes the handler raise; printed, the traceback lands in whatever
+    stream a concurrently running CliRunner has captured, and its output is wrong.
+    """
+
+    errors: list[str]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        self.errors.append(repr(sys.exc_info()[1]))
+
+
 @contextmanager
 def serving(routes: dict[str, Route] | None = None) -> Iterator[FeedServer]:
     """A :class:`FeedServer` listening on 127.0.0.1 for the block's duration."""
     feeds = FeedServer(routes=dict(routes or {}))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(feeds))
+    httpd = _QuietServer(("127.0.0.1", 0), _handler(feeds))
+    httpd.errors = []
     httpd.daemon_threads = True
     feeds.port = httpd.server_address[1]
     # a short poll: shutdown() waits for it, once per test

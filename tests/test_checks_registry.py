@@ -27,6 +27,11 @@ def test_rules_run_in_report_order() -> None:
         "css-support",
         "accessibility",
         "dark-mode",
+        "image-widths",
+        "image-links",
+        "data-detectors",
+        "postal-address",
+        "contrast",
     )
 
 

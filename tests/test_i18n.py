@@ -204,7 +204,8 @@ def test_the_default_subject_and_bylines_are_in_the_site_language(sample_config:
     config = localised(sample_config, "de")
     result = build(config, write=False)
     assert result.rendered.subject == "Leading Well: 8 neue Beiträge diese Woche"
-    assert result.digest.entries[0].byline == "Priya Raman · 26. November 2026 · Leadership"
+    # (the section "Leadership" is not repeated; the date's spaces do not break)
+    assert result.digest.entries[0].byline == "Priya Raman · 26.\u00a0November\u00a02026"
     assert "Weiterlesen" in result.rendered.html and "Abmelden" in result.rendered.html
     assert "Read more" not in result.rendered.html + result.rendered.text
 
@@ -531,3 +532,13 @@ def test_arabic_layout_is_mirrored_in_chromium(browser: Any, arabic_html: Path, 
     for link in layout["more"]:
         assert link["text"] == "اقرأ المزيد"
         assert link["arrow"] <= link["words"] + 0.5, link
+
+
+def test_the_text_part_keeps_no_break_spaces_when_wrapping() -> None:
+    """A date written with no-break spaces stays on one line of the text part too."""
+    from digest.templates import paragraphs, wrap
+
+    byline = "Jo Writer · November\u00a024,\u00a02026 · Release notes"
+    assert "November\u00a024,\u00a02026" in wrap(byline, width=20)
+    assert all("November" not in line or "2026" in line for line in wrap(byline, 20).splitlines())
+    assert paragraphs("a\u00a0b  c\n\nd") == ["a\u00a0b c", "d"]

@@ -144,6 +144,7 @@ def test_service_exports_fill_in_their_own_unsubscribe_tag_without_a_configured_
         tmp_path,
         SITE
         + '[email]\nfrom = "Notes <news@notes.example.org>"\n'
+        + 'postal_address = "1 Example Street, Springfield"\n'
         + '[export.mailchimp]\nlist_id = "abc123"\n[export.mailgun]\ndomain = "mg.notes.example.org"\n'
         + 'to = ["list@mg.notes.example.org"]\n',
         {"2026-11-24-a.md": POST.format(title="A plain title", author="Ann")},

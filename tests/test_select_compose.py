@@ -168,7 +168,8 @@ def test_subject_byline_and_preheader() -> None:
     )
     digest = compose(select(posts, cfg, WEEK), cfg)
     assert digest.subject == "Site: A +1 (26 November 2026)"
-    assert digest.entries[0].byline == "Ann · 25 November 2026 · News"
+    # under the section "News", the byline does not say "News" again; the date never wraps
+    assert digest.entries[0].byline == "Ann · 25\u00a0November\u00a02026"
     assert digest.preheader == "Body of a. Body of b."
     assert digest.issue_date == date(2026, 11, 26)
     fixed = config(preheader="This week: {{ titles | join(', ') }}")

@@ -541,6 +541,7 @@ def check_command(
         allow_features=allow,
         site=site or config.site.verify,
         base_url=config.site.url,
+        postal_address=config.email.postal_address,
     )
     report = check(parts_from_manifest(*read_build(path)), options)
     if fmt == "json":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
@@ -21,6 +22,7 @@ from .links import absolute_url, add_utm
 from .manifest import issue_id
 from .models import (
     UNSUBSCRIBE_STANDIN,
+    Brand,
     DateWindow,
     Digest,
     Entry,
@@ -32,16 +34,68 @@ from .models import (
 from .sitedata import SiteData
 
 PREHEADER_CHARS = 140
+CONTENTS_AUTO = 5  # "In this issue" is shown, with contents = "auto", above this many posts
+NBSP = "\u00a0"
 
 
-def byline(post: Post, lang: Language | None = None, labels: SiteData | None = None) -> str:
-    """ "Author · 26 November 2026 · Category", the category by the site's name for it."""
+def unbroken(text: str) -> str:
+    """``text`` with no-break spaces: a date that must not wrap as "7 / November 2026"."""
+    return NBSP.join(text.split())
+
+
+def byline(
+    post: Post, lang: Language | None = None, section: str = "", labels: SiteData | None = None
+) -> str:
+    """Author · date · category, the category by the site's display name for it.
+
+    The category is left out under a section of that name, and the date's spaces
+    are no-break spaces, so phones never split it across lines.
+    """
     lang = lang or i18n.english()
-    parts = [post.author, lang.format_date(post.day)]
+    parts = [post.author, unbroken(lang.format_date(post.day))]
     if post.categories:
         first = post.categories[0]
-        parts.append(labels.label(first) if labels is not None else first)
+        label = labels.label(first) if labels is not None else first
+        if not same_name(first, section) and not same_name(label, section):
+            parts.append(label)
     return lang.join(parts, " · ")
+
+
+def same_name(category: str, section: str) -> bool:
+    """Whether a category and a section title name the same thing ("Book Review" and
+    "Book reviews", "Interview" and "Interviews"): the byline need not repeat it."""
+    a, b = category_key(category), category_key(section)
+    return a == b or a.removesuffix("s") == b.removesuffix("s")
+
+
+def keep_marker(excerpt: str, marker: str) -> str:
+    """``excerpt`` with a no-break space before its closing ``marker`` ("[…]").
+
+    Otherwise a phone may put the marker alone on the last line.
+    """
+    shown = marker.strip()
+    if not shown or not excerpt.endswith(shown):
+        return excerpt
+    head = excerpt[: -len(shown)]
+    return head.rstrip() + NBSP + shown if head.strip() else excerpt
+
+
+def window_words(window: DateWindow, lang: Language | None = None) -> str:
+    """The window for the masthead in ``lang``'s words: "19-26 November 2026" (en dash).
+
+    Each date keeps together (no-break spaces); a line may break only around the
+    dash between two whole dates ("28 October - 3 November 2026").
+    """
+    text = (lang or i18n.english()).format_window(window.since, window.until)
+    found = re.fullmatch(r"(.+?)\s*([\u2013\u2014\uff5e])\s*(.+)", text)
+    if not found:
+        return unbroken(text)
+    start, dash, end = found.groups()
+    # "19-26 November 2026", "November 19-26, 2026": a bare day joins the dash;
+    # two whole dates get spaces around it ("28 October - 3 November 2026")
+    letters = re.compile(r"[^\W\d_]")
+    joint = dash if not (letters.search(start) and letters.search(end)) else f" {dash} "
+    return unbroken(start) + joint + unbroken(end)
 
 
 def _section_for(post: Post, specs: tuple[SectionSpec, ...]) -> int | None:
@@ -64,7 +118,27 @@ def group(
     in no section go under ``[digest] other_section`` ("Other", translated) — or,
     when no post has a section, under no heading at all: a lone "Other" heading
     over every post says nothing.
+    Bylines are written here, where the section is known, so they never repeat its name.
     """
+    return tuple(
+        replace(
+            section,
+            entries=tuple(
+                _with_byline(e, section.title, lang, config.site_data) for e in section.entries
+            ),
+            more=tuple(
+                _with_byline(e, section.title, lang, config.site_data) for e in section.more
+            ),
+        )
+        for section in _group(entries, config, lang)
+    )
+
+
+def _with_byline(entry: Entry, section: str, lang: Language | None, labels: SiteData) -> Entry:
+    return replace(entry, byline=byline(entry.post, lang, section, labels))
+
+
+def _group(entries: list[Entry], config: Config, lang: Language | None) -> tuple[Section, ...]:
     placed = {s.label: s.section for s in config.all_sources if s.section}
     if config.sections:
         titles = [spec.title for spec in config.sections]
@@ -295,13 +369,14 @@ def compose(selection: Selection, config: Config) -> Digest:
     entries = []
     for post in selection.posts:
         image, image_alt = (
-            thumbnail(post, config.site.url) if config.digest.thumbnails else (None, "")
+            thumbnail(post, config.site.url) if config.digest.thumbnails != "none" else (None, "")
         )
+        excerpt = make_excerpt(post, config.digest.excerpt_words, config.digest.excerpt_more)
         entries.append(
             Entry(
                 post=post,
-                excerpt=make_excerpt(post, config.digest.excerpt_words, config.digest.excerpt_more),
-                byline=byline(post, lang, config.site_data),
+                excerpt=keep_marker(excerpt, config.digest.excerpt_more),
+                byline=byline(post, lang, labels=config.site_data),
                 link=add_utm(post.url, utm, config.links.skip_domains),
                 image=image,
                 image_alt=image_alt,
@@ -350,4 +425,34 @@ def compose(selection: Selection, config: Config) -> Digest:
         edition_title=config.run.edition_title,
         window_days=int(str(context["window_days"])),
         period=str(context["period"]),
+        issue_number=config.run.issue_number,
+        window_text=window_words(selection.window, lang),
+        contents=show_contents(config.digest.contents, len(shown)),
+        thumbnails=config.digest.thumbnails,
+        brand=brand(config),
+        postal_address=config.email.postal_address.strip(),
+        preferences_url=config.email.preferences_url,
+        reason=render_copy(config.email.reason, "[email] reason", context, lang).strip()
+        if config.email.reason
+        else "",
+    )
+
+
+def show_contents(setting: str, count: int) -> bool:
+    """Whether to list the titles at the top: as configured, or over CONTENTS_AUTO posts."""
+    return count > CONTENTS_AUTO if setting == "auto" else setting == "true"
+
+
+def brand(config: Config) -> Brand:
+    """``[theme]`` as the templates use it: the logo's alt text defaults to the site's name."""
+    theme = config.theme
+    return Brand(
+        logo=theme.logo,
+        logo_width=theme.logo_width,
+        logo_alt=theme.logo_alt or config.site.name,
+        accent=theme.accent,
+        link=theme.link,
+        dark_accent=theme.dark_accent,
+        dark_link=theme.dark_link,
+        heading_font=theme.heading_font,
     )

@@ -27,6 +27,7 @@ from .links import redact_url
 from .models import Problem
 from .sitedata import SiteData, load_site_data
 from .sizes import DEFAULT_BUDGET_KB
+from .theme import check_text_colour
 
 CONFIG_NAME = "digest.toml"
 LEDGER_NAME = "digest-ledger.jsonl"  # beside digest.toml unless [paths] ledger says otherwise
@@ -173,7 +174,8 @@ class DigestSettings:
     excerpt_words: int = 55
     excerpt_more: str = " […]"
     other_section: str = DEFAULT_OTHER_SECTION
-    thumbnails: bool = True
+    thumbnails: str = "banner"  # "banner", "side" or "none"
+    contents: str = "auto"  # "In this issue": "auto" (over CONTENTS_AUTO posts), "true", "false"
     more_title: str = ""  # empty: "More this week", or the window in words
     size_budget_kb: int = DEFAULT_BUDGET_KB
 
@@ -190,6 +192,23 @@ class EmailSettings:
     recipient: str = ""
     list_id: str = ""
     send_time: str = "09:00"
+    postal_address: str = ""
+    preferences_url: str = ""
+    reason: str = ""  # why the reader receives the email; empty: the template's sentence
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThemeSettings:
+    """``[theme]``: the brand. Colours are checked for contrast when the file is read."""
+
+    logo: str = ""  # an https URL
+    logo_width: int = 160
+    logo_alt: str = ""  # empty: the site's name
+    accent: str = ""  # empty: the built-in colour (see theme.PALETTE)
+    link: str = ""
+    dark_accent: str = ""
+    dark_link: str = ""
+    heading_font: str = ""  # empty: the body's font stack
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -217,6 +236,7 @@ class RunState:
     edition_title: str = ""
     only_sources: tuple[str, ...] | None = None  # source keys (models.source_key)
     offline: bool = False  # feeds from the cache only (--offline; rebuilds)
+    issue_number: int | None = None  # this edition's count of sent issues + 1, from the ledger
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -230,6 +250,7 @@ class Config:
     digest: DigestSettings = field(default_factory=DigestSettings)
     email: EmailSettings = field(default_factory=EmailSettings)
     links: LinkSettings = field(default_factory=LinkSettings)
+    theme: ThemeSettings = field(default_factory=ThemeSettings)
     sections: tuple[SectionSpec, ...] = ()
     sources: tuple[SourceSpec, ...] = ()  # empty: the posts folder alone (see all_sources)
     exports: Mapping[str, Mapping[str, Any]] = field(default_factory=ReadOnlyDict)
@@ -341,6 +362,7 @@ LOCATIONS: dict[str, tuple[str, str]] = {
     "excerpt_more": ("digest", "excerpt_more"),
     "other_section": ("digest", "other_section"),
     "thumbnails": ("digest", "thumbnails"),
+    "contents": ("digest", "contents"),
     "more_title": ("digest", "more_title"),
     "size_budget_kb": ("digest", "size_budget_kb"),
     "sender": ("email", "sender"),
@@ -351,6 +373,17 @@ LOCATIONS: dict[str, tuple[str, str]] = {
     "recipient": ("email", "recipient"),
     "list_id": ("email", "list_id"),
     "send_time": ("email", "send_time"),
+    "postal_address": ("email", "postal_address"),
+    "preferences_url": ("email", "preferences_url"),
+    "reason": ("email", "reason"),
+    "logo": ("theme", "logo"),
+    "logo_width": ("theme", "logo_width"),
+    "logo_alt": ("theme", "logo_alt"),
+    "accent": ("theme", "accent"),
+    "link_colour": ("theme", "link"),
+    "dark_accent": ("theme", "dark_accent"),
+    "dark_link_colour": ("theme", "dark_link"),
+    "heading_font": ("theme", "heading_font"),
     "utm_source": ("links", "utm_source"),
     "utm_medium": ("links", "utm_medium"),
     "utm_campaign": ("links", "utm_campaign"),
@@ -362,6 +395,7 @@ LOCATIONS: dict[str, tuple[str, str]] = {
     "edition_title": ("run", "edition_title"),
     "only_sources": ("run", "only_sources"),
     "offline": ("run", "offline"),
+    "issue_number": ("run", "issue_number"),
 }
 _TOP_LEVEL = frozenset(
     {"source", "sections", "sources", "exports", "editions", "warnings", "from_flags", "site_data"}
@@ -499,6 +533,74 @@ def _clock(value: Any) -> str:
     text = _str(value).strip()
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", text):
         raise ValueError("expected a time of day like 09:00")
+    return text
+
+
+def _thumbnails(value: Any) -> str:
+    """ "banner", "side" or "none"; true and false (the old switch) mean banner and none."""
+    if isinstance(value, bool):
+        return "banner" if value else "none"
+    if value not in THUMBNAIL_LAYOUTS:
+        raise ValueError('expected "banner", "side" or "none"')
+    return str(value)
+
+
+THUMBNAIL_LAYOUTS = ("banner", "side", "none")
+
+
+def _contents(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value != "auto":
+        raise ValueError('expected "auto", true or false')
+    return "auto"
+
+
+def _https_url(value: Any) -> str:
+    text = _str(value).strip()
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme != "https" or not parts.netloc:
+        raise ValueError(
+            "expected an https URL like https://example.org/logo.png "
+            "(mail clients block or warn about http images)"
+        )
+    return text
+
+
+def _logo_width(value: Any) -> int:
+    """Pixels: wide enough to see, no wider than the 552 px column."""
+    width = _int_at_least(16)(value)
+    if width > LOGO_MAX_WIDTH:
+        raise ValueError(f"expected a width in pixels from 16 to {LOGO_MAX_WIDTH} (the column)")
+    return width
+
+
+LOGO_MAX_WIDTH = 552
+
+
+def _colour(key: str) -> Callable[[Any], str]:
+    """A text colour for ``[theme] key``, refused below 4.5:1 on its backgrounds."""
+
+    def check(value: Any) -> str:
+        text = _str(value).strip()
+        return check_text_colour(key, text) if text else ""
+
+    return check
+
+
+# A font stack goes into style attributes and CSS: names, commas, quotes and hyphens only.
+_FONT_STACK = re.compile(r"[A-Za-z0-9 ,'\-]{1,200}")
+
+
+def _font_stack(value: Any) -> str:
+    text = _str(value).strip()
+    if text and not _FONT_STACK.fullmatch(text):
+        raise ValueError(
+            "expected a font stack like \"Georgia, 'Times New Roman', serif\" "
+            "(letters, digits, spaces, commas, hyphens and single quotes)"
+        )
     return text
 
 
@@ -689,7 +791,8 @@ FIELDS: tuple[_Field, ...] = (
     _Field("digest", "excerpt_words", "excerpt_words", _int_at_least(5)),
     _Field("digest", "excerpt_more", "excerpt_more", _str),
     _Field("digest", "other_section", "other_section", _nonempty),
-    _Field("digest", "thumbnails", "thumbnails", _bool),
+    _Field("digest", "thumbnails", "thumbnails", _thumbnails),
+    _Field("digest", "contents", "contents", _contents),
     _Field("digest", "more_title", "more_title", _str),
     _Field("digest", "size_budget_kb", "size_budget_kb", _int_at_least(10)),
     _Field("links", "utm_source", "utm_source", _str),
@@ -704,6 +807,17 @@ FIELDS: tuple[_Field, ...] = (
     _Field("email", "to", "recipient", _header_str),
     _Field("email", "list_id", "list_id", _header_str),
     _Field("email", "send_time", "send_time", _clock),
+    _Field("email", "postal_address", "postal_address", _str),
+    _Field("email", "preferences_url", "preferences_url", _one_line(_http_url)),
+    _Field("email", "reason", "reason", _str),
+    _Field("theme", "logo", "logo", _one_line(_https_url)),
+    _Field("theme", "logo_width", "logo_width", _logo_width),
+    _Field("theme", "logo_alt", "logo_alt", _str),
+    _Field("theme", "accent", "accent", _colour("accent")),
+    _Field("theme", "link", "link_colour", _colour("link")),
+    _Field("theme", "dark_accent", "dark_accent", _colour("dark_accent")),
+    _Field("theme", "dark_link", "dark_link_colour", _colour("dark_link")),
+    _Field("theme", "heading_font", "heading_font", _font_stack),
     _Field(None, "export", "exports", _exports),
     _Field(None, "sections", "sections", _sections),
     _Field(None, "sources", "sources", _sources, flag="--feed"),

@@ -82,6 +82,7 @@ def load_email(config: Config, built: Built, where: Path) -> Email:
         issue_date=issue,
         date=datetime.combine(issue, time(hour, minute), tzinfo=config.site.tz),
         sections=tuple(s.title for s in manifest.sections),
+        preferences_url=config.email.preferences_url,
     )
 
 

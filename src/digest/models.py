@@ -127,6 +127,20 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Brand:
+    """The ``[theme]`` a digest is drawn with: logo, colours (empty: the built-in ones), font."""
+
+    logo: str = ""  # an https URL
+    logo_width: int = 0
+    logo_alt: str = ""
+    accent: str = ""
+    link: str = ""
+    dark_accent: str = ""
+    dark_link: str = ""
+    heading_font: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Digest:
     """Everything the templates need, decided: sections, subject, preheader."""
 
@@ -150,6 +164,17 @@ class Digest:
     window_days: int = 7
     period: str = "this week"  # the window in words, for subjects and copy
     edition_title: str = ""
+    # The masthead's issue line: this edition's issue number (None: not counted) and window.
+    issue_number: int | None = None
+    window_text: str = ""
+    contents: bool = False  # list the titles at the top ("In this issue")
+    thumbnails: str = "banner"  # "banner", "side" or "none"
+    brand: Brand = field(default_factory=Brand)
+    # The footer: the sender's postal address, a preferences link, why the reader gets it
+    # (empty: the templates' own sentence).
+    postal_address: str = ""
+    preferences_url: str = ""
+    reason: str = ""
 
     @property
     def entries(self) -> tuple[Entry, ...]:

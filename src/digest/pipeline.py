@@ -182,6 +182,16 @@ def _sent(config: Config) -> tuple[frozenset[str], date | None]:
     )
 
 
+def numbered(config: Config) -> Config:
+    """``config`` with its issue number for the masthead: the issues the ledger records
+    for this edition, plus one (read only; unreadable lines are not counted)."""
+    if config.run.issue_number is not None:
+        return config
+    issues = ledger.scan(config.paths.ledger).issues
+    count = sum(1 for issue in issues if issue.edition == config.run.edition)
+    return config.but(issue_number=count + 1)
+
+
 def choose(
     config: Config,
     *,
@@ -342,6 +352,7 @@ def build(
     """
     if write:
         check_out_dir(config)  # before the work, not after it
+    config = numbered(config)
     loaded = load(config, progress=progress, today=today)
     selection, warnings = choose(config, today=today, loaded=loaded)
     if config.run.strict and warnings:
@@ -381,7 +392,7 @@ def build_editions(
     jobs: list[tuple[Config, Selection, Digest | None, bool, bool]] = []
     warnings: dict[str, tuple[Problem, ...]] = {}
     for index, spec in enumerate(specs):
-        edition = config.for_edition(spec.name)
+        edition = numbered(config.for_edition(spec.name))
         if write:
             check_out_dir(edition)  # here, not in a worker: its error reads clearly
         digest: Digest | None = None
@@ -490,6 +501,16 @@ def rebuild(
     return rebuild_issue(config, issue, out_dir, force=force, loaded=loaded, write=write)
 
 
+def _number_of(config: Config, issue: ledger.Issue) -> int:
+    """The number ``issue`` had when it was built: its edition's earlier issues, plus one."""
+    earlier = 0
+    for recorded in ledger.scan(config.paths.ledger).issues:
+        if recorded.id == issue.id:
+            break
+        earlier += recorded.edition == issue.edition
+    return earlier + 1
+
+
 def rebuild_issue(
     config: Config,
     issue: ledger.Issue,
@@ -523,6 +544,7 @@ def rebuild_issue(
             only_sources=tuple(source_key(p.source, p.feed) for p in issue.posts),
             strict=False,
             offline=True,  # feeds as cached: the feed may have moved on since
+            issue_number=_number_of(config, issue),
         ),
         selection=replace(edition.selection, new_only=False),
         paths=replace(edition.paths, out=out_dir),

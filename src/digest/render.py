@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from . import theme
 from .errors import RenderError, TemplateError
 from .models import Digest, Entry, Rendered, Section
 from .templates import make_environment
@@ -24,22 +25,7 @@ HTML_TEMPLATE = "digest.mjml.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
 
 # Colours chosen for at least 4.5:1 contrast in both schemes (WCAG AA body text).
-PALETTE = {
-    "page": "#f3f5f7",
-    "card": "#ffffff",
-    "text": "#1f2933",
-    "heading": "#102a43",
-    "muted": "#52606d",
-    "link": "#0b5fa5",
-    "rule": "#e4e7eb",
-    "dark_page": "#0f1419",
-    "dark_card": "#1a2027",
-    "dark_text": "#e4e7eb",
-    "dark_heading": "#f5f7fa",
-    "dark_muted": "#a3adb8",
-    "dark_link": "#7cc4fa",
-    "dark_rule": "#2c3540",
-}
+PALETTE = theme.PALETTE
 
 # Invisible filler after the preheader, so that inbox previews do not run on
 # into the body text (zero-width non-joiners and no-break spaces).
@@ -52,8 +38,17 @@ _TRAILING = re.compile(r"[ \t]+\n")
 
 
 def _render_template(env: jinja2.Environment, name: str, digest: Digest) -> str:
+    brand = digest.brand
+    colors = theme.palette_with(
+        {
+            "accent": brand.accent,
+            "link": brand.link,
+            "dark_accent": brand.dark_accent,
+            "dark_link": brand.dark_link,
+        }
+    )
     return render_template(
-        env, name, digest=digest, colors=PALETTE, preheader_padding=PREHEADER_PADDING
+        env, name, digest=digest, colors=colors, preheader_padding=PREHEADER_PADDING
     )
 
 
@@ -170,6 +165,10 @@ def mjml_to_html(mjml: str, *, template: str = HTML_TEMPLATE) -> str:
             allow_network=False,
             remove_classes=False,
             disable_validation=True,
+            # Keep MJML's pixel width and height attributes: premailer would copy
+            # img{width:100%} into width="100%", which Outlook for Windows reads as a
+            # share of the image file's own width (a 1200 px image breaks the layout).
+            disable_basic_attributes=["width", "height"],
             cssutils_logging_level=logging.CRITICAL,
         ).transform()
     except Exception as exc:  # premailer raises many unrelated types on bad CSS

@@ -82,6 +82,16 @@ def _atoms(text: str) -> list[str]:
     return atoms
 
 
+# Whitespace a line may break at: every kind str.split() knows except the no-break
+# spaces (U+00A0, U+2007, U+202F), which keep "26 November 2026" on one line.
+_BREAKABLE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
+
+
+def collapse(text: str) -> str:
+    """``text`` on one line, each run of breakable whitespace one space; no-break spaces kept."""
+    return " ".join(part for part in _BREAKABLE.split(str(text)) if part)
+
+
 def wrap(text: str, width: int = TEXT_WIDTH) -> str:
     """Wrap a paragraph for the plain-text part; words and URLs are never broken.
 
@@ -90,7 +100,7 @@ def wrap(text: str, width: int = TEXT_WIDTH) -> str:
     as English, breaking between characters where Japanese line-breaking rules
     allow it.
     """
-    flat = " ".join(str(text).split())
+    flat = collapse(text)
     if all(char_width(c) == 1 for c in flat):  # the common case, exactly as before
         return textwrap.fill(flat, width=width, break_long_words=False, break_on_hyphens=False)
     lines: list[str] = []
@@ -114,7 +124,7 @@ def wrap(text: str, width: int = TEXT_WIDTH) -> str:
 
 def paragraphs(text: str) -> list[str]:
     """Split text on blank lines into paragraphs with their spacing collapsed."""
-    return [" ".join(p.split()) for p in str(text).split("\n\n") if p.strip()]
+    return [collapse(p) for p in str(text).split("\n\n") if p.strip()]
 
 
 def host(url: str) -> str:

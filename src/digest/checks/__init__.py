@@ -27,7 +27,7 @@ import lxml.html
 from ..manifest import Manifest
 
 # Each rule module registers its rules when imported: import them in report order.
-for _module in ("content", "links", "site", "css", "a11y"):
+for _module in ("content", "links", "site", "css", "a11y", "clients"):
     importlib.import_module(f"{__name__}.{_module}")
 
 from .css import GRACEFUL, support_table  # noqa: E402
@@ -63,13 +63,14 @@ def rule_names() -> tuple[str, ...]:
 
 
 def _input(parts: EmailParts, options: CheckOptions | None) -> CheckInput:
-    from ..exporters import unsubscribe_placeholders
+    from ..exporters import preferences_placeholders, unsubscribe_placeholders
 
     options = options or CheckOptions()
     return CheckInput(
         parts=parts,
         options=options,
         placeholders=unsubscribe_placeholders() + options.extra_placeholders,
+        service_tags=preferences_placeholders(),
     )
 
 

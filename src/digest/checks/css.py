@@ -38,6 +38,8 @@ GRACEFUL: dict[str, str] = {
     "css-color-scheme": "a dark-mode hint; without it the client's own dark mode applies",
     "css-height": "height:auto keeps image proportions; the height attribute is the fallback",
     "css-border-radius": "rounded corners; square where unsupported",
+    "css-object-fit": "crops thumbnails to one box; elsewhere they are scaled into it",
+    "css-white-space": "keeps dates together; no-break spaces do it where it is ignored",
     "html-aria-hidden": "hides decorative arrows from screen readers; harmless where stripped",
     "html-aria-label": "unique names for 'Read more' links; stripped, the visible text is read",
 }

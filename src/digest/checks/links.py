@@ -47,7 +47,7 @@ def _link_problem(href: str | None, placeholders: tuple[str, ...]) -> str | None
 
 @rule("links")
 def links(inp: CheckInput) -> Iterator[Finding]:
-    doc, placeholders = inp.doc, inp.placeholders
+    doc, placeholders = inp.doc, inp.placeholders + inp.service_tags
     for anchor in doc.iter("a"):
         problem = _link_problem(anchor.get("href"), placeholders)
         if problem:
@@ -262,7 +262,7 @@ def visible_text(doc: _Element) -> str:
 
 @rule("residue", cheap=True)
 def residue(inp: CheckInput) -> Iterator[Finding]:
-    parts, doc, placeholders = inp.parts, inp.doc, inp.placeholders
+    parts, doc, placeholders = inp.parts, inp.doc, inp.placeholders + inp.service_tags
     for name, text in (
         ("HTML", visible_text(doc)),
         ("text", parts.text),

@@ -61,6 +61,7 @@ class CheckOptions:
     extra_placeholders: tuple[str, ...] = ()
     site: str = ""  # a built site folder, sitemap or feed (path or URL) to find each post in
     base_url: str = ""  # the site's base URL, to map post URLs into a built site folder
+    postal_address: str = ""  # [email] postal_address, which the footer should carry
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,6 +93,8 @@ class CheckInput:
     parts: EmailParts
     options: CheckOptions
     placeholders: tuple[str, ...] = ()
+    # Other tags a service fills in (its preferences link): fine in a link, not an unsubscribe.
+    service_tags: tuple[str, ...] = ()
 
     @cached_property
     def data(self) -> bytes:

@@ -127,9 +127,25 @@ def unsubscribe_placeholders() -> tuple[str, ...]:
         for tag in (exporter.placeholder, *exporter.placeholder_aliases):
             if not tag:
                 continue
-            tight = re.sub(r"(\{+)\s*(.*?)\s*(\}+)", r"\1\2\3", tag)
-            spaced = re.sub(r"(\{+)\s*(.*?)\s*(\}+)", r"\1 \2 \3", tag)
-            tags.update(dict.fromkeys((tag, tight, spaced)))
+            tags.update(dict.fromkeys(_spellings(tag)))
+    return tuple(tags)
+
+
+def _spellings(tag: str) -> tuple[str, str, str]:
+    tight = re.sub(r"(\{+)\s*(.*?)\s*(\}+)", r"\1\2\3", tag)
+    spaced = re.sub(r"(\{+)\s*(.*?)\s*(\}+)", r"\1 \2 \3", tag)
+    return tag, tight, spaced
+
+
+def preferences_placeholders() -> tuple[str, ...]:
+    """Every registered exporter's preferences tag: links ``digest check`` accepts as
+    filled in by the service (never as an unsubscribe link)."""
+    found, _ = registry()
+    tags: dict[str, None] = {}
+    for registered in found.values():
+        tag = registered.exporter.preferences_placeholder
+        if tag:
+            tags.update(dict.fromkeys(_spellings(tag)))
     return tuple(tags)
 
 
@@ -144,6 +160,7 @@ __all__ = [
     "Option",
     "Registered",
     "get_exporter",
+    "preferences_placeholders",
     "registry",
     "unsubscribe_placeholders",
 ]

@@ -44,6 +44,7 @@ class Email:
     issue_date: date
     date: datetime  # the Date header: the issue day at the configured send time
     sections: tuple[str, ...] = ()
+    preferences_url: str = ""  # the footer's "Manage preferences" link, if any
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,6 +126,8 @@ class Exporter(ABC):
     placeholder: ClassVar[str | None] = None  # the service's unsubscribe placeholder
     # Other spellings of it the service also substitutes, accepted by `digest check`.
     placeholder_aliases: ClassVar[tuple[str, ...]] = ()
+    # The service's "manage preferences" link, put where [email] preferences_url is linked.
+    preferences_placeholder: ClassVar[str | None] = None
     options: ClassVar[Mapping[str, Option]] = {}
     credentials: ClassVar[Credentials | None] = None  # None: no push
     # Where an editor sees whether a push went out, for an unconfirmed one.
@@ -160,6 +163,10 @@ class Exporter(ABC):
     def unsubscribe_tag(self, options: Mapping[str, Any]) -> str | None:
         """The tag this export puts where the unsubscribe link goes (None: none of its own)."""
         return self.placeholder
+
+    def preferences_tag(self, options: Mapping[str, Any]) -> str | None:
+        """The tag this export puts where the preferences link goes (None: the URL stays)."""
+        return self.preferences_placeholder
 
     def base_url(self, env: Mapping[str, str]) -> str:
         """The API address: the override variable when set, else the service's own."""
@@ -274,7 +281,7 @@ def neutralise_value(value: Any) -> Any:
 
 # The digest's own links: placeholders replace them, headers carry them; a zero-width space
 # would break them, and they come from digest.toml, not from posts.
-_VERBATIM = frozenset({"site_url", "unsubscribe_url", "unsubscribe_mailto"})
+_VERBATIM = frozenset({"site_url", "unsubscribe_url", "unsubscribe_mailto", "preferences_url"})
 # Fields that become header values, where RFC 2047 encoded words are decoded on the way.
 _HEADERS = frozenset({"subject", "site_name", "sender", "reply_to", "recipient", "list_id"})
 
@@ -346,9 +353,25 @@ def service_parts(exporter: Exporter, email: Email, options: Mapping[str, Any]) 
     :meth:`Exporter.build`), with the service's unsubscribe tag, if it has one for
     these options, put in last."""
     tag = exporter.unsubscribe_tag(options)
-    if tag:
-        return with_placeholder(email, email.html, email.text, tag)
-    return email.html, email.text
+    html, text = (
+        with_placeholder(email, email.html, email.text, tag) if tag else (email.html, email.text)
+    )
+    return with_preferences(email, html, text, exporter.preferences_tag(options))
+
+
+def with_preferences(email: Email, html: str, text: str, tag: str | None) -> tuple[str, str]:
+    """Put the service's preferences ``tag`` where the footer links [email] preferences_url.
+
+    A digest built without the link (an older build, a template without it) is left
+    as it is: the preferences link is a courtesy, the unsubscribe link the requirement.
+    """
+    target = email.preferences_url
+    if not tag or not target or target in {email.unsubscribe_url, email.unsubscribe_mailto}:
+        return html, text
+    escaped = neutralise_html(html_lib.escape(target, quote=True))
+    return html.replace(f'href="{escaped}"', f'href="{tag}"'), text.replace(
+        neutralise_text(target), tag
+    )
 
 
 def list_unsubscribe(email: Email) -> str:

@@ -38,6 +38,7 @@ class ListmonkExporter(Exporter):
     name = "listmonk"
     description = "listmonk campaign (POST /api/campaigns), {{ UnsubscribeURL }} placeholder"
     placeholder = "{{ UnsubscribeURL }}"
+    preferences_placeholder = "{{ ManageURL }}"  # the subscriber's subscription page
     options: ClassVar[Mapping[str, Option]] = {
         "lists": Option(_list_ids, required=True, help="list ids, e.g. [1, 3]"),
         "name": Option(as_str, default=""),

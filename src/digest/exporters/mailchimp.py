@@ -30,6 +30,7 @@ class MailchimpExporter(Exporter):
     name = "mailchimp"
     description = "Mailchimp campaign (create + content), *|UNSUB|* placeholder"
     placeholder = "*|UNSUB|*"
+    preferences_placeholder = "*|UPDATE_PROFILE|*"
     options: ClassVar[Mapping[str, Option]] = {
         "list_id": Option(as_nonempty, required=True, help="the audience id, e.g. a1b2c3d4e5"),
         "segment_id": Option(int_at_least(1), help="a saved segment of the audience"),

@@ -45,6 +45,7 @@ class SendGridExporter(Exporter):
     name = "sendgrid"
     description = "SendGrid v3 Mail Send, unsubscribe group tag <%asm_group_unsubscribe_raw_url%>"
     placeholder = "<%asm_group_unsubscribe_raw_url%>"
+    preferences_placeholder = "<%asm_preferences_raw_url%>"  # the ASM preferences page
     options: ClassVar[Mapping[str, Option]] = {
         "to": Option(as_str_list, default=(), help="recipients; default: [email] to"),
         "asm_group_id": Option(int_at_least(1), required=True, help="the unsubscribe group id"),
@@ -96,6 +97,7 @@ class SendGridSingleSendExporter(Exporter):
     name = "sendgrid-singlesend"
     description = "SendGrid Marketing Single Send to lists, {{{unsubscribe}}} placeholder"
     placeholder = "{{{unsubscribe}}}"
+    preferences_placeholder = "{{{unsubscribe_preferences}}}"
     options: ClassVar[Mapping[str, Option]] = {
         "list_ids": Option(as_str_list, required=True, help="marketing list ids"),
         "sender_id": Option(int_at_least(1), required=True, help="a verified sender id"),
@@ -106,6 +108,10 @@ class SendGridSingleSendExporter(Exporter):
     }
     credentials = CREDENTIALS
     default_base_url = "https://api.sendgrid.com"
+
+    def preferences_tag(self, options: Mapping[str, Any]) -> str | None:
+        """SendGrid's preferences page lists unsubscribe groups: only with one."""
+        return self.preferences_placeholder if options["suppression_group_id"] else None
 
     def export(self, email: Email, options: Mapping[str, Any]) -> Export:
         html, text = service_parts(self, email, options)
