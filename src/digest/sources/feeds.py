@@ -115,6 +115,9 @@ class RawItem:
     image_alt: str = ""
     base: str = ""
     published_item: bool = True  # False: a draft, pending, private or protected item
+    # A featured image to look up once the whole export is read (WXR ``_thumbnail_id``):
+    # no image is taken from the content meanwhile.
+    thumbnail: str = ""
 
 
 @dataclass(slots=True)
@@ -199,7 +202,7 @@ class Collector:
         if self.config.selection.tags_as_categories:
             categories += tags
         image = clean_url(item.image, base) if item.image else None
-        if image is None and item.content:
+        if image is None and item.content and not item.thumbnail:
             image = first_img(item.content, base)
         return Post(
             source=cut(item.id, URL_CHARS) or url,
