@@ -711,3 +711,24 @@ def test_atom_plain_text_summary_keeps_its_angle_brackets() -> None:
 </feed>"""
     post = one(data)
     assert make_excerpt(post, 55, " [\u2026]") == "Use <br> for a line break & more"
+
+
+def test_a_large_json_feed_file_with_a_byte_order_mark(tmp_path: Path) -> None:
+    items = [
+        {
+            "id": str(i),
+            "url": f"https://x.example/{i}",
+            "title": "t" * 100,
+            "date_published": "2026-11-20T10:00:00Z",
+        }
+        for i in range(1000)
+    ]
+    data = (
+        b"\xef\xbb\xbf"
+        + json.dumps({"version": "https://jsonfeed.org/version/1", "items": items}).encode()
+    )
+    assert len(data) > feeds.SNIFF_BYTES
+    path = tmp_path / "feed.json"
+    path.write_bytes(data)
+    result = parse_feed_file(path, feed="feed.json", config=SITE)
+    assert result.kind == "jsonfeed" and len(result.posts) == 1000
