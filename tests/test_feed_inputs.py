@@ -339,6 +339,29 @@ def test_wxr_posts_drafts_and_what_is_not_a_post() -> None:
     assert all("hidden" not in p.body for p in result.posts)
 
 
+def test_wxr_featured_image_that_is_missing_falls_back_to_the_content() -> None:
+    def thumb(attachment: int) -> str:
+        return (
+            "<wp:postmeta><wp:meta_key>_thumbnail_id</wp:meta_key>"
+            f"<wp:meta_value>{attachment}</wp:meta_value></wp:postmeta>"
+        )
+
+    items = wxr_item(1, content='<p>x</p><img src="/up/a.png" alt="">', extra=thumb(99))
+    # a post that fails, whose featured image must not land on the post before it
+    items += wxr_item(2, gmt="2026-99-99 00:00:00", extra=thumb(11))
+    items += wxr_item(
+        11,
+        kind="attachment",
+        status="inherit",
+        extra="<wp:attachment_url>https://blog.example/other.jpg</wp:attachment_url>",
+    )
+    result = parse_feed(wxr(items), feed="export.xml", config=SITE)
+    (post,) = result.posts
+    assert post.image == "https://blog.example/up/a.png"
+    (problem,) = result.problems
+    assert problem.where == "export.xml (item 2 '2')"
+
+
 def test_wxr_file_is_streamed_and_matches_bytes(tmp_path: Path) -> None:
     data = wxr("".join(wxr_item(i) for i in range(1, 30)))
     path = tmp_path / "export.xml"
@@ -688,3 +711,24 @@ def test_atom_plain_text_summary_keeps_its_angle_brackets() -> None:
 </feed>"""
     post = one(data)
     assert make_excerpt(post, 55, " [\u2026]") == "Use <br> for a line break & more"
+
+
+def test_a_large_json_feed_file_with_a_byte_order_mark(tmp_path: Path) -> None:
+    items = [
+        {
+            "id": str(i),
+            "url": f"https://x.example/{i}",
+            "title": "t" * 100,
+            "date_published": "2026-11-20T10:00:00Z",
+        }
+        for i in range(1000)
+    ]
+    data = (
+        b"\xef\xbb\xbf"
+        + json.dumps({"version": "https://jsonfeed.org/version/1", "items": items}).encode()
+    )
+    assert len(data) > feeds.SNIFF_BYTES
+    path = tmp_path / "feed.json"
+    path.write_bytes(data)
+    result = parse_feed_file(path, feed="feed.json", config=SITE)
+    assert result.kind == "jsonfeed" and len(result.posts) == 1000

@@ -91,7 +91,7 @@ def parse_wxr(handle: IO[bytes], collector: Collector) -> FeedLoad:
                 f"not a readable WordPress export: {_message(exc)}", where=collector.feed
             ) from None
         collector.warn(f"the export breaks off: {_message(exc)}; the items before it are read")
-    return _with_thumbnails(collector.result("wxr", state.title), state)
+    return _with_thumbnails(collector.result("wxr", state.title), state, collector)
 
 
 def _message(exc: etree.XMLSyntaxError) -> str:
@@ -168,6 +168,10 @@ def _field(tag: object) -> str:
     return field
 
 
+# Items left as soon as their type is known (attachments are read for featured images).
+_NOT_READ = NOT_POST_TYPES - {"attachment"}
+
+
 def _item(elem: Any, index: int, collector: Collector, state: _State) -> None:
     found: dict[str, str] = {}
     categories: list[str] = []
@@ -188,7 +192,10 @@ def _item(elem: Any, index: int, collector: Collector, state: _State) -> None:
         elif field == "wp:postmeta":
             _postmeta(child, meta)
         else:
-            found[field] = child.text or ""
+            text = child.text or ""
+            found[field] = text
+            if field == "wp:post_type" and text.strip() in _NOT_READ:
+                return  # a page or menu item: the rest of it (menu metadata) is of no use
     kind = found.get("wp:post_type", "").strip() or "post"
     post_id = found.get("wp:post_id", "")[:TEXT_CHARS].strip()
     if kind == "attachment":
@@ -201,10 +208,11 @@ def _item(elem: Any, index: int, collector: Collector, state: _State) -> None:
     raw = _raw_item(index, found, post_id, state)
     raw.categories = categories
     raw.tags = tags
+    raw.thumbnail = meta.get("_thumbnail_id", "").strip()
+    before = len(collector.posts)
     collector.add(raw)
-    thumbnail = meta.get("_thumbnail_id", "").strip()
-    if thumbnail and raw.published_item and collector.posts:
-        state.thumbnails.append((collector.posts[-1].source, thumbnail))
+    if raw.thumbnail and len(collector.posts) > before:
+        state.thumbnails.append((collector.posts[-1].source, raw.thumbnail))
 
 
 def _raw_item(index: int, found: dict[str, str], post_id: str, state: _State) -> RawItem:
@@ -252,17 +260,22 @@ def _postmeta(elem: Any, meta: dict[str, str]) -> None:
         meta[key] = value
 
 
-def _with_thumbnails(load: FeedLoad, state: _State) -> FeedLoad:
-    """Posts with their featured image (``_thumbnail_id`` → the attachment's URL); the
-    attachment may come after the post in the export, so this waits for the end."""
+def _with_thumbnails(load: FeedLoad, state: _State, collector: Collector) -> FeedLoad:
+    """Posts with their featured image (``_thumbnail_id`` → the attachment's URL), else the
+    first image in their content; the attachment may come after the post in the export,
+    so this waits for the end."""
     if not state.thumbnails:
         return load
     wanted = dict(state.thumbnails)
+    base = state.link or collector.base or collector.config.site.url
     posts = []
     for post in load.posts:
-        found = state.attachments.get(wanted.get(post.source, ""))
-        url = feeds.clean_url(found[0], state.link or post.url) if found else None
-        if url:
-            post = replace(post, image=url, image_alt=" ".join(found[1].split()) if found else "")
+        if post.source in wanted:
+            found = state.attachments.get(wanted[post.source])
+            url = feeds.clean_url(found[0], base) if found else None
+            if url and found:
+                post = replace(post, image=url, image_alt=" ".join(found[1].split()))
+            elif post.body and (image := feeds.first_img(post.body, base)):
+                post = replace(post, image=image)
         posts.append(post)
     return replace(load, posts=tuple(posts))

@@ -115,6 +115,9 @@ class RawItem:
     image_alt: str = ""
     base: str = ""
     published_item: bool = True  # False: a draft, pending, private or protected item
+    # A featured image to look up once the whole export is read (WXR ``_thumbnail_id``):
+    # no image is taken from the content meanwhile.
+    thumbnail: str = ""
 
 
 @dataclass(slots=True)
@@ -199,7 +202,7 @@ class Collector:
         if self.config.selection.tags_as_categories:
             categories += tags
         image = clean_url(item.image, base) if item.image else None
-        if image is None and item.content:
+        if image is None and item.content and not item.thumbnail:
             image = first_img(item.content, base)
         return Post(
             source=cut(item.id, URL_CHARS) or url,
@@ -557,10 +560,11 @@ def parse_feed_file(path: Path, *, feed: str, config: Config) -> FeedLoad:
     """Parse a feed file; a WXR export is streamed (bounded memory, up to
     :data:`MAX_WXR_BYTES`), any other kind read whole (up to :data:`MAX_FEED_BYTES`)."""
     try:
-        with _open_regular(path) as handle:
+        with _open_regular(path, feed) as handle:
             head = handle.read(SNIFF_BYTES)
-            try:
-                kind = detect_kind(head) if head.lstrip()[:1] not in (b"{", b"[") else ""
+            json_like = _sniffable(head).lstrip()[:1] in (b"{", b"[")
+            try:  # JSON is told apart once read whole: its start alone is no valid JSON
+                kind = "" if json_like else detect_kind(head)
             except FeedError as exc:
                 raise FeedError(exc.message, where=feed) from None
             size = os.fstat(handle.fileno()).st_size
@@ -587,13 +591,13 @@ def parse_feed_file(path: Path, *, feed: str, config: Config) -> FeedLoad:
     return parse_feed(data, feed=feed, config=config)
 
 
-def _open_regular(path: Path) -> IO[bytes]:
+def _open_regular(path: Path, feed: str) -> IO[bytes]:
     """``path`` opened for reading, refusing what is not a regular file (a FIFO would
     block forever, a device could be endless)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise FeedError("not a regular file: not read", where=str(path))
+            raise FeedError("not a regular file: not read", where=feed)
         return open(fd, "rb")
     except BaseException:
         os.close(fd)
