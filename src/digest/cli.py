@@ -547,10 +547,10 @@ def check_command(
         if failed:
             raise click.exceptions.Exit(1)
         return
-    if path is None:
-        raise click.UsageError("give a built digest (a folder or an .html file), or --matrix")
     if cells or browser or report_dir or compare_dir:
         raise click.UsageError("--cell, --browser, --report and --compare go with --matrix")
+    if path is None:
+        raise click.UsageError("give a built digest (a folder or an .html file), or --matrix")
     options = CheckOptions(
         budget_bytes=budget_bytes(budget_kb or config.digest.size_budget_kb),
         unsubscribe_url=config.email.unsubscribe_url,

@@ -172,6 +172,11 @@ def difference(image_module: Any, chops: Any, old: Any, new: Any) -> tuple[float
     canvas_new.paste(new, (0, 0))
     diff = chops.difference(canvas_old, canvas_new).convert("L")
     mask = diff.point(lambda v: 255 if v > CHANGED_LEVEL else 0)
+    for image in (old, new):  # what only one of the two shots covers has changed too
+        if image.width < size[0]:
+            mask.paste(255, (image.width, 0, size[0], size[1]))
+        if image.height < size[1]:
+            mask.paste(255, (0, image.height, size[0], size[1]))
     changed = mask.histogram()[255]
     percent = 100.0 * changed / (size[0] * size[1])
     faded = image_module.blend(canvas_new, image_module.new("RGB", size, "white"), 0.7)
