@@ -474,3 +474,97 @@ def test_report_and_compare_show_what_changed(
     assert len(changed) == 6 and all(float(p) > 0 for p in changed)
     page = (new / "index.html").read_text(encoding="utf-8")
     assert "one-post-375-light-diff.png" in page and (new / "one-post-375-light-diff.png").is_file()
+
+
+# --- the GitHub Actions example ---------------------------------------------------------------
+
+TEMPLATE_WORKFLOW = Path(__file__).resolve().parents[1] / "docs" / "examples" / "template-check.yml"
+
+
+def template_workflow_problems(workflow: dict[Any, Any], workdir: Path) -> list[str]:
+    """Check a workflow that runs the matrix on template changes and uploads its report."""
+    from .test_scheduling import invocations, shell_commands
+
+    problems: list[str] = []
+    triggers = workflow.get("on", workflow.get(True)) or {}
+    paths = (triggers.get("pull_request") or {}).get("paths") or []
+    for wanted in ("templates/**", "digest.toml"):
+        if wanted not in paths:
+            problems.append(f"workflow: pull_request.paths does not list {wanted!r}")
+    if (workflow.get("permissions") or {}).get("contents") != "read":
+        problems.append("workflow: a check needs permissions.contents: read, nothing more")
+    steps = [s for job in (workflow.get("jobs") or {}).values() for s in job.get("steps", [])]
+    report_dirs: list[str] = []
+    installs_extra = installs_chromium = False
+    for index, step in enumerate(steps):
+        run = str(step.get("run", ""))
+        where = f"workflow step {step.get('name', index + 1)!r}"
+        installs_extra |= "digest-newsletter[browser]" in run
+        installs_chromium |= "chromium" in run and "apt-get install" in run
+        found, parse_problems = invocations(shell_commands(run), workdir, where)
+        problems += parse_problems
+        for invocation in found:
+            params = invocation.params
+            if invocation.command == "check" and params.get("matrix"):
+                if not params.get("browser"):
+                    problems.append(f"{where}: check --matrix without --browser")
+                if params.get("report_dir") is None:
+                    problems.append(f"{where}: check --matrix without --report DIR")
+                else:
+                    report_dirs.append(str(params["report_dir"]))
+    if not report_dirs:
+        problems.append("workflow: no `digest check --matrix` step")
+    if not installs_extra:
+        problems.append("workflow: the [browser] extra is not installed")
+    if not installs_chromium:
+        problems.append("workflow: Chromium is not installed")
+    uploads = [s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact@")]
+    if not uploads:
+        problems.append("workflow: the report is not uploaded")
+    for step in uploads:
+        if "always()" not in str(step.get("if", "")):
+            problems.append(
+                "workflow: the upload needs `if: always()` (a failed check needs it most)"
+            )
+        uploaded = str((step.get("with") or {}).get("path", ""))
+        if not any(Path(d).as_posix().rstrip("/") in uploaded for d in report_dirs):
+            problems.append(
+                f"workflow: the upload does not include the report folder {report_dirs}"
+            )
+    return problems
+
+
+def test_the_template_check_workflow_runs_real_commands(tmp_path: Path) -> None:
+    import yaml
+
+    workflow = yaml.safe_load(TEMPLATE_WORKFLOW.read_text(encoding="utf-8"))
+    assert template_workflow_problems(workflow, tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('      - "templates/**"\n', "", "does not list 'templates/**'"),
+        ("digest check --matrix --browser", "digest check --matrix", "without --browser"),
+        ("--report template-report ", "", "without --report DIR"),
+        ("        if: always()\n", "", "needs `if: always()`"),
+        ("--format junit", "--format xml", "--format xml -o template-check.xml: "),
+        ("--matrix", "--matrx", "--matrx"),
+        ("contents: read", "contents: write", "permissions.contents: read"),
+    ],
+)
+def test_a_broken_template_workflow_is_reported(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    import yaml
+
+    text = TEMPLATE_WORKFLOW.read_text(encoding="utf-8")
+    assert old in text
+    problems = template_workflow_problems(yaml.safe_load(text.replace(old, new, 1)), tmp_path)
+    assert any(expected in p for p in problems), problems
+
+
+def test_the_readme_points_at_the_template_workflow() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Checking templates: `digest check --matrix`")[1].split("\n## ")[0]
+    assert "docs/examples/template-check.yml" in section
