@@ -120,6 +120,8 @@ def chromium() -> Iterator[Any]:
             ) from None
         try:
             yield browser
+        except PlaywrightError as exc:  # the browser died or refused a page mid-run
+            raise BrowserError(f"Chromium failed: {_first_line(exc)}") from None
         finally:
             browser.close()
     finally:
