@@ -51,7 +51,19 @@ def shot_key(width: int, scheme: str) -> str:
 
 
 def lay_out(results: Sequence[CellResult], *, screenshots: bool) -> tuple[list[CellResult], Shots]:
-    """Each rendered cell in Chromium at every width and scheme: findings and screenshots."""
+    """Each rendered cell in Chromium at every width and scheme: findings and screenshots.
+
+    Playwright's sync API refuses to start in a thread whose asyncio loop is
+    running (a notebook, an async caller, another Playwright session): the
+    browser work runs on a thread of its own, and its errors come back here.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="digest-browser") as pool:
+        return pool.submit(_lay_out, results, screenshots).result()
+
+
+def _lay_out(results: Sequence[CellResult], screenshots: bool) -> tuple[list[CellResult], Shots]:
     out: list[CellResult] = []
     shots: Shots = {}
     found: dict[str, list[Finding]] = {r.name: [] for r in results}
