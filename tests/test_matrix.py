@@ -247,8 +247,8 @@ def test_fixtures_that_name_unknown_posts_are_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--browser"], "--cell, --browser, --report and --compare go with --matrix"),
-        ([], "give a built digest"),
+        (["--browser", "."], "--cell, --browser, --report and --compare go with --matrix"),
+        ([], "Missing argument 'PATH'"),
         (["--matrix", "."], "drop PATH"),
         (["--matrix", "--compare", "."], "add --browser"),
         (["--matrix", "--cell", "nope"], "unknown cell 'nope'; choose from: empty, one-post"),

@@ -459,7 +459,18 @@ def list_posts(common: Common, flags: SelectionFlags, as_json: bool, edition: st
     click.echo(f"\n{plural(len(rows), 'post')} from {window.since} to {window.until}")
 
 
-@main.command(name="check")
+class _CheckCommand(click.Command):
+    """``check``: PATH is required unless --matrix is given, refused while parsing as before."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = super().parse_args(ctx, args)
+        if ctx.params.get("path") is None and not ctx.params.get("matrix"):
+            [path] = [p for p in self.params if p.name == "path"]
+            raise click.MissingParameter(ctx=ctx, param=path, param_hint="'PATH'")
+        return rest
+
+
+@main.command(name="check", cls=_CheckCommand)
 @click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
 @click.option("--strict", is_flag=True, help="Fail on warnings as well as errors.")
 @click.option(
