@@ -628,6 +628,7 @@ def _check_matrix(
             browser=browser,
             report_dir=report_dir,
             compare_dir=compare_dir,
+            strict=strict,
         ),
     )
     result = outcome.result

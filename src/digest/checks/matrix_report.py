@@ -33,6 +33,7 @@ class MatrixRun:
     browser: bool = False
     report_dir: Path | None = None
     compare_dir: Path | None = None
+    strict: bool = False  # the report's verdict counts warnings too
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,7 +69,7 @@ def run(config: Config, request: MatrixRun) -> MatrixOutcome:
         from ..pipeline import check_out_dir
 
         check_out_dir(config, request.report_dir)
-        files = write_report(request.report_dir, result, shots, diffs)
+        files = write_report(request.report_dir, result, shots, diffs, strict=request.strict)
     return MatrixOutcome(result=result, shots=shots, diffs=diffs, files=files)
 
 
@@ -180,6 +181,8 @@ def write_report(
     result: MatrixResult,
     shots: Mapping[str, Mapping[str, bytes]],
     diffs: Mapping[str, Mapping[str, tuple[float, bytes]]],
+    *,
+    strict: bool = False,
 ) -> tuple[Path, ...]:
     """index.html, the screenshots and manifest.json, written all-or-nothing inside ``folder``."""
     files: dict[str, bytes] = {}
@@ -208,11 +211,16 @@ def write_report(
                 f'<figure><a href="{esc(name)}"><img src="{esc(name)}" alt="{esc(caption)}"></a>'
                 f"{extra}<figcaption>{caption}</figcaption></figure>"
             )
-        rows = "".join(
-            f'<tr class="{esc(f.severity)}"><td>{esc(f.severity)}</td><td>{esc(f.rule)}</td>'
-            f"<td>{esc(f.message)}</td><td>{esc(f.where)}</td></tr>"
-            for f in cell.findings
-        )
+
+        def table(severities: set[str], cell: CellResult = cell) -> str:
+            rows = "".join(
+                f'<tr class="{esc(f.severity)}"><td>{esc(f.severity)}</td><td>{esc(f.rule)}</td>'
+                f"<td>{esc(f.message)}</td><td>{esc(f.where)}</td></tr>"
+                for f in cell.findings
+                if f.severity in severities
+            )
+            return f"<table>{rows}</table>" if rows else ""
+
         status = (
             f"skipped: {esc(cell.skipped)}"
             if cell.skipped
@@ -221,15 +229,22 @@ def write_report(
                 f"{plural(cell.count('warning'), 'warning')}"
             )
         )
+        notes = table({"info"})
         sections.append(
             f'<section id="{esc(_UNSAFE.sub("_", cell.name))}"><h2>{esc(cell.name)}</h2>'
             f"<p>{esc(cell.about)}: {status}</p>"
-            + (f"<table>{rows}</table>" if rows else "<p>No findings.</p>")
+            + table({"error", "warning"})
             + (f'<div class="shots">{"".join(figures)}</div>' if figures else "")
+            + (
+                f"<details><summary>{esc(plural(cell.count('info'), 'note'))}</summary>"
+                f"{notes}</details>"
+                if notes
+                else ""
+            )
             + "</section>"
         )
         manifest_cells.append({**_cell_dict(cell), "screenshots": named})
-    verdict = "FAILED" if result.failed() else "passed"
+    verdict = "FAILED" if result.failed(strict=strict) else "passed"
     page = (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
