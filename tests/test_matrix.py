@@ -285,6 +285,10 @@ def test_the_html_report_escapes_and_refuses_the_project_folder(
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["format"] == "digest-check-matrix"
     assert [c["name"] for c in manifest["cells"]] == ["html-chars"]
+    # the page's verdict follows --strict: the empty cell's missing preheader is a warning
+    strict = run(runner, project, "--cell", "empty", "--strict", "--report", str(out))
+    assert strict.exit_code == 1
+    assert "<h1>digest check --matrix: FAILED</h1>" in (out / "index.html").read_text("utf-8")
     refused = run(runner, project, "--cell", "empty", "--report", str(project))
     assert refused.exit_code == 1
     assert "refusing to write" in refused.output and "project folder" in refused.output
