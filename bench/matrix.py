@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -30,12 +31,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def timed(args: list[str], cwd: Path, repeat: int) -> tuple[float, float, int]:
-    """Median and best wall time of ``digest ARGS`` over ``repeat`` runs, and the last exit code."""
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(args: list[str], cwd: Path, repeat: int) -> tuple[float, float, float, int]:
+    """Median and best wall time of ``digest ARGS`` over ``repeat`` runs, the median CPU time
+    of the command itself (Chromium's processes included; a fair figure on a busy machine),
+    and the last exit code."""
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     times: list[float] = []
+    cpu: list[float] = []
     code = 0
     for _ in range(repeat):
+        cpu_start = _cpu()
         start = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "digest", *args],
@@ -47,10 +57,11 @@ def timed(args: list[str], cwd: Path, repeat: int) -> tuple[float, float, int]:
             check=False,
         )
         times.append(time.perf_counter() - start)
+        cpu.append(_cpu() - cpu_start)
         code = done.returncode
         if code not in (0, 1):
             sys.exit(f"digest {' '.join(args)} failed: {done.stderr.strip()}")
-    return statistics.median(times), min(times), code
+    return statistics.median(times), min(times), statistics.median(cpu), code
 
 
 def main() -> None:
@@ -72,10 +83,11 @@ def main() -> None:
                     ["check", "--matrix", "--browser", "-q", "--report", str(project / "r")],
                 ),
             ]
-        print(f"{os.cpu_count()} cores; median and best of {options.repeat} runs")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"{os.cpu_count()} cores, load {load}; median and best of {options.repeat} runs")
         for label, args in runs:
-            median, best, code = timed(args, project, options.repeat)
-            print(f"{label:<28} {median:6.2f} s  (best {best:.2f} s, exit {code})")
+            median, best, cpu, code = timed(args, project, options.repeat)
+            print(f"{label:<28} {median:6.2f} s  (best {best:.2f} s; CPU {cpu:.2f} s; exit {code})")
 
 
 if __name__ == "__main__":
