@@ -17,7 +17,7 @@ from digest.config import Config
 from digest.output import write_build
 from digest.pipeline import build
 
-from .browser import ARTIFACTS, offline
+from .browser import ARTIFACTS, COLOURS_JS, LAYOUT_JS, contrast, luminance, offline
 
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="playwright is a test dependency"
@@ -43,32 +43,6 @@ def open_page(browser: Any, html: Path, width: int, scheme: str = "light") -> An
     page.goto(html.as_uri())
     page.wait_for_load_state("load")
     return page
-
-
-LAYOUT_JS = """() => {
-  const rect = (e) => e.getBoundingClientRect();
-  const cards = [...document.querySelectorAll('.card')].filter(e => rect(e).height > 0);
-  const titles = [...document.querySelectorAll('.post-title h3')];
-  const images = [...document.querySelectorAll('img')].map(img => {
-      const column = img.closest('.mj-column-per-100, [class*="mj-column-per-"]') || img.parentElement;
-      return {src: img.src, width: rect(img).width, column: rect(column).width, natural: img.naturalWidth};
-  });
-  const texts = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  while (walker.nextNode()) {
-    const node = walker.currentNode, el = node.parentElement;
-    if (!node.textContent.trim() || !el || el.closest('[style*="display:none"]')) continue;
-    if (rect(el).width === 0) continue;
-    texts.push({text: node.textContent.trim().slice(0, 40), size: parseFloat(getComputedStyle(el).fontSize)});
-  }
-  return {
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-    cards: cards.map(c => ({left: rect(c).left, width: rect(c).width, top: rect(c).top})),
-    titles: titles.map(t => ({left: rect(t).left, top: rect(t).top, width: rect(t).width})),
-    images, texts,
-  };
-}"""
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -103,43 +77,6 @@ def test_layout_at_each_width(browser: Any, digest_html: Path, width: int) -> No
         assert image["width"] <= image["column"] + 0.5, f"image wider than its column: {image}"
 
 
-def luminance(rgb: tuple[float, float, float]) -> float:
-    def channel(c: float) -> float:
-        c /= 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
-    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
-    return (la + 0.05) / (lb + 0.05)
-
-
-COLOURS_JS = """() => {
-  const parse = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
-  const background = (el) => {
-    for (let e = el; e; e = e.parentElement) {
-      const c = parse(getComputedStyle(e).backgroundColor);
-      if (c.length >= 3 && (c.length < 4 || c[3] > 0)) return c.slice(0, 3);
-    }
-    return [255, 255, 255];
-  };
-  const out = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  while (walker.nextNode()) {
-    const node = walker.currentNode, el = node.parentElement;
-    if (!node.textContent.trim() || !el || el.closest('[style*="display:none"]')) continue;
-    if (el.getBoundingClientRect().width === 0) continue;
-    out.push({text: node.textContent.trim().slice(0, 30), tag: el.tagName,
-              link: !!el.closest('a'), color: parse(getComputedStyle(el).color).slice(0, 3),
-              background: background(el)});
-  }
-  return out;
-}"""
-
-
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_text_and_link_contrast_in_both_schemes(
     browser: Any, digest_html: Path, scheme: str
@@ -147,7 +84,7 @@ def test_text_and_link_contrast_in_both_schemes(
     page = open_page(browser, digest_html, 600, scheme)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"digest-600-{scheme}.png"), full_page=True)
-    samples = page.evaluate(COLOURS_JS)
+    samples = page.evaluate(COLOURS_JS)["texts"]
     page.close()
     assert len(samples) > 20
     assert any(s["link"] for s in samples)
@@ -212,7 +149,7 @@ def test_every_block_reaches_contrast_in_both_schemes(
     browser: Any, every_block: dict[str, Path], variant: str, scheme: str
 ) -> None:
     page = open_page(browser, every_block[variant], 600, scheme)
-    samples = page.evaluate(COLOURS_JS)
+    samples = page.evaluate(COLOURS_JS)["texts"]
     page.close()
     assert len(samples) > (5 if variant == "empty" else 40)
     low = [

@@ -6,6 +6,7 @@ excerpts. Expected values are written from the raw files and the generators' doc
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -268,8 +269,13 @@ def test_sections_and_bylines_use_the_term_titles(tmp_path: Path, runner: CliRun
 def test_uncategorised_posts_get_no_lone_heading(tmp_path: Path, runner: CliRunner) -> None:
     config = write_site(tmp_path, {"a.md": POST.format(extra=""), "b.md": POST.format(extra="")})
     html, text = build(runner, config)
-    assert "<h2" not in html.split("</head>", 1)[1]
-    assert "OTHER" not in text and "NOTES\n-----" not in text
+    body = html.split("</head>", 1)[1]
+    assert ">Other</h2>" not in body and "OTHER" not in text and "NOTES\n-----" not in text
+    # with no section heading, post titles are h2: no jump from the masthead's h1 to h3
+    levels = re.findall(r"<h([1-6])\b", body)
+    assert "3" not in levels and levels.count("2") == 2, levels
+    result = runner.invoke(main, ["check", str(config.parent / "dist")])
+    assert "heading level" not in result.output, result.output
 
 
 # --- real bodies' excerpts (expected text from the raw files) ----------------------------------

@@ -485,9 +485,49 @@ def list_posts(common: Common, flags: SelectionFlags, as_json: bool, edition: st
     click.echo(f"\n{plural(len(rows), 'post')} from {window.since} to {window.until}")
 
 
-@main.command(name="check")
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+class _CheckCommand(click.Command):
+    """``check``: PATH is required unless --matrix is given, refused while parsing as before."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = super().parse_args(ctx, args)
+        if ctx.params.get("path") is None and not ctx.params.get("matrix"):
+            [path] = [p for p in self.params if p.name == "path"]
+            raise click.MissingParameter(ctx=ctx, param=path, param_hint="'PATH'")
+        return rest
+
+
+@main.command(name="check", cls=_CheckCommand)
+@click.argument("path", type=click.Path(exists=True, path_type=Path), required=False)
 @click.option("--strict", is_flag=True, help="Fail on warnings as well as errors.")
+@click.option(
+    "--matrix",
+    is_flag=True,
+    help="Instead of PATH: render the templates against built-in edge cases, every rule on each.",
+)
+@click.option(
+    "--cell",
+    "cells",
+    multiple=True,
+    metavar="NAME",
+    help="With --matrix: only this cell (repeatable).",
+)
+@click.option(
+    "--browser",
+    is_flag=True,
+    help="With --matrix: lay each cell out in Chromium (375/600/1024 px, light and dark).",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --matrix: write an HTML report (and screenshots with --browser) into this folder.",
+)
+@click.option(
+    "--compare",
+    "compare_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="With --matrix --browser: the pixel difference against this earlier --report folder.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -520,8 +560,13 @@ def list_posts(common: Common, flags: SelectionFlags, as_json: bool, edition: st
 @_handle_errors
 def check_command(
     common: Common,
-    path: Path,
+    path: Path | None,
     strict: bool,
+    matrix: bool,
+    cells: tuple[str, ...],
+    browser: bool,
+    report_dir: Path | None,
+    compare_dir: Path | None,
     fmt: str,
     output: Path | None,
     budget_kb: int | None,
@@ -530,11 +575,27 @@ def check_command(
 ) -> None:
     """Inspect a built digest (a folder, or an .html file beside its .txt) as an inbox would.
 
+    With --matrix instead of PATH, render the templates (yours included) against
+    built-in edge cases and the current digest, and run every rule on each.
     Exit status 1 when there are errors, or warnings with --strict.
     """
     from .checks import CheckOptions, as_junit, check, parts_from_manifest, summary_line
 
     config = load_config(common.config_file)
+    if budget_kb is not None:
+        config = config.but(size_budget_kb=budget_kb)
+    if matrix:
+        rendered, failed = _check_matrix(
+            common, config, strict, fmt, cells, allow, browser, report_dir, compare_dir, path
+        )
+        _emit_report(config, output, rendered)
+        if failed:
+            raise click.exceptions.Exit(1)
+        return
+    if cells or browser or report_dir or compare_dir:
+        raise click.UsageError("--cell, --browser, --report and --compare go with --matrix")
+    if path is None:
+        raise click.UsageError("give a built digest (a folder or an .html file), or --matrix")
     options = CheckOptions(
         budget_bytes=budget_bytes(budget_kb or config.digest.size_budget_kb),
         unsubscribe_url=config.email.unsubscribe_url,
@@ -557,6 +618,12 @@ def check_command(
         verdict = "FAILED" if report.failed(strict=strict) else "passed"
         lines.append(f"{verdict}: {summary_line(report)}" + (" (strict)" if strict else ""))
         rendered = "\n".join(lines) + "\n"
+    _emit_report(config, output, rendered)
+    if report.failed(strict=strict):
+        raise click.exceptions.Exit(1)
+
+
+def _emit_report(config: Config, output: Path | None, rendered: str) -> None:
     if output is not None:
         from .pipeline import check_report_file
 
@@ -564,8 +631,53 @@ def check_command(
         write_files(output.parent, {output.name: rendered})
     else:
         click.echo(rendered, nl=False)
-    if report.failed(strict=strict):
-        raise click.exceptions.Exit(1)
+
+
+def _check_matrix(
+    common: Common,
+    config: Config,
+    strict: bool,
+    fmt: str,
+    cells: tuple[str, ...],
+    allow: tuple[str, ...],
+    browser: bool,
+    report_dir: Path | None,
+    compare_dir: Path | None,
+    path: Path | None,
+) -> tuple[str, bool]:
+    """``check --matrix``: the report in ``fmt`` and whether it failed."""
+    from .checks.matrix import cells as matrix_cells
+    from .checks.matrix_report import MatrixRun, as_dict, as_junit, as_text, run
+
+    if path is not None:
+        raise click.UsageError("--matrix checks the templates, not a built digest: drop PATH")
+    if compare_dir is not None and not browser:
+        raise click.UsageError("--compare compares screenshots: add --browser")
+    known = [c.name for c in matrix_cells(config)]
+    unknown = [c for c in cells if c not in known]
+    if unknown:
+        raise click.UsageError(f"unknown cell {unknown[0]!r}; choose from: {', '.join(known)}")
+    outcome = run(
+        config,
+        MatrixRun(
+            allow=allow,
+            cells=cells,
+            browser=browser,
+            report_dir=report_dir,
+            compare_dir=compare_dir,
+            strict=strict,
+        ),
+    )
+    result = outcome.result
+    if report_dir is not None and log.isEnabledFor(logging.WARNING):
+        click.echo(f"report: wrote {report_dir / 'index.html'}", err=True)
+    if fmt == "json":
+        rendered = to_json(as_dict(result, strict=strict))
+    elif fmt == "junit":
+        rendered = as_junit(result, strict=strict)
+    else:
+        rendered = as_text(result, strict=strict, verbose=common.verbose, quiet=common.quiet)
+    return rendered, result.failed(strict=strict)
 
 
 def _report_exports(results: list[ExportResult]) -> None:

@@ -219,7 +219,11 @@ def collapse(digest: Digest, count: int) -> Digest:
 
 
 def render_within_budget(
-    digest: Digest, templates_dir: Path | None, budget_bytes: int
+    digest: Digest,
+    templates_dir: Path | None,
+    budget_bytes: int,
+    *,
+    env: jinja2.Environment | None = None,
 ) -> tuple[Digest, Rendered]:
     """Render; if the HTML is over budget, collapse the fewest later posts that fit it.
 
@@ -228,9 +232,10 @@ def render_within_budget(
     number of full entries, so the search is a bisection, started from an
     estimate (the bytes one collapsed post saves, from the full and the
     all-collapsed renders): usually three or four renders in all. Returns
-    the digest actually rendered.
+    the digest actually rendered. ``env``: reuse compiled templates (the matrix renders
+    many digests with one set).
     """
-    env = make_environment(templates_dir, digest.language)
+    env = env or make_environment(templates_dir, digest.language)
     rendered = render(digest, env=env)
     if rendered.html_bytes <= budget_bytes:
         return digest, rendered

@@ -195,7 +195,9 @@ def parity(inp: CheckInput) -> Iterator[Finding]:
             yield Finding(
                 rule="parity", severity="error", message="link in the HTML part only", where=url
             )
-    for url in sorted(text_only):
+    # A URL written as prose (an excerpt quoting an address) is text in both parts, not a link.
+    html_prose = _text_urls(doc.text_content())
+    for url in sorted(text_only - html_prose):
         if url not in explained:
             yield Finding(
                 rule="parity", severity="error", message="link in the text part only", where=url
