@@ -1,4 +1,5 @@
-"""Regenerate the README screenshots of the sample digest (phone and desktop, light and dark).
+"""Regenerate the README screenshots of the sample digest (phone and desktop, light and dark,
+and phone views of the French and Arabic samples).
 
     python scripts/screenshots.py
 
@@ -7,7 +8,8 @@ Chromium. The sample's images (thumbnails and the logo, in posts/images/) are
 served by a loopback HTTP server for the length of the script: every request for
 ``[site] url``/images/… is answered from it, every other request is refused, so
 the screenshots show the real thumbnails and logo without touching the network.
-Writes docs/screenshots/digest-*.png.
+Writes docs/screenshots/digest-*.png (digest-phone-fr.png, digest-phone-ar.png for the
+languages).
 """
 
 from __future__ import annotations
@@ -28,13 +30,19 @@ from playwright.sync_api import sync_playwright
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
-
+from digest.browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
 from digest.config import load_config  # noqa: E402
 from digest.output import write_build  # noqa: E402
 from digest.pipeline import build  # noqa: E402
 
-SHOTS = [("phone", 375, "light"), ("desktop", 1024, "light"), ("phone", 375, "dark")]
+# (file name, width, colour scheme, language: None for the sample's own)
+SHOTS = [
+    ("digest-phone-light", 375, "light", None),
+    ("digest-desktop-light", 1024, "light", None),
+    ("digest-phone-dark", 375, "dark", None),
+    ("digest-phone-fr", 375, "light", "fr"),
+    ("digest-phone-ar", 375, "light", "ar"),
+]
 IMAGES = REPO / "posts" / "images"
 TARGET = REPO / "docs" / "screenshots"
 
@@ -67,13 +75,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, image_server(IMAGES) as local:
         config = load_config(REPO / "digest.toml").but(
             until=date(2026, 11, 26),
-            out_dir=Path(tmp),
             cache_dir=None,
             ledger_path=Path(tmp) / "ledger.jsonl",
         )
-        result = build(config, write=False)
-        write_build(Path(tmp), result.digest, result.rendered)
-        html = Path(tmp) / "digest.html"
+        pages: dict[str | None, Path] = {}
+        for language in dict.fromkeys(lang for *_, lang in SHOTS):
+            out = Path(tmp) / (language or "sample")
+            built = config.but(out_dir=out, **({"language": language} if language else {}))
+            result = build(built, write=False)
+            write_build(out, result.digest, result.rendered)
+            pages[language] = out / "digest.html"
         images = config.site.url + "images/"
 
         def serve(route: Any) -> None:
@@ -87,16 +98,16 @@ def main() -> int:
 
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-            for name, width, scheme in SHOTS:
+            for name, width, scheme, language in SHOTS:
                 page = browser.new_page(
                     viewport={"width": width, "height": 1100},
                     color_scheme=scheme,
                     device_scale_factor=1,
                 )
                 page.route("**/*", serve)
-                page.goto(html.as_uri())
+                page.goto(pages[language].as_uri())
                 page.wait_for_load_state("networkidle")
-                target = TARGET / f"digest-{name}-{scheme}.png"
+                target = TARGET / f"{name}.png"
                 page.screenshot(path=str(target), full_page=True)
                 print(f"wrote {target.relative_to(REPO)}")
                 page.close()

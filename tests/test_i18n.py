@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 import pytest
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
@@ -542,3 +543,15 @@ def test_the_text_part_keeps_no_break_spaces_when_wrapping() -> None:
     assert "November\u00a024,\u00a02026" in wrap(byline, width=20)
     assert all("November" not in line or "2026" in line for line in wrap(byline, 20).splitlines())
     assert paragraphs("a\u00a0b  c\n\nd") == ["a\u00a0b c", "d"]
+
+
+def test_posts_keep_their_own_direction_in_a_right_to_left_email(sample_config: Config) -> None:
+    """An English excerpt in an Arabic email ends with its full stop, not begins with it."""
+    result = build(localised(sample_config, "ar"), write=False)
+    doc = lxml.html.fromstring(result.rendered.html)
+    assert doc.get("dir") == "rtl"
+    for entry in result.digest.entries:
+        titles = doc.xpath("//a[@dir='auto']")
+        assert any(a.text_content() == entry.post.title for a in titles), entry.post.title
+    excerpts = [d.text_content() for d in doc.xpath("//div[@dir='auto']")]
+    assert len(excerpts) == len(result.digest.entries)
