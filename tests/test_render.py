@@ -197,3 +197,37 @@ def test_preheader_is_hidden_and_padded(sample_config: Config) -> None:
         'Every "yes"'
     )
     assert match.group(1).count("\u200c") >= 50  # premailer writes the entities as characters
+
+
+def test_mjml_resets_stay_in_the_head_and_are_not_inlined(sample_config: Config) -> None:
+    """Issue 13, item 7: premailer copied MJML's resets (``table, td { border-collapse …;
+    mso-table-lspace … }``, ``body``, ``img``) onto every element, about 10 KB of a
+    three-week digest. Clients that need them read them from the head, where MJML puts them
+    (official MJML does not inline them either)."""
+    html = build(sample_config.but(until=UNTIL), write=False).rendered.html
+    head, _, body = html.partition("</head>")
+    attributes = " ".join(re.findall(r'\sstyle="([^"]*)"', body))
+    for reset in ("mso-table-lspace", "mso-table-rspace", "-webkit-text-size", "-ms-interpolation"):
+        assert reset not in attributes
+        assert reset in head
+    assert head.count("#outlook a") == 1 and "data-premailer" not in html
+    # the template's own CSS is still inlined: links, headings, read-more
+    assert re.search(r'<h1 style="[^"]*margin:\s*0', body)
+    assert re.search(r'<a href="[^"]+" style="[^"]*color:\s*#52606d', body)  # .footer a
+
+
+def test_a_templates_own_table_rules_are_still_inlined(
+    sample_config: Config, tmp_path: Path
+) -> None:
+    """Only blocks made of MJML's own rules are left to the head: the same selectors in the
+    template's ``mj-style`` are the template's choice, and are inlined."""
+    (tmp_path / "digest.mjml.j2").write_text(
+        (REPO / "templates" / "digest.mjml.j2")
+        .read_text()
+        .replace("<mj-style>", "<mj-style>\n      table, td { mso-line-height-rule: exactly; }")
+    )
+    html = build(sample_config.but(until=UNTIL, templates_dir=tmp_path), write=False).rendered.html
+    body = re.sub(r"<!--.*?-->", "", html.partition("</head>")[2], flags=re.S)  # not Outlook's
+    cells = re.findall(r"<td\b[^>]*>", body)
+    assert cells and all("mso-line-height-rule:exactly" in cell for cell in cells)
+    assert "mso-table-lspace" not in body
