@@ -231,3 +231,41 @@ def test_a_templates_own_table_rules_are_still_inlined(
     cells = re.findall(r"<td\b[^>]*>", body)
     assert cells and all("mso-line-height-rule:exactly" in cell for cell in cells)
     assert "mso-table-lspace" not in body
+
+
+def test_size_budget_fitting_renders_at_most_twice(
+    write_post: WritePost, tmp_config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14, goal 3: one full render, and at most one more. Each post's share of the HTML
+    is estimated from the first render instead of bisecting with renders; the result fits
+    the budget and collapses the fewest posts, or (an estimate within a few bytes of the
+    budget) one more."""
+    from digest import render as render_module
+    from digest.templates import make_environment
+
+    for day in range(1, 15):
+        words = " ".join(["word"] * (20 + 7 * (day % 5)))  # posts of different sizes
+        write_post(f"2026-02-{day:02d}-post.md", f"---\ntitle: Post {day}\nexcerpt: {words}\n---\n")
+    digest = plan(tmp_config(until=date(2026, 2, 28), since=date(2026, 2, 1))).digest
+    full, env = len(digest.full_entries), make_environment(None)
+    sizes = [
+        render(render_module.collapse(digest, count), env=env).html_bytes
+        for count in range(full + 1)
+    ]
+    inlined: list[int] = []
+    real = render_module.inline_css
+    monkeypatch.setattr(
+        render_module, "inline_css", lambda *a, **k: inlined.append(1) or real(*a, **k)
+    )
+    budgets = range(sizes[-1] + 1, sizes[0], (sizes[0] - sizes[-1]) // 9)
+    for budget in budgets:
+        inlined.clear()
+        fitted, rendered = render_module.render_within_budget(digest, None, budget)
+        fewest = next(count for count, size in enumerate(sizes) if size <= budget)
+        assert len(inlined) <= 2, f"{len(inlined)} renders for a budget of {budget}"
+        assert rendered.html_bytes <= budget
+        assert len(fitted.more) in (fewest, fewest + 1)
+        assert rendered == render(fitted, env=env)
+    inlined.clear()
+    assert render_module.render_within_budget(digest, None, sizes[0])[1].html_bytes == sizes[0]
+    assert len(inlined) == 1  # it fits: the one render
