@@ -48,11 +48,12 @@ from .version import __version__
 log = logging.getLogger("digest")
 RACY_NS = 2_000_000_000
 # Per file in memory: (size, mtime_ns, kind ("post", "draft", "problem"), its row as JSON
-# data, its payload: a Post, a Problem or None).
+# data (None for a post read from the cache: made again if written), its payload: a Post,
+# a Problem or None).
 Entry = tuple[int, int, str, Any, Any]
 
 
-CACHE_FORMAT = "3"  # JSON, not pickle: a planted cache file must not run code
+CACHE_FORMAT = "4"  # JSON, not pickle: a planted cache file must not run code
 POSTS_MAGIC = "digest post cache"
 RENDER_MAGIC = "digest render cache"
 
@@ -385,8 +386,8 @@ def _post_row(post: Post, zone: str) -> tuple[Any, ...] | None:
     return (*row, when.fold)
 
 
-def _decode_posts(table: Any, count: int, tz: tzinfo) -> tuple[list[Post], list[tuple[Any, ...]]]:
-    """The posts of a cache file and their rows as stored; ``_Foreign`` if anything is off."""
+def _decode_posts(table: Any, count: int, tz: tzinfo) -> list[Post]:
+    """The posts of a cache file; ``_Foreign`` if anything is off."""
     if type(table) is not dict or table.keys() != set(POST_COLUMNS):
         raise _Foreign("not a table of posts")
     for name in POST_COLUMNS:
@@ -408,11 +409,10 @@ def _decode_posts(table: Any, count: int, tz: tzinfo) -> tuple[list[Post], list[
     for index in itertools.compress(range(count), folds):
         dates[index] = dates[index].replace(fold=1)
     values["date"] = dates
-    posts = [
+    return [
         Post(**dict(zip(POST_NAMES, row, strict=True)))
         for row in zip(*values.values(), strict=True)
     ]
-    return posts, list(zip(*(table[name] for name in POST_COLUMNS), strict=True))
 
 
 def _read(path: Path, tz: tzinfo) -> dict[str, Entry]:
@@ -436,17 +436,18 @@ def _read(path: Path, tz: tzinfo) -> dict[str, Entry]:
             raise _Foreign("columns of different lengths")
         if not set(kinds) <= {"post", "problem", "draft"}:
             raise _Foreign("an unknown kind of entry")
-        posts, rows = _decode_posts(data.get("posts"), kinds.count("post"), tz)
+        posts = _decode_posts(data.get("posts"), kinds.count("post"), tz)
         stored = data.get("problems")
         if type(stored) is not list or len(stored) != kinds.count("problem"):
             raise _Foreign("no list of problems")
         if len(posts) == len(files):  # the usual case: every file is a post
+            rows = itertools.repeat(None)  # a post's row is made again only if it is written
             return dict(
-                zip(files, zip(sizes, mtimes, kinds, rows, posts, strict=True), strict=True)
+                zip(files, zip(sizes, mtimes, kinds, rows, posts), strict=True)  # noqa: B905
             )
         problem = decoder(Problem, tz)
         payloads = {
-            "post": iter(zip(rows, posts, strict=True)),
+            "post": iter([(None, post) for post in posts]),
             "problem": iter([(raw, problem(raw)) for raw in stored]),
         }
         cached: dict[str, Entry] = {}
@@ -468,8 +469,15 @@ def _write(path: Path, value: Any) -> None:
 
 
 def _write_posts(path: Path, zone: str, entries: dict[str, Entry]) -> None:
-    """Write the entries by column (see :data:`POST_COLUMNS`)."""
-    rows = [e[3] for e in entries.values() if e[2] == "post"]
+    """Write the entries by column (see :data:`POST_COLUMNS`).
+
+    A post read from the cache has no row (``None``): it is made again from the post.
+    """
+    rows = [
+        e[3] if e[3] is not None else _post_row(e[4], zone)
+        for e in entries.values()
+        if e[2] == "post"
+    ]
     columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in POST_COLUMNS]
     _write(
         path,
@@ -496,20 +504,23 @@ def cached_read(
     path = cache_file(config)
     zone = config.site.tz.key
     cached = _read(path, config.site.tz)
-    folder = str(config.paths.posts)
+    prefix = os.path.join(str(config.paths.posts), "")
     rels = iter_post_files(config.paths.posts)
     stats: dict[str, tuple[int, int]] = {}
     changed: list[str] = [] if cached else rels  # cold: the loader stats what it reads
     for rel in rels if cached else ():
         try:
-            st = os.stat(os.path.join(folder, rel))
+            st = os.stat(prefix + rel)
         except OSError:
             changed.append(rel)  # let the loader report it
             continue
-        stats[rel] = (st.st_size, st.st_mtime_ns)
         hit = cached.get(rel)
-        if hit is None or (hit[0], hit[1]) != stats[rel]:
+        if hit is None or hit[0] != st.st_size or hit[1] != st.st_mtime_ns:
+            stats[rel] = (st.st_size, st.st_mtime_ns)
             changed.append(rel)
+    if not changed and len(rels) == len(cached) and rels == list(cached):
+        log.info("post cache: all %d files unchanged", len(rels))
+        return _unchanged(cached)
     pending = PendingLoad(config, rels=changed, progress=progress)
     if warm_up is not None and len(changed) >= PARALLEL_MIN_FILES:
         warm_up()  # only worth it while workers parse; a warm run may not render at all
@@ -553,6 +564,16 @@ def cached_read(
     return LoadResult(posts=tuple(posts), problems=tuple(problems), drafts=tuple(drafts))
 
 
+def _unchanged(cached: dict[str, Entry]) -> LoadResult:
+    """The load result of a cache whose every file is unchanged (nothing to write)."""
+    entries = cached.values()
+    return LoadResult(
+        posts=tuple(e[4] for e in entries if e[2] == "post"),
+        problems=tuple(e[4] for e in entries if e[2] == "problem"),
+        drafts=tuple(rel for rel, e in cached.items() if e[2] == "draft"),
+    )
+
+
 # --- rendered digests ---------------------------------------------------------------------------
 
 RENDERS_KEPT = 32
@@ -567,29 +588,41 @@ def render_key(config: Config, selection: Any) -> str:
     return hashlib.sha256(blob + templates_hash_for(config.paths.templates).encode()).hexdigest()
 
 
-def load_render(config: Config, key: str) -> tuple[Digest, Rendered] | None:
-    """The cached (digest, rendered) pair for ``key``, or None (a miss: missing or not ours)."""
+# A cached render: the digest as fitted, its parts, and the cheap checks' findings on them.
+CachedRender = tuple[Digest, Rendered, tuple[Problem, ...]]
+
+
+def load_render(config: Config, key: str) -> CachedRender | None:
+    """The cached render for ``key``, or None (a miss: missing or not ours)."""
     assert config.paths.cache is not None
     path = config.paths.cache / "renders" / f"{key}.json"
     data = _load_json(path, RENDER_MAGIC)
     if data is None:
         return None
+    tz = config.site.tz
     try:
-        return decoder(Digest, config.site.tz)(data.get("digest")), decoder(
-            Rendered, config.site.tz
-        )(data.get("rendered"))
+        return (
+            decoder(Digest, tz)(data.get("digest")),
+            decoder(Rendered, tz)(data.get("rendered")),
+            decoder(tuple[Problem, ...], tz)(data.get("findings")),
+        )
     except (ValueError, TypeError) as exc:
         log.debug("ignoring the cached render %s: %s", path, exc)
         return None
 
 
-def save_render(config: Config, key: str, value: tuple[Digest, Rendered]) -> None:
+def save_render(config: Config, key: str, value: CachedRender) -> None:
     assert config.paths.cache is not None
     folder = config.paths.cache / "renders"
-    digest, rendered = value
+    digest, rendered, findings = value
     _write(
         folder / f"{key}.json",
-        {"format": RENDER_MAGIC, "digest": to_json(digest), "rendered": to_json(rendered)},
+        {
+            "format": RENDER_MAGIC,
+            "digest": to_json(digest),
+            "rendered": to_json(rendered),
+            "findings": to_json(findings),
+        },
     )
     try:  # keep the most recent few: a weekly digest has no use for old renders
         old = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-RENDERS_KEPT]
