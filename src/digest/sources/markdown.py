@@ -257,7 +257,6 @@ class PendingLoad:
         self._parts: Any = None
         self._done: LoadResult | None = None
         self.stats: dict[str, tuple[int, int]] = {}  # (size, mtime_ns) of each file read
-        self.rows: dict[str, tuple[Any, ...]] = {}  # posts as the workers sent them (rows)
         if count == 1:
             self._done = _load_files(folder, self._rels, config, self.stats)
             if progress:
@@ -281,9 +280,7 @@ class PendingLoad:
                         rows, part, stats = future.result()
                     except BrokenProcessPool:
                         rows, part, stats = _load_one_per_process(chunk)
-                    posts = tuple(map(row_post, rows))
-                    parts.append(replace(part, posts=posts))
-                    self.rows.update(zip((p.source for p in posts), rows, strict=True))
+                    parts.append(replace(part, posts=tuple(map(row_post, rows))))
                     self.stats.update(stats)
                     done += len(chunk[1])
                     if self._progress:
