@@ -47,9 +47,9 @@ from .version import __version__
 
 log = logging.getLogger("digest")
 RACY_NS = 2_000_000_000
-# Per file in memory: (size, mtime_ns, kind ("post", "draft", "problem"), its row as JSON
-# data (None for a post read from the cache: made again if written), its payload: a Post,
-# a Problem or None).
+# Per file in memory: (size, mtime_ns, kind ("post", "draft", "problem"), a problem's row as
+# JSON data (None for posts, written by column from the Post, and drafts), its payload: a
+# Post, a Problem or None).
 Entry = tuple[int, int, str, Any, Any]
 
 
@@ -373,17 +373,21 @@ def _column_types() -> dict[str, set[type]]:
 COLUMN_TYPES = _column_types()
 
 
-def _post_row(post: Post, zone: str) -> tuple[Any, ...] | None:
-    """A post as one value per column, or None if it cannot be cached."""
-    when = post.date
-    if not (isinstance(when.tzinfo, ZoneInfo) and when.tzinfo.key == zone):
-        return None
-    row: list[Any] = [getattr(post, name) for name in POST_NAMES]
-    row[POST_NAMES.index("date")] = when.replace(tzinfo=None).isoformat()
-    for name in _TEXT_LISTS:
-        index = POST_NAMES.index(name)
-        row[index] = list(row[index])
-    return (*row, when.fold)
+def _cacheable(post: Post, zone: str) -> bool:
+    """Whether the post's date is in the site zone (the only dates the post cache stores)."""
+    when = post.date.tzinfo
+    return isinstance(when, ZoneInfo) and when.key == zone
+
+
+def _column(posts: list[Post], name: str) -> Callable[[], list[Any]]:
+    """The column ``name`` of the post cache, made when it is written (one at a time)."""
+    if name == "date":
+        return lambda: [p.date.replace(tzinfo=None).isoformat() for p in posts]
+    if name == "date_fold":
+        return lambda: [p.date.fold for p in posts]
+    if name in _TEXT_LISTS:
+        return lambda: [list(getattr(p, name)) for p in posts]
+    return lambda: [getattr(p, name) for p in posts]
 
 
 def _decode_posts(table: Any, count: int, tz: tzinfo) -> list[Post]:
@@ -397,10 +401,12 @@ def _decode_posts(table: Any, count: int, tz: tzinfo) -> list[Post]:
         if not set(map(type, column)) <= COLUMN_TYPES[name]:
             raise _Foreign(f"posts.{name}: a value of the wrong type")
     values = {name: table[name] for name in POST_NAMES}
+    seen: dict[Any, Any] = {}  # equal authors, categories and tags: one object each
     for name in _TEXT_LISTS:
         if not set(map(type, itertools.chain.from_iterable(values[name]))) <= {str}:
             raise _Foreign(f"posts.{name}: not lists of text")
-        values[name] = list(map(tuple, values[name]))
+        values[name] = [seen.setdefault(t, t) for t in map(tuple, values[name])]
+    values["author"] = [seen.setdefault(a, a) for a in values["author"]]
     walls = list(map(datetime.fromisoformat, table["date"]))
     folds = table["date_fold"]
     if set(map(operator.attrgetter("tzinfo"), walls)) - {None} or not set(folds) <= {0, 1}:
@@ -441,7 +447,7 @@ def _read(path: Path, tz: tzinfo) -> dict[str, Entry]:
         if type(stored) is not list or len(stored) != kinds.count("problem"):
             raise _Foreign("no list of problems")
         if len(posts) == len(files):  # the usual case: every file is a post
-            rows = itertools.repeat(None)  # a post's row is made again only if it is written
+            rows = itertools.repeat(None)  # posts are written from the Post, by column
             return dict(
                 zip(files, zip(sizes, mtimes, kinds, rows, posts), strict=True)  # noqa: B905
             )
@@ -487,7 +493,10 @@ def _dumps(value: Any) -> str:
 
 
 def _json_parts(value: Any) -> Iterator[str]:
-    """``value`` as compact JSON text, in pieces: nested dicts key by key, the rest whole."""
+    """``value`` as compact JSON text, in pieces: nested dicts key by key, the rest whole
+    (a function in place of a value is called for it when its turn comes)."""
+    if callable(value):
+        value = value()
     if type(value) is not dict:
         yield _dumps(value)
         return
@@ -499,16 +508,8 @@ def _json_parts(value: Any) -> Iterator[str]:
 
 
 def _write_posts(path: Path, zone: str, entries: dict[str, Entry]) -> None:
-    """Write the entries by column (see :data:`POST_COLUMNS`).
-
-    A post read from the cache has no row (``None``): it is made again from the post.
-    """
-    rows = [
-        e[3] if e[3] is not None else _post_row(e[4], zone)
-        for e in entries.values()
-        if e[2] == "post"
-    ]
-    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in POST_COLUMNS]
+    """Write the entries, posts by column (see :data:`POST_COLUMNS`)."""
+    posts = [e[4] for e in entries.values() if e[2] == "post"]
     _write(
         path,
         {
@@ -518,7 +519,7 @@ def _write_posts(path: Path, zone: str, entries: dict[str, Entry]) -> None:
             "sizes": [e[0] for e in entries.values()],
             "mtimes": [e[1] for e in entries.values()],
             "kinds": [e[2] for e in entries.values()],
-            "posts": dict(zip(POST_COLUMNS, columns, strict=True)),
+            "posts": {name: _column(posts, name) for name in POST_COLUMNS},
             "problems": [e[3] for e in entries.values() if e[2] == "problem"],
         },
     )
@@ -574,8 +575,8 @@ def cached_read(
     for rel in rels:
         if rel in new:
             kind, payload = new[rel]
-            row = _post_row(payload, zone) if kind == "post" else to_json(payload)
-            cacheable = kind != "post" or row is not None
+            row = to_json(payload) if kind == "problem" else None
+            cacheable = kind != "post" or _cacheable(payload, zone)
             if rel in stats and stats[rel][1] < racy_after and cacheable:
                 entries[rel] = (*stats[rel], kind, row, payload)
         elif rel in cached:
