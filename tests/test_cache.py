@@ -486,3 +486,17 @@ def test_a_cached_render_keeps_its_check_findings(config, monkeypatch) -> None:
     assert len(calls) == 1
     assert again.warnings == first.warnings
     assert any("[subject]" in str(w) for w in again.warnings)
+
+
+def test_library_versions_are_those_importlib_metadata_reports() -> None:
+    """The quick reading (dist-info folder names) agrees with the standard library's."""
+    import importlib.metadata
+
+    from digest import cache
+
+    for name, version in cache.library_versions():
+        try:
+            expected = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            expected = "absent"
+        assert version == expected, name

@@ -26,7 +26,9 @@ import logging
 import operator
 import os
 import pickle
+import re
 import secrets
+import sys
 import time
 import types
 import typing
@@ -323,14 +325,40 @@ OUTPUT_LIBRARIES = (
 
 @functools.cache
 def library_versions() -> tuple[tuple[str, str], ...]:
-    """The installed version of each library in ``OUTPUT_LIBRARIES`` (read once)."""
-    found = []
-    for name in OUTPUT_LIBRARIES:
+    """The installed version of each library in ``OUTPUT_LIBRARIES`` (read once).
+
+    Read from the names of the ``NAME-VERSION.dist-info`` folders on ``sys.path``
+    (first found wins, as for imports): one listing per folder instead of a
+    search of every folder per library, which took a warm build ~10 ms. A
+    library found no such way is asked of :mod:`importlib.metadata`.
+    """
+    wanted = {_normal(name) for name in OUTPUT_LIBRARIES}
+    found: dict[str, str] = {}
+    for folder in sys.path:
         try:
-            found.append((name, importlib.metadata.version(name)))
-        except importlib.metadata.PackageNotFoundError:
-            found.append((name, "absent"))
-    return tuple(found)
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in names:
+            if entry.endswith(".dist-info"):
+                name, _, version = entry[: -len(".dist-info")].partition("-")
+                if _normal(name) in wanted and version:
+                    found.setdefault(_normal(name), version)
+    return tuple(
+        (name, found.get(_normal(name)) or _metadata_version(name)) for name in OUTPUT_LIBRARIES
+    )
+
+
+def _normal(name: str) -> str:
+    """A distribution name as packaging normalises it (``PyYAML`` = ``pyyaml``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _metadata_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
 
 
 def fingerprint(config: Config) -> str:
