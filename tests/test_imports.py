@@ -78,3 +78,22 @@ def test_the_package_api_still_loads_on_first_use() -> None:
     assert {"Config", "DigestError", "Rendered", "plan"} <= set(dir(digest))
     with pytest.raises(AttributeError):
         digest.no_such_name  # noqa: B018
+
+
+def test_a_warm_build_loads_no_rendering_or_checking_library(tmp_path) -> None:
+    """An unchanged build reuses its cached render and the checks' findings: Jinja, MJML,
+    premailer, lxml and Markdown are never imported, nor are worker processes set up."""
+    import time
+
+    from .conftest import copy_sample
+
+    root = copy_sample(tmp_path)
+    old = time.time() - 60
+    for path in (root / "posts").rglob("*"):
+        os.utime(path, (old, old))
+    args = ["build", "-q", "--config", str(root / "digest.toml"), "--until", "2026-11-26"]
+    code = f"from digest.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+    cold = loaded_after(code)
+    assert {"jinja2", "mjml", "premailer", "lxml"} <= cold  # the first build renders
+    warm = loaded_after(code)
+    assert warm.isdisjoint({*HEAVY, "multiprocessing", "concurrent"} - {"yaml", "frontmatter"})

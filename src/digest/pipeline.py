@@ -11,7 +11,6 @@ renders run in parallel processes.
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -379,6 +378,8 @@ def build_editions(
         jobs = [(c, sel, d, False, empty) for c, sel, d, _, empty in jobs]
     count = workers or min(len(jobs), os.cpu_count() or 1)
     results: list[BuildResult] = []
+    import multiprocessing as mp  # deferred: a single build never forks
+
     if count > 1 and len(jobs) > 1 and "fork" in mp.get_all_start_methods():
         with mp.get_context("fork").Pool(count) as pool:
             for done, result in enumerate(pool.imap(_render_edition, jobs), 1):

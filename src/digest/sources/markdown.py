@@ -14,21 +14,21 @@ and a worker that dies costs only the file that killed it.
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import os
 import stat
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..errors import PostError
 from ..front_matter import Skip, split_frontmatter
 from ..metadata import parse_post
 from ..models import LoadResult, Post, Problem
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 log = logging.getLogger("digest")
 
@@ -236,7 +236,11 @@ def _load_chunk(args: tuple[str, list[str], Config]) -> Chunk:
 def _worker_count(files: int, workers: int | None) -> int:
     if workers is not None:
         return max(1, workers)
-    if files < PARALLEL_MIN_FILES or "fork" not in mp.get_all_start_methods():
+    if files < PARALLEL_MIN_FILES:
+        return 1
+    import multiprocessing as mp  # deferred, as the pool: a warm build forks no worker
+
+    if "fork" not in mp.get_all_start_methods():
         return 1
     return max(1, min(os.cpu_count() or 1, 4))
 
@@ -282,10 +286,15 @@ class PendingLoad:
         self._chunks = [
             (folder, self._rels[i : i + size], config) for i in range(0, len(self._rels), size)
         ]
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor  # deferred: only for a large load
+
         self._pool = ProcessPoolExecutor(count, mp_context=mp.get_context("fork"))
         self._parts = [self._pool.submit(_load_chunk, chunk) for chunk in self._chunks]
 
     def result(self) -> LoadResult:
+        from concurrent.futures.process import BrokenProcessPool
+
         if self._done is None:
             assert self._pool is not None
             parts: list[LoadResult] = []
@@ -315,6 +324,10 @@ class PendingLoad:
 
 def _load_one_per_process(chunk: tuple[str, list[str], Config]) -> Chunk:
     """A chunk whose worker died, read again one file at a time to find the file that kills."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     folder, rels, config = chunk
     rows: list[tuple[Any, ...]] = []
     problems: list[Problem] = []
