@@ -1,8 +1,8 @@
 """Benchmark: digest on large synthetic blogs, each figure beside a floor measured in the same run.
 
 Generates N posts (about 3 KB each, a realistic mix of frontmatter shapes) under
-bench/.data/ and reports, as ratios (the machine's load changes seconds, much
-less ratios measured side by side):
+bench/.data/ (or $DIGEST_BENCH_DATA) and reports, as ratios (the machine's load
+changes seconds, much less ratios measured side by side):
 
 - the scaling table: 1,000, 10,000 and 100,000 posts, a cold ``digest build``
   (no cache; the cache is written) and a warm one (unchanged posts), next to
@@ -161,8 +161,12 @@ CONFIG = (
 )
 
 
+# Where the synthetic blogs go: bench/.data/ unless $DIGEST_BENCH_DATA names another folder.
+DATA = Path(os.environ.get("DIGEST_BENCH_DATA") or HERE / ".data")
+
+
 def generate(count: int, seed: int) -> Path:
-    root = HERE / ".data" / f"posts-{count}-{seed}"
+    root = DATA / f"posts-{count}-{seed}"
     posts = root / "posts"
     if posts.is_dir() and len(os.listdir(posts)) == count:
         (root / "digest.toml").write_text(CONFIG, encoding="utf-8")
