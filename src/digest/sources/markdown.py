@@ -47,7 +47,8 @@ def iter_post_files(folder: Path) -> list[str]:
     """Post files below ``folder`` as sorted ``/``-separated relative paths.
 
     Hidden folders, ``_drafts`` and section pages (``_index.md``) are skipped.
-    Plain ``os.walk`` on strings: pathlib costs ~30 µs a file here.
+    Plain ``os.walk`` on strings: pathlib costs ~30 µs a file here, and even
+    ``os.path.splitext`` a tenth of a warm 10,000-post build.
     """
     found: list[str] = []
     root = str(folder)
@@ -58,7 +59,8 @@ def iter_post_files(folder: Path) -> list[str]:
         for name in names:
             if name.startswith(".") or name in NOT_POSTS:
                 continue
-            if os.path.splitext(name)[1].lower() in POST_SUFFIXES:
+            dot = name.rfind(".")  # os.path.splitext's suffix, for a name not starting with "."
+            if dot > 0 and name[dot:].lower() in POST_SUFFIXES:
                 found.append(prefix + name)
     found.sort()
     return found
