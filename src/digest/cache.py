@@ -43,7 +43,7 @@ from .config import Config
 from .errors import ExportError
 from .models import Digest, LoadResult, Post, Problem, Rendered
 from .output import write_binary
-from .sources.markdown import PARALLEL_MIN_FILES, PendingLoad, iter_post_files
+from .sources.markdown import PARALLEL_MIN_FILES, PendingLoad, iter_post_files, rows_posts
 from .templates import templates_hash_for
 from .version import __version__
 
@@ -429,12 +429,10 @@ def _decode_posts(table: Any, count: int, tz: tzinfo) -> list[Post]:
         if not set(map(type, column)) <= COLUMN_TYPES[name]:
             raise _Foreign(f"posts.{name}: a value of the wrong type")
     values = {name: table[name] for name in POST_NAMES}
-    seen: dict[Any, Any] = {}  # equal authors, categories and tags: one object each
     for name in _TEXT_LISTS:
         if not set(map(type, itertools.chain.from_iterable(values[name]))) <= {str}:
             raise _Foreign(f"posts.{name}: not lists of text")
-        values[name] = [seen.setdefault(t, t) for t in map(tuple, values[name])]
-    values["author"] = [seen.setdefault(a, a) for a in values["author"]]
+        values[name] = list(map(tuple, values[name]))
     walls = list(map(datetime.fromisoformat, table["date"]))
     folds = table["date_fold"]
     if set(map(operator.attrgetter("tzinfo"), walls)) - {None} or not set(folds) <= {0, 1}:
@@ -443,10 +441,7 @@ def _decode_posts(table: Any, count: int, tz: tzinfo) -> list[Post]:
     for index in itertools.compress(range(count), folds):
         dates[index] = dates[index].replace(fold=1)
     values["date"] = dates
-    return [
-        Post(**dict(zip(POST_NAMES, row, strict=True)))
-        for row in zip(*values.values(), strict=True)
-    ]
+    return list(rows_posts(zip(*values.values(), strict=True), {}))
 
 
 def _read(path: Path, tz: tzinfo) -> dict[str, Entry]:
