@@ -419,3 +419,99 @@ def test_the_cache_key_is_made_once_per_user_and_kept_private(
         assert cache.cache_key() == b"shared-by-this-ci"
     finally:
         cache.cache_key.cache_clear()
+
+
+def test_the_post_cache_drops_posts_that_no_longer_exist(config, parsed: list[str]) -> None:
+    """Issue 14, goal 4: a deleted post leaves the cache file (it does not grow forever),
+    and a warm load whose files are all unchanged parses nothing and writes nothing."""
+    import json
+
+    cold = cached_read(config)
+    before = json.loads(opened(cache_file(config)))
+    gone = [
+        "2026-11-19-what-a-good-handover-sounds-like.md",
+        "2026-11-23-missed-appointments-are-a-map.md",
+    ]
+    assert set(gone) <= set(before["files"])
+    for name in gone:
+        (config.paths.posts / name).unlink()
+    parsed.clear()
+    after_delete = cached_read(config)
+    assert parsed == []  # nothing changed but the deletions: nothing parsed
+    data = json.loads(opened(cache_file(config)))
+    assert set(data["files"]) == set(before["files"]) - set(gone)
+    posts = data["kinds"].count("post")
+    assert all(len(column) == posts for column in data["posts"].values())
+    assert not {p.source for p in after_delete.posts} & set(gone)
+    assert len(after_delete.posts) == len(cold.posts) - 2
+    written = cache_file(config).stat().st_mtime_ns
+    assert cached_read(config) == after_delete == read_posts(config)
+    assert cache_file(config).stat().st_mtime_ns == written  # unchanged: not rewritten
+
+
+def test_the_post_cache_grows_linearly(tmp_path: Path) -> None:
+    """Twice the posts, twice the cache file (within a few per cent): no per-build history."""
+    sizes = []
+    old = time.time() - 60
+    for count in (200, 400):
+        root = tmp_path / str(count)
+        (root / "posts").mkdir(parents=True)
+        for index in range(count):
+            post = root / "posts" / f"2026-01-01-post-{index:04d}.md"
+            post.write_text(f"---\ntitle: Post {index:04d}\ncategories: [a, b]\n---\nBody.\n")
+            os.utime(post, (old, old))
+        (root / "digest.toml").write_text('[site]\nurl = "https://example.org/"\n')
+        config = load_config(root / "digest.toml")
+        cached_read(config)
+        cached_read(config)  # a warm read adds nothing
+        sizes.append(cache_file(config).stat().st_size)
+    assert 1.9 < sizes[1] / sizes[0] < 2.1
+
+
+def test_a_cached_render_keeps_its_check_findings(config, monkeypatch) -> None:
+    """A warm build does not parse the HTML again for the cheap checks: their findings are
+    cached with the render, and it warns exactly as the build that rendered it did."""
+    import digest.checks as checks_module
+    from digest import pipeline
+
+    calls: list[int] = []
+    real = checks_module.cheap_findings
+    monkeypatch.setattr(
+        checks_module, "cheap_findings", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    long = "A subject line far longer than any inbox shows before it cuts it off, " * 2
+    config = config.but(until=date(2026, 11, 26), subject=long)  # a finding on the output
+    first = pipeline.build(config)
+    again = pipeline.build(config)
+    assert len(calls) == 1
+    assert again.warnings == first.warnings
+    assert any("[subject]" in str(w) for w in again.warnings)
+
+
+def test_library_versions_are_those_importlib_metadata_reports() -> None:
+    """The quick reading (dist-info folder names) agrees with the standard library's."""
+    import importlib.metadata
+
+    from digest import cache
+
+    for name, version in cache.library_versions():
+        try:
+            expected = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            expected = "absent"
+        assert version == expected, name
+
+
+def test_posts_from_the_cache_or_workers_share_equal_values(config) -> None:
+    """Equal authors, categories and tags are one object each (memory at 100,000 posts),
+    and the posts are equal to those a plain load makes, field for field."""
+    import dataclasses
+
+    cold = cached_read(config)
+    for loaded in (cached_read(config), posts_module.PendingLoad(config, workers=2).result()):
+        assert loaded.posts == cold.posts == read_posts(config, workers=1).posts
+        for name in ("author", "categories", "tags"):
+            values = [getattr(p, name) for p in loaded.posts]
+            assert len({id(v) for v in values}) == len(set(values)), name
+        post = loaded.posts[0]
+        assert dataclasses.replace(post, body="x").body == "x" and hash(post) == hash(cold.posts[0])

@@ -26,11 +26,13 @@ import logging
 import operator
 import os
 import pickle
+import re
 import secrets
+import sys
 import time
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import fields, is_dataclass, replace
 from datetime import date, datetime, tzinfo
 from pathlib import Path
@@ -43,20 +45,24 @@ from .models import Digest, LoadResult, Post, Problem, Rendered
 from .output import write_binary
 from .sites import fingerprint as sites_fingerprint
 from .sites import fresh_rules
-from .sources.markdown import PARALLEL_MIN_FILES, PendingLoad, iter_post_files
+from .sources.feedload import FeedLoad
+from .sources.markdown import PARALLEL_MIN_FILES, PendingLoad, iter_post_files, rows_posts
 from .templates import templates_hash_for
 from .version import __version__
 
 log = logging.getLogger("digest")
 RACY_NS = 2_000_000_000
-# Per file in memory: (size, mtime_ns, kind ("post", "draft", "problem"), its row as JSON
-# data, its payload: a Post, a Problem or None).
+# Per file in memory: (size, mtime_ns, kind ("post", "draft", "problem"), a problem's row as
+# JSON data (None for posts, written by column from the Post, and drafts), its payload: a
+# Post, a Problem or None).
 Entry = tuple[int, int, str, Any, Any]
 
 
-CACHE_FORMAT = "3"  # JSON, not pickle: a planted cache file must not run code
+CACHE_FORMAT = "4"  # JSON, not pickle: a planted cache file must not run code
 POSTS_MAGIC = "digest post cache"
 RENDER_MAGIC = "digest render cache"
+FEED_MAGIC = "digest feed cache"
+FEEDS_KEPT = 64  # parsed feeds kept (several sources, a few versions of each)
 
 
 class _Foreign(ValueError):
@@ -325,14 +331,40 @@ OUTPUT_LIBRARIES = (
 
 @functools.cache
 def library_versions() -> tuple[tuple[str, str], ...]:
-    """The installed version of each library in ``OUTPUT_LIBRARIES`` (read once)."""
-    found = []
-    for name in OUTPUT_LIBRARIES:
+    """The installed version of each library in ``OUTPUT_LIBRARIES`` (read once).
+
+    Read from the names of the ``NAME-VERSION.dist-info`` folders on ``sys.path``
+    (first found wins, as for imports): one listing per folder instead of a
+    search of every folder per library, which took a warm build ~10 ms. A
+    library found no such way is asked of :mod:`importlib.metadata`.
+    """
+    wanted = {_normal(name) for name in OUTPUT_LIBRARIES}
+    found: dict[str, str] = {}
+    for folder in sys.path:
         try:
-            found.append((name, importlib.metadata.version(name)))
-        except importlib.metadata.PackageNotFoundError:
-            found.append((name, "absent"))
-    return tuple(found)
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in names:
+            if entry.endswith(".dist-info"):
+                name, _, version = entry[: -len(".dist-info")].partition("-")
+                if _normal(name) in wanted and version:
+                    found.setdefault(_normal(name), version)
+    return tuple(
+        (name, found.get(_normal(name)) or _metadata_version(name)) for name in OUTPUT_LIBRARIES
+    )
+
+
+def _normal(name: str) -> str:
+    """A distribution name as packaging normalises it (``PyYAML`` = ``pyyaml``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _metadata_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
 
 
 def fingerprint(config: Config) -> str:
@@ -377,21 +409,25 @@ def _column_types() -> dict[str, set[type]]:
 COLUMN_TYPES = _column_types()
 
 
-def _post_row(post: Post, zone: str) -> tuple[Any, ...] | None:
-    """A post as one value per column, or None if it cannot be cached."""
-    when = post.date
-    if not (isinstance(when.tzinfo, ZoneInfo) and when.tzinfo.key == zone):
-        return None
-    row: list[Any] = [getattr(post, name) for name in POST_NAMES]
-    row[POST_NAMES.index("date")] = when.replace(tzinfo=None).isoformat()
-    for name in _TEXT_LISTS:
-        index = POST_NAMES.index(name)
-        row[index] = list(row[index])
-    return (*row, when.fold)
+def _cacheable(post: Post, zone: str) -> bool:
+    """Whether the post's date is in the site zone (the only dates the post cache stores)."""
+    when = post.date.tzinfo
+    return isinstance(when, ZoneInfo) and when.key == zone
 
 
-def _decode_posts(table: Any, count: int, tz: tzinfo) -> tuple[list[Post], list[tuple[Any, ...]]]:
-    """The posts of a cache file and their rows as stored; ``_Foreign`` if anything is off."""
+def _column(posts: list[Post], name: str) -> Callable[[], list[Any]]:
+    """The column ``name`` of the post cache, made when it is written (one at a time)."""
+    if name == "date":
+        return lambda: [p.date.replace(tzinfo=None).isoformat() for p in posts]
+    if name == "date_fold":
+        return lambda: [p.date.fold for p in posts]
+    if name in _TEXT_LISTS:
+        return lambda: [list(getattr(p, name)) for p in posts]
+    return lambda: [getattr(p, name) for p in posts]
+
+
+def _decode_posts(table: Any, count: int, tz: tzinfo) -> list[Post]:
+    """The posts of a cache file; ``_Foreign`` if anything is off."""
     if type(table) is not dict or table.keys() != set(POST_COLUMNS):
         raise _Foreign("not a table of posts")
     for name in POST_COLUMNS:
@@ -413,11 +449,7 @@ def _decode_posts(table: Any, count: int, tz: tzinfo) -> tuple[list[Post], list[
     for index in itertools.compress(range(count), folds):
         dates[index] = dates[index].replace(fold=1)
     values["date"] = dates
-    posts = [
-        Post(**dict(zip(POST_NAMES, row, strict=True)))
-        for row in zip(*values.values(), strict=True)
-    ]
-    return posts, list(zip(*(table[name] for name in POST_COLUMNS), strict=True))
+    return list(rows_posts(zip(*values.values(), strict=True), {}))
 
 
 def _read(path: Path, tz: tzinfo) -> dict[str, Entry]:
@@ -441,17 +473,18 @@ def _read(path: Path, tz: tzinfo) -> dict[str, Entry]:
             raise _Foreign("columns of different lengths")
         if not set(kinds) <= {"post", "problem", "draft"}:
             raise _Foreign("an unknown kind of entry")
-        posts, rows = _decode_posts(data.get("posts"), kinds.count("post"), tz)
+        posts = _decode_posts(data.get("posts"), kinds.count("post"), tz)
         stored = data.get("problems")
         if type(stored) is not list or len(stored) != kinds.count("problem"):
             raise _Foreign("no list of problems")
         if len(posts) == len(files):  # the usual case: every file is a post
+            rows = itertools.repeat(None)  # posts are written from the Post, by column
             return dict(
-                zip(files, zip(sizes, mtimes, kinds, rows, posts, strict=True), strict=True)
+                zip(files, zip(sizes, mtimes, kinds, rows, posts), strict=True)  # noqa: B905
             )
         problem = decoder(Problem, tz)
         payloads = {
-            "post": iter(zip(rows, posts, strict=True)),
+            "post": iter([(None, post) for post in posts]),
             "problem": iter([(raw, problem(raw)) for raw in stored]),
         }
         cached: dict[str, Entry] = {}
@@ -465,17 +498,49 @@ def _read(path: Path, tz: tzinfo) -> dict[str, Entry]:
 
 
 def _write(path: Path, value: Any) -> None:
-    data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Write ``value`` as sealed JSON; a dict's values are encoded one at a time.
+
+    The cache of 100,000 posts is about 40 MB of JSON: encoding it whole, then
+    as UTF-8, then with its seal in front made three copies of it at once. Here
+    each top-level value (each column of posts) is encoded and appended to one
+    buffer, signed as it goes, with room left at its head for the seal.
+    """
+    mac = hmac.new(cache_key(), digestmod=hashlib.sha256)
+    buffer = bytearray(len(_SEAL) + mac.digest_size * 2 + 1)  # the seal's line, filled last
+    parts = _json_parts(value)
+    for part in parts:
+        chunk = part.encode("utf-8")
+        mac.update(chunk)
+        buffer += chunk
+    buffer[: len(_SEAL) + mac.digest_size * 2 + 1] = _SEAL + mac.hexdigest().encode("ascii") + b"\n"
     try:
-        write_binary(path.parent, {path.name: _seal(data)}, durable=False)
+        write_binary(path.parent, {path.name: buffer}, durable=False)
     except ExportError as exc:  # a read-only checkout still builds, just without the cache
         log.info("cannot write the cache %s: %s", path, exc.message)
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_parts(value: Any) -> Iterator[str]:
+    """``value`` as compact JSON text, in pieces: nested dicts key by key, the rest whole
+    (a function in place of a value is called for it when its turn comes)."""
+    if callable(value):
+        value = value()
+    if type(value) is not dict:
+        yield _dumps(value)
+        return
+    yield "{"
+    for index, (key, item) in enumerate(value.items()):
+        yield ("," if index else "") + _dumps(key) + ":"
+        yield from _json_parts(item)
+    yield "}"
+
+
 def _write_posts(path: Path, zone: str, entries: dict[str, Entry]) -> None:
-    """Write the entries by column (see :data:`POST_COLUMNS`)."""
-    rows = [e[3] for e in entries.values() if e[2] == "post"]
-    columns = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in POST_COLUMNS]
+    """Write the entries, posts by column (see :data:`POST_COLUMNS`)."""
+    posts = [e[4] for e in entries.values() if e[2] == "post"]
     _write(
         path,
         {
@@ -485,7 +550,7 @@ def _write_posts(path: Path, zone: str, entries: dict[str, Entry]) -> None:
             "sizes": [e[0] for e in entries.values()],
             "mtimes": [e[1] for e in entries.values()],
             "kinds": [e[2] for e in entries.values()],
-            "posts": dict(zip(POST_COLUMNS, columns, strict=True)),
+            "posts": {name: _column(posts, name) for name in POST_COLUMNS},
             "problems": [e[3] for e in entries.values() if e[2] == "problem"],
         },
     )
@@ -503,19 +568,23 @@ def cached_read(
     zone = config.site.tz.key
     cached = _read(path, config.site.tz)
     folder = str(config.paths.posts)
+    prefix = os.path.join(folder, "")
     rels = iter_post_files(config.paths.posts, rules)
     stats: dict[str, tuple[int, int]] = {}
     changed: list[str] = [] if cached else rels  # cold: the loader stats what it reads
     for rel in rels if cached else ():
         try:
-            st = os.stat(os.path.join(folder, rel))
+            st = os.stat(prefix + rel)
         except OSError:
             changed.append(rel)  # let the loader report it
             continue
-        stats[rel] = (st.st_size, st.st_mtime_ns)
         hit = cached.get(rel)
-        if hit is None or (hit[0], hit[1]) != stats[rel]:
+        if hit is None or hit[0] != st.st_size or hit[1] != st.st_mtime_ns:
+            stats[rel] = (st.st_size, st.st_mtime_ns)
             changed.append(rel)
+    if not changed and len(rels) == len(cached) and rels == list(cached):
+        log.info("post cache: all %d files unchanged", len(rels))
+        return _unchanged(cached)
     pending = PendingLoad(config, rels=changed, progress=progress)
     if warm_up is not None and len(changed) >= PARALLEL_MIN_FILES:
         warm_up()  # only worth it while workers parse; a warm run may not render at all
@@ -539,8 +608,8 @@ def cached_read(
     for rel in rels:
         if rel in new:
             kind, payload = new[rel]
-            row = _post_row(payload, zone) if kind == "post" else to_json(payload)
-            cacheable = kind != "post" or row is not None
+            row = to_json(payload) if kind == "problem" else None
+            cacheable = kind != "post" or _cacheable(payload, zone)
             if rel in stats and stats[rel][1] < racy_after and cacheable:
                 entries[rel] = (*stats[rel], kind, row, payload)
         elif rel in cached:
@@ -559,6 +628,16 @@ def cached_read(
     return LoadResult(posts=tuple(posts), problems=tuple(problems), drafts=tuple(drafts))
 
 
+def _unchanged(cached: dict[str, Entry]) -> LoadResult:
+    """The load result of a cache whose every file is unchanged (nothing to write)."""
+    entries = cached.values()
+    return LoadResult(
+        posts=tuple(e[4] for e in entries if e[2] == "post"),
+        problems=tuple(e[4] for e in entries if e[2] == "problem"),
+        drafts=tuple(rel for rel, e in cached.items() if e[2] == "draft"),
+    )
+
+
 # --- rendered digests ---------------------------------------------------------------------------
 
 RENDERS_KEPT = 32
@@ -568,34 +647,54 @@ def render_key(config: Config, selection: Any) -> str:
     """Everything a digest's render depends on: every setting, the selected posts with
     their bodies (so the window, new-only and editions are in it), and the templates."""
     settings = replace(config, warnings=(), source=None, from_flags=frozenset())
-    # pickle only serialises these in-memory values for hashing: nothing is ever unpickled
-    blob = pickle.dumps((CACHE_FORMAT, code_fingerprint(), settings, selection), protocol=5)
-    return hashlib.sha256(blob + templates_hash_for(config.paths.templates).encode()).hexdigest()
+    # pickle only serialises these in-memory values for hashing: nothing is ever unpickled.
+    # The selection goes as JSON data instead: pickle records which equal values are the
+    # same object, and posts parsed afresh share strings that posts read back from a
+    # cache (the feed cache, the post cache) do not, so equal selections hashed apart.
+    blob = pickle.dumps((CACHE_FORMAT, code_fingerprint(), settings), protocol=5)
+    posts = json.dumps(to_json(selection), ensure_ascii=False, default=repr).encode(
+        "utf-8", "surrogatepass"
+    )
+    return hashlib.sha256(
+        blob + b"\0" + posts + templates_hash_for(config.paths.templates).encode()
+    ).hexdigest()
 
 
-def load_render(config: Config, key: str) -> tuple[Digest, Rendered] | None:
-    """The cached (digest, rendered) pair for ``key``, or None (a miss: missing or not ours)."""
+# A cached render: the digest as fitted, its parts, and the cheap checks' findings on them.
+CachedRender = tuple[Digest, Rendered, tuple[Problem, ...]]
+
+
+def load_render(config: Config, key: str) -> CachedRender | None:
+    """The cached render for ``key``, or None (a miss: missing or not ours)."""
     assert config.paths.cache is not None
     path = config.paths.cache / "renders" / f"{key}.json"
     data = _load_json(path, RENDER_MAGIC)
     if data is None:
         return None
+    tz = config.site.tz
     try:
-        return decoder(Digest, config.site.tz)(data.get("digest")), decoder(
-            Rendered, config.site.tz
-        )(data.get("rendered"))
+        return (
+            decoder(Digest, tz)(data.get("digest")),
+            decoder(Rendered, tz)(data.get("rendered")),
+            decoder(tuple[Problem, ...], tz)(data.get("findings")),
+        )
     except (ValueError, TypeError) as exc:
         log.debug("ignoring the cached render %s: %s", path, exc)
         return None
 
 
-def save_render(config: Config, key: str, value: tuple[Digest, Rendered]) -> None:
+def save_render(config: Config, key: str, value: CachedRender) -> None:
     assert config.paths.cache is not None
     folder = config.paths.cache / "renders"
-    digest, rendered = value
+    digest, rendered, findings = value
     _write(
         folder / f"{key}.json",
-        {"format": RENDER_MAGIC, "digest": to_json(digest), "rendered": to_json(rendered)},
+        {
+            "format": RENDER_MAGIC,
+            "digest": to_json(digest),
+            "rendered": to_json(rendered),
+            "findings": to_json(findings),
+        },
     )
     try:  # keep the most recent few: a weekly digest has no use for old renders
         old = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-RENDERS_KEPT]
@@ -603,3 +702,44 @@ def save_render(config: Config, key: str, value: tuple[Digest, Rendered]) -> Non
             path.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+# --- parsed feeds -------------------------------------------------------------------------------
+#
+# A feed file or a fetched body (an unchanged one: a 304 gives back the stored body) is
+# parsed once: its posts come back from here on the next build, without feedparser,
+# nh3 or Markdown being imported. The key covers the bytes (a body's hash; a file's
+# path, size and modification time), the loader's settings and the code.
+
+
+def feed_key(config: Config, *parts: object) -> str:
+    """The cache key of one feed's bytes as this code and these settings parse them."""
+    text = "\0".join([fingerprint(config), *map(str, parts)])
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def cached_feed(config: Config, key: str | None, parse: Callable[[], FeedLoad]) -> FeedLoad:
+    """The parsed feed for ``key`` from the cache, else ``parse()`` (stored for next time).
+
+    ``key`` None: not cached (a file modified too recently to trust its time).
+    """
+    folder = None if config.paths.cache is None else config.paths.cache / "feeds-parsed"
+    if folder is None or key is None:
+        return parse()
+    path = folder / f"{key}.json"
+    data = _load_json(path, FEED_MAGIC)
+    if data is not None:
+        try:
+            feed: FeedLoad = decoder(FeedLoad, config.site.tz)(data.get("feed"))
+            return feed
+        except (ValueError, TypeError) as exc:
+            log.debug("ignoring the cached feed %s: %s", path, exc)
+    loaded = parse()
+    _write(path, {"format": FEED_MAGIC, "feed": to_json(loaded)})
+    try:  # keep the most recent few
+        old = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)[:-FEEDS_KEPT]
+        for stale in old:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass
+    return loaded

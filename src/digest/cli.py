@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -22,26 +22,29 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from .config import Config, load_config
 from .dates import parse_day, parse_span
 from .errors import DigestError, StrictModeError
-from .manifest import Manifest
-from .models import BuildResult
-from .output import read_build, to_json, write_files
-from .pipeline import build as run_build
-from .pipeline import build_editions as run_build_editions
-from .pipeline import plan as run_plan
-from .select import nothing_selected_hint
 from .sizes import budget_bytes, kb
 from .version import __version__
 from .wording import plural
 
+# The stages (and the libraries they use) are imported by the commands that need them:
+# `digest --version` and `--help` load none of them.
 if TYPE_CHECKING:
+    from .config import Config
     from .delivery import ExportResult
+    from .models import BuildResult
 
 log = logging.getLogger("digest")
 F = TypeVar("F", bound=Callable[..., Any])
 Decorator = Callable[[Any], Any]
+
+
+def load_config(path: Path | None, *, overrides: Mapping[str, Any] | None = None) -> Config:
+    """:func:`digest.config.load_config`, imported on first use."""
+    from .config import load_config as load
+
+    return load(path, overrides=overrides)
 
 
 class _Since(click.ParamType[date | int]):
@@ -381,11 +384,15 @@ def build(
         names = [spec.name for spec in config.editions] if all_editions else list(editions)
         if not names:
             raise click.UsageError("--all-editions: digest.toml declares no [editions.NAME]")
+        from .pipeline import build_editions as run_build_editions
+
         with _progress("rendering editions", quiet) as progress:
             results = run_build_editions(config, names, allow_empty=allow_empty, progress=progress)
         for name, result in results.items():
             _report_build(config.for_edition(name), result, exports, do_push)
         return
+    from .pipeline import build as run_build
+
     with _progress("loading posts", quiet) as progress:
         result = run_build(config, allow_empty=allow_empty, progress=progress)
     _report_build(config, result, exports, do_push)
@@ -452,10 +459,14 @@ def list_posts(common: Common, flags: SelectionFlags, as_json: bool, edition: st
     config = flags.config(common)
     if edition:
         config = config.for_edition(edition)
+    from .pipeline import plan as run_plan
+
     planned = run_plan(config)
     if config.run.strict and planned.warnings:
         raise StrictModeError([str(w) for w in planned.warnings])
     if as_json:
+        from .manifest import Manifest
+
         click.echo(Manifest.from_digest(planned.digest).dumps(), nl=False)
         return
     rows = [
@@ -465,6 +476,8 @@ def list_posts(common: Common, flags: SelectionFlags, as_json: bool, edition: st
     ]
     window = planned.digest.window
     if not rows:
+        from .select import nothing_selected_hint
+
         hint = nothing_selected_hint(planned.loaded.posts, window, config)
         click.echo(f"no posts dated {window.since} to {window.until}; {hint}")
         return
@@ -580,6 +593,7 @@ def check_command(
     Exit status 1 when there are errors, or warnings with --strict.
     """
     from .checks import CheckOptions, as_junit, check, parts_from_manifest, summary_line
+    from .output import read_build, to_json
 
     config = load_config(common.config_file)
     if budget_kb is not None:
@@ -625,6 +639,7 @@ def check_command(
 
 def _emit_report(config: Config, output: Path | None, rendered: str) -> None:
     if output is not None:
+        from .output import write_files
         from .pipeline import check_report_file
 
         check_report_file(config, output)
@@ -648,6 +663,7 @@ def _check_matrix(
     """``check --matrix``: the report in ``fmt`` and whether it failed."""
     from .checks.matrix import cells as matrix_cells
     from .checks.matrix_report import MatrixRun, as_dict, as_junit, as_text, run
+    from .output import to_json
 
     if path is not None:
         raise click.UsageError("--matrix checks the templates, not a built digest: drop PATH")

@@ -47,7 +47,7 @@ def write_files(folder: Path, contents: Mapping[str, str]) -> tuple[Path, ...]:
 
 
 def write_binary(
-    folder: Path, contents: Mapping[str, bytes], *, durable: bool = True
+    folder: Path, contents: Mapping[str, bytes | bytearray], *, durable: bool = True
 ) -> tuple[Path, ...]:
     """Write ``{name: bytes}`` into ``folder``: each to a temporary file, then all moved in place.
 

@@ -11,7 +11,6 @@ renders run in parallel processes.
 from __future__ import annotations
 
 import logging
-import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -25,7 +24,7 @@ from .errors import ConfigError, ExportError, PostError, StrictModeError
 from .manifest import SAFE_NAME_RULE, is_safe_name
 from .models import BuildResult, Digest, LoadResult, Problem, Rendered, Selection, source_key
 from .output import write_build
-from .preflight import preflight
+from .preflight import output_problems, preflight
 from .select import nothing_selected_hint, resolve_window, select, unknown_categories
 from .sizes import GMAIL_CLIPS, budget_bytes, kb
 from .sources.combine import load_source, merge
@@ -288,7 +287,7 @@ def render_and_write(
     key = render_key(config, selection) if config.paths.cache is not None else ""
     cached = load_render(config, key) if key else None
     if cached is not None:
-        fitted, rendered = cached
+        fitted, rendered, output = cached
         log.info("%s: unchanged since the last build; using its render", config.run.edition)
     else:
         from .compose import compose
@@ -296,9 +295,13 @@ def render_and_write(
 
         digest = digest or compose(selection, config)
         fitted, rendered = render_within_budget(digest, config.paths.templates, budget)
+        output = output_problems(rendered, config)
         if key:
-            save_render(config, key, (fitted, rendered))
-    warnings = (*_size_problems(config, fitted, rendered), *preflight(fitted, rendered, config))
+            save_render(config, key, (fitted, rendered, output))
+    warnings = (
+        *_size_problems(config, fitted, rendered),
+        *preflight(fitted, rendered, config, output=output),
+    )
     for problem in warnings:
         log.warning("%s", problem)
     full, listed = len(fitted.full_entries), len(fitted.entries) - len(fitted.full_entries)
@@ -421,6 +424,8 @@ def build_editions(
         jobs = [(c, sel, d, False, empty) for c, sel, d, _, empty in jobs]
     count = workers or min(len(jobs), os.cpu_count() or 1)
     results: list[BuildResult] = []
+    import multiprocessing as mp  # deferred: a single build never forks
+
     if count > 1 and len(jobs) > 1 and "fork" in mp.get_all_start_methods():
         with mp.get_context("fork").Pool(count) as pool:
             for done, result in enumerate(pool.imap(_render_edition, jobs), 1):

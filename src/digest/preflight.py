@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from .checks import EmailParts, Finding, cheap_findings
 from .config import Config
 from .errors import DigestError
 from .models import Digest, Problem, Rendered
+
+if TYPE_CHECKING:
+    from .checks import Finding
 
 # Markup that shows literally in a subject line, a text part and an HTML title.
 _HTML = re.compile(
@@ -113,18 +116,35 @@ def _site_problems(digest: Digest, config: Config) -> Iterator[Problem]:
         yield Problem(where="[site] verify", message=f"[{finding.rule}] {post}{finding.message}")
 
 
-def preflight(digest: Digest, rendered: Rendered, config: Config) -> tuple[Problem, ...]:
-    """Warnings about what ``digest check`` or an exporter would reject, for one build."""
-    where = str(config.source) if config.source else "[email] (no digest.toml)"
+def output_problems(rendered: Rendered, config: Config) -> tuple[Problem, ...]:
+    """The cheap checks' findings on the rendered parts (the costly part of ``preflight``:
+    it parses the HTML). They depend on the render alone, so they are cached with it."""
+    from .checks import EmailParts, cheap_findings  # deferred: lxml, and only on a new render
+
     parts = EmailParts(
         html=rendered.html,
         text=rendered.text,
         subject=rendered.subject,
         preheader=rendered.preheader,
     )
+    return tuple(_finding_problems(cheap_findings(parts), f"{config.run.edition} output"))
+
+
+def preflight(
+    digest: Digest,
+    rendered: Rendered,
+    config: Config,
+    *,
+    output: tuple[Problem, ...] | None = None,
+) -> tuple[Problem, ...]:
+    """Warnings about what ``digest check`` or an exporter would reject, for one build.
+
+    ``output``: :func:`output_problems` for this render, if already known (cached).
+    """
+    where = str(config.source) if config.source else "[email] (no digest.toml)"
     return (
         *_config_problems(config, where),
         *_post_problems(digest),
-        *_finding_problems(cheap_findings(parts), f"{config.run.edition} output"),
+        *(output_problems(rendered, config) if output is None else output),
         *_site_problems(digest, config),
     )

@@ -12,7 +12,8 @@ import re
 from typing import Any
 
 from ..front_matter import Skip
-from .feeds import Collector, FeedLoad, RawItem, each_item, first_text
+from .feedload import FeedLoad
+from .feeds import Collector, RawItem, each_item, first_text
 
 # WordPress post types that are not blog posts: a REST list of them (``/wp/v2/pages``) is
 # not a list of posts, and a WXR export holds all of them beside the posts.

@@ -23,7 +23,8 @@ from lxml import etree
 from ..errors import FeedError
 from . import feeds
 from .feed_json import NOT_POST_TYPES
-from .feeds import CONTENT_CHARS, TEXT_CHARS, URL_CHARS, Collector, FeedLoad, RawItem, cut
+from .feedload import FeedLoad
+from .feeds import CONTENT_CHARS, TEXT_CHARS, URL_CHARS, Collector, RawItem, cut
 
 # WXR 1.0-1.2 namespaces: http://wordpress.org/export/1.2/ (and https:// from WordPress.com)
 _WP = ("http://wordpress.org/export/", "https://wordpress.org/export/")

@@ -18,7 +18,8 @@ from typing import Any
 
 import feedparser
 
-from .feeds import Collector, FeedLoad, RawItem, each_item, first_text, utc
+from .feedload import FeedLoad
+from .feeds import Collector, RawItem, each_item, first_text, utc
 
 # What feedparser flags that is no fault of the feed's XML: a missing or generic
 # Content-Type (a file has none), an encoding the HTTP header and the XML disagree on.

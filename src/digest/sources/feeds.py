@@ -52,6 +52,7 @@ from ..fields import text_field, unique
 from ..front_matter import Skip
 from ..models import Post, Problem
 from .feed_html import html_text, title_from_text
+from .feedload import FeedLoad as FeedLoad
 
 log = logging.getLogger("digest")
 
@@ -74,20 +75,6 @@ URL_CHARS = 4_000
 MAX_TERMS = 100
 # How much of the start of a file is looked at to tell its kind.
 SNIFF_BYTES = 65_536
-
-
-@dataclass(frozen=True)
-class FeedLoad:
-    """What reading one feed gave: its posts (newest first), drafts and problems."""
-
-    kind: str  # one of KINDS
-    title: str  # the feed's own title ("" if none)
-    posts: tuple[Post, ...]
-    problems: tuple[Problem, ...]
-    drafts: tuple[str, ...] = ()
-    # The oldest item date seen (drafts included), so that a caller paging through a
-    # WordPress REST list knows when the window is covered.
-    oldest: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ..config import Config, SourceSpec
-    from .feeds import FeedLoad
+    from .feedload import FeedLoad
 
 log = logging.getLogger("digest")
 
@@ -410,6 +410,14 @@ def _offline(spec: SourceSpec, config: Config, store: _Store) -> FeedLoad:
 
 
 def _parse(response: Response, name: str, config: Config) -> FeedLoad:
+    from .. import cache
+
+    digest = hashlib.sha256(response.body).hexdigest()
+    key = cache.feed_key(config, name, "body", response.content_type or "", digest)
+    return cache.cached_feed(config, key, lambda: _parse_body(response, name, config))
+
+
+def _parse_body(response: Response, name: str, config: Config) -> FeedLoad:
     from .feeds import parse_feed
 
     try:
@@ -443,9 +451,10 @@ def _merged(loads: list[FeedLoad], problems: list[Problem]) -> FeedLoad:
 
 
 def load_file(spec: SourceSpec, config: Config) -> FeedLoad:
-    """The posts of a feed file (a WordPress export is streamed, not read whole)."""
-    from .feeds import parse_feed_file
+    """The posts of a feed file (a WordPress export is streamed, not read whole).
 
+    An unchanged file's posts come from the cache: the parsers are not even imported.
+    """
     path = Path(spec.location)
     if not path.is_file():  # a FIFO or a device would block or never end: not read
         why = (
@@ -456,14 +465,29 @@ def load_file(spec: SourceSpec, config: Config) -> FeedLoad:
             else "is not a regular file: not read"
         )
         raise FetchError(f"feed file {why}", where=spec.label)
+    from .. import cache
+
     try:
-        return parse_feed_file(path, feed=spec.label, config=config)
+        st = path.stat()
+        key = cache.feed_key(config, spec.label, "file", str(path), st.st_size, st.st_mtime_ns)
+        settled = st.st_mtime_ns < time.time_ns() - cache.RACY_NS  # see digest.cache
+        return cache.cached_feed(
+            config,
+            key if settled else None,
+            lambda: _parse_file(path, spec, config),
+        )
     except DigestError as exc:
         if exc.where is None:
             exc.where = spec.label
         raise
     except OSError as exc:
         raise FetchError(f"cannot read: {exc.strerror or exc}", where=spec.label) from None
+
+
+def _parse_file(path: Path, spec: SourceSpec, config: Config) -> FeedLoad:
+    from .feeds import parse_feed_file
+
+    return parse_feed_file(path, feed=spec.label, config=config)
 
 
 def window_start(day: date | None, config: Config) -> datetime | None:
