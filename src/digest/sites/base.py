@@ -38,7 +38,6 @@ from ..dates import (
 from ..errors import ConfigError
 from ..fields import text_field
 from ..front_matter import Skip
-from ..links import absolute_url
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -188,16 +187,42 @@ def join_url(base_url: str, link: str) -> str:
     """``link`` (a site path such as ``/posts/a/``) below ``base_url``, keeping its sub-path.
 
     Generators prefix every page path with the base URL's path
-    (``https://example.org/blog/`` + ``/posts/a/``); an absolute link is kept.
+    (``https://example.org/blog/`` + ``/posts/a/``) and publish every page below
+    it: a front-matter ``url``/``permalink`` is a path on the site (Hugo's
+    ``CreateTargetPaths`` joins it below the site, Jekyll's ``sanitize_url``
+    prefixes ``/``). So a value with a scheme or a ``//host`` start is refused
+    (:class:`Skip`) rather than linked to, and dot segments (``..``, or ``%2e%2e``,
+    which browsers read as ``..``) are resolved as Hugo's ``path.Join("/", url)``
+    does: the link never climbs above the base URL.
     """
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//", link):
-        url = absolute_url(link, base_url or "https://invalid.invalid/")
-        if url is None:
-            raise Skip(f"URL {shown(link)} is not an http(s) address")
-        return url
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//|^\\\\", link.strip()):
+        raise Skip(
+            f"URL {shown(link)} in the front matter is not a path on the site (the generator "
+            "publishes every page below the base URL): write a path such as /my-post/"
+        )
     if not base_url:
         raise Skip("no URL: set [site] url in digest.toml (or --base-url), or the site's base URL")
-    return base_url + escape_path(link.lstrip("/"))
+    return base_url + escape_path(without_dot_segments(link).lstrip("/"))
+
+
+_DOT_SEGMENT = re.compile(r"(?:^|/)(?:\.|%2e){1,2}(?:/|$)", re.IGNORECASE)
+
+
+def without_dot_segments(link: str) -> str:
+    """``link`` with ``.`` and ``..`` segments resolved (``path.Join("/", link)``), its
+    trailing slash kept; one that climbs above the root stops at the root."""
+    if not _DOT_SEGMENT.search(link):
+        return link
+    kept: list[str] = []
+    for segment in link.split("/"):
+        plain = segment.lower().replace("%2e", ".")
+        if plain == "..":
+            if kept:
+                kept.pop()
+        elif plain not in {".", ""}:
+            kept.append(segment)
+    folder = link.endswith("/") or link.lower().endswith(("/.", "/..", "%2e"))
+    return "/" + "/".join(kept) + ("/" if folder and kept else "")
 
 
 def ascii_fold(text: str) -> str:
