@@ -37,7 +37,7 @@ from ..dates import (
 )
 from ..errors import ConfigError
 from ..fields import text_field
-from ..front_matter import Skip
+from ..front_matter import MAX_YAML_NODES, Skip, check_expansion
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -98,6 +98,19 @@ def read_config_file(path: Path) -> dict[str, Any]:
         line = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "syntax error"
         raise ConfigError([f"not valid YAML{line}: {problem}"], where=str(path)) from None
+    except Skip as skip:  # an alias bomb or an alias cycle
+        line = f" (line {skip.line})" if skip.line else ""
+        raise ConfigError([f"{skip.message}{line}"], where=str(path)) from None
+    except RecursionError:
+        loaded = None
+        deep = True
+    else:
+        deep = _too_deep(loaded)
+    if deep:
+        raise ConfigError(
+            [f"values nested more than {MAX_CONFIG_DEPTH} levels deep: not a site configuration"],
+            where=str(path),
+        )
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -105,13 +118,42 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return loaded
 
 
+# A site configuration nests a few levels (languages.fr.menus.main…); walking deeper
+# structures recursively (lower_keys) could exhaust the stack.
+MAX_CONFIG_DEPTH = 64
+
+
+def _too_deep(value: Any) -> bool:
+    """True when ``value`` nests lists and mappings more than :data:`MAX_CONFIG_DEPTH` deep
+    (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth >= MAX_CONFIG_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 class _ConfigLoader(yaml.SafeLoader):
     """Safe YAML that reads MkDocs' ``!!python/name:`` and ``!ENV`` tags as plain values.
 
     mkdocs.yml routinely names Python callables (``!!python/name:material…``);
-    we never import them, only need the settings around them. Aliases are
-    bounded by the 2 MB cap on the file.
+    we never import them, only need the settings around them. A document whose
+    aliases expand past :data:`~digest.front_matter.MAX_YAML_NODES` values (a
+    "billion laughs" file is a few hundred bytes) is refused before it is built:
+    walking it (``lower_keys``) would never end.
     """
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        check_expansion(node, MAX_YAML_NODES)
+        return super().construct_document(node)
 
 
 def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
