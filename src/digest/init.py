@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .config import CONFIG_NAME, load_config
 from .errors import DigestError, UsageError
 from .sites import BUILTIN, SiteInfo, detect
-from .sites.base import under
+from .sites.base import resolved, under
 
 # Reading the head of this many files is enough to tell a section of dated posts.
 MAX_FILES_LOOKED_AT = 3000
@@ -145,10 +145,19 @@ def _site_file(info: SiteInfo, root: Path) -> tuple[str, list[str], list[str]]:
     else:
         guessed.append("time zone: UTC (the site names none)")
         zone = "UTC"
-    content = info.content_dir or root
-    posts, count = find_posts_folder(content, info.posts_dir)
+    content, preferred = info.content_dir or root, info.posts_dir
+    for folder in (content, preferred):
+        if folder is not None and not resolved(folder).is_relative_to(resolved(root)):
+            # a hostile (or shared-checkout) config must not send digest to read, say, /etc
+            guessed.append(
+                f"content folder {folder} is outside the site folder: not used; "
+                "set [paths] posts by hand if that is really where the posts are"
+            )
+            content, preferred = root, None
+            break
+    posts, count = find_posts_folder(content, preferred)
     if posts is None:
-        posts = info.posts_dir or content
+        posts = preferred or content
         guessed.append(f"posts folder: {_relative(posts, root)} (no dated posts found)")
     else:
         found.append(f"posts folder: {_relative(posts, root)} ({count} dated posts)")
