@@ -89,6 +89,11 @@ _SECRET_PARAM = re.compile(
 )
 
 
+def is_secret_param(name: str) -> bool:
+    """Whether a query parameter's value is hidden from messages (``token``, ``api_key``…)."""
+    return bool(_SECRET_PARAM.search(name))
+
+
 _USERINFO = re.compile(r"(?<=://)[^/?#\s]*@")
 _QUERY_PAIR = re.compile(r"([?&;])([^=&#;]*)=([^&#;]*)")
 
