@@ -49,12 +49,15 @@ def test_hugo_url_dot_segments_stay_below_the_base(tmp_path, value, expected):  
     assert urls == {"a.md": expected}, problems
 
 
-def test_hugo_slug_of_dots_stays_below_the_base(tmp_path):  # type: ignore[no-untyped-def]
+def test_hugo_slug_of_dots_never_climbs_above_the_base(tmp_path):  # type: ignore[no-untyped-def]
+    # Hugo joins the slug below the section with path.Join: "/posts/.." is "/", the home
+    # page, which is no address for a post: refused with a warning, never ".." in a link
     write(tmp_path, "hugo.toml", HUGO)
     post(tmp_path, "content/posts/a.md", "Dots", "slug: '..'\n")
-    urls, _, _ = load(tmp_path, "content/posts", "hugo")
-    assert urls["a.md"].startswith("https://site.example/blog/")
-    assert "/../" not in urls["a.md"] and not urls["a.md"].endswith("/..")
+    post(tmp_path, "content/posts/b.md", "Dots", "slug: '../../../c'\n")
+    urls, _, problems = load(tmp_path, "content/posts", "hugo")
+    assert "a.md" not in urls and any("a.md" in where for where in problems)
+    assert urls["b.md"] == "https://site.example/blog/c/"
 
 
 def test_jekyll_absolute_permalink_is_refused(tmp_path):  # type: ignore[no-untyped-def]
@@ -63,3 +66,14 @@ def test_jekyll_absolute_permalink_is_refused(tmp_path):  # type: ignore[no-unty
     urls, _, problems = load(tmp_path, "_posts", "jekyll")
     assert urls == {}
     assert any("https://evil.example/a/" in m for m in problems.values())
+
+
+def test_hugo_post_whose_permalink_is_the_home_page_is_refused(tmp_path):  # type: ignore[no-untyped-def]
+    # ":slug" falls back to the title; urlize drops "!!!" entirely, so the pattern "/:slug/"
+    # expands to "/": the site's home page, not the post
+    write(tmp_path, "hugo.toml", HUGO + "[permalinks]\nposts = '/:slug/'\n")
+    post(tmp_path, "content/posts/x.md", "!!!")
+    post(tmp_path, "content/posts/y.md", "Fine")
+    urls, _, problems = load(tmp_path, "content/posts", "hugo")
+    assert urls == {"y.md": "https://site.example/blog/fine/"}
+    assert any("x.md" in where and "slug" in msg for where, msg in problems.items()), problems

@@ -244,7 +244,14 @@ def join_url(base_url: str, link: str) -> str:
         )
     if not base_url:
         raise Skip("no URL: set [site] url in digest.toml (or --base-url), or the site's base URL")
-    return base_url + escape_path(without_dot_segments(link).lstrip("/"))
+    path = without_dot_segments(link).lstrip("/")
+    if not path.strip("/"):
+        # e.g. Hugo's "/:slug/" for a title of punctuation only: the post would be the home page
+        raise Skip(
+            "the generator's rules give this post the site's home page as its address "
+            "(its slug or title has no letters or digits?): set slug in its front matter"
+        )
+    return base_url + escape_path(path)
 
 
 _DOT_SEGMENT = re.compile(r"(?:^|/)(?:\.|%2e){1,2}(?:/|$)", re.IGNORECASE)
