@@ -834,7 +834,8 @@ _PATH_ATTRS = {"posts_dir", "templates_dir", "out_dir", "ledger_path", "cache_di
 
 
 def _describe(value: Any) -> str:
-    text = repr(value)
+    """A refused value as a message shows it: short, and an address without its credentials."""
+    text = repr(redact_url(value) if isinstance(value, str) and "://" in value else value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .config import CONFIG_NAME, load_config
 from .errors import DigestError, UsageError
 from .sites import BUILTIN, SiteInfo, detect
-from .sites.base import under
+from .sites.base import resolved, under
 
 # Reading the head of this many files is enough to tell a section of dated posts.
 MAX_FILES_LOOKED_AT = 3000
@@ -102,8 +103,15 @@ def find_posts_folder(content: Path, preferred: Path | None) -> tuple[Path | Non
 
 
 def _toml(value: str) -> str:
-    """A TOML basic string (JSON's escapes are TOML's)."""
-    return json.dumps(value, ensure_ascii=False)
+    """A TOML basic string (JSON's escapes are TOML's; TOML also forbids a raw DEL)."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _one_line(text: str) -> str:
+    """``text`` as one line: line breaks and control characters (which ``[site] name``
+    refuses, and which would break out of a comment) become single spaces."""
+    spaced = "".join(" " if unicodedata.category(c) in {"Cc", "Zl", "Zp"} else c for c in text)
+    return " ".join(spaced.split())
 
 
 def _zone(value: str) -> str:
@@ -126,9 +134,9 @@ def _site_file(info: SiteInfo, root: Path) -> tuple[str, list[str], list[str]]:
     source = info.config_file.name if info.config_file else "its files"
     found = [f"generator: {label} ({source})"]
     guessed = list(info.guessed)
-    name = info.title or root.resolve().name
+    name = _one_line(info.title) or _one_line(root.resolve().name) or "My blog"
     if info.title:
-        found.append(f"title: {info.title}")
+        found.append(f"title: {name}")
     else:
         guessed.append(f"site name: {name} (the folder's name; no title in {source})")
     url = info.base_url if re.match(r"^https?://[^/\s]", info.base_url) else ""
@@ -145,10 +153,19 @@ def _site_file(info: SiteInfo, root: Path) -> tuple[str, list[str], list[str]]:
     else:
         guessed.append("time zone: UTC (the site names none)")
         zone = "UTC"
-    content = info.content_dir or root
-    posts, count = find_posts_folder(content, info.posts_dir)
+    content, preferred = info.content_dir or root, info.posts_dir
+    for folder in (content, preferred):
+        if folder is not None and not resolved(folder).is_relative_to(resolved(root)):
+            # a hostile (or shared-checkout) config must not send digest to read, say, /etc
+            guessed.append(
+                f"content folder {folder} is outside the site folder: not used; "
+                "set [paths] posts by hand if that is really where the posts are"
+            )
+            content, preferred = root, None
+            break
+    posts, count = find_posts_folder(content, preferred)
     if posts is None:
-        posts = info.posts_dir or content
+        posts = preferred or content
         guessed.append(f"posts folder: {_relative(posts, root)} (no dated posts found)")
     else:
         found.append(f"posts folder: {_relative(posts, root)} ({count} dated posts)")
@@ -214,7 +231,11 @@ days = 7
 
 
 def _write_new(target: Path, text: str, *, force: bool) -> None:
-    """Write ``text`` to ``target`` atomically; refuse to replace a file unless ``force``."""
+    """Write ``text`` to ``target`` atomically; refuse to replace a file unless ``force``.
+
+    The new file must load as a configuration before it takes ``target``'s place: a
+    value copied from the site's config that digest refuses leaves nothing behind.
+    """
     folder = target.parent
     fd, temp = tempfile.mkstemp(prefix=".digest-init-", suffix=".toml", dir=folder)
     try:
@@ -223,6 +244,11 @@ def _write_new(target: Path, text: str, *, force: bool) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)
+        try:
+            load_config(Path(temp))  # a ConfigError names the value; target is untouched
+        except DigestError as exc:
+            exc.where = str(target)  # the file it would have been, not the temporary one
+            raise
         if force:
             os.replace(temp, target)
         else:
@@ -270,5 +296,4 @@ def init_site(root: Path, *, force: bool = False, generator: str | None = None) 
         _write_new(target, text, force=force)
     except OSError as exc:
         raise DigestError(f"cannot write: {exc.strerror or exc}", where=str(target)) from None
-    load_config(target)  # what we wrote must load: a failure here is a bug worth seeing
     return InitResult(path=target, generator=name, found=tuple(found), guessed=tuple(guessed))

@@ -89,13 +89,35 @@ _SECRET_PARAM = re.compile(
 )
 
 
+def is_secret_param(name: str) -> bool:
+    """Whether a query parameter's value is hidden from messages (``token``, ``api_key``…)."""
+    return bool(_SECRET_PARAM.search(name))
+
+
+_USERINFO = re.compile(r"(?<=://)[^/?#\s]*@")
+_QUERY_PAIR = re.compile(r"([?&;])([^=&#;]*)=([^&#;]*)")
+
+
+def _redact_text(text: str) -> str:
+    """``redact_url`` by pattern, for what ``urlsplit`` cannot (or should not) take apart."""
+    text = _USERINFO.sub("", text)
+    return _QUERY_PAIR.sub(
+        lambda m: f"{m[1]}{m[2]}=***" if _SECRET_PARAM.search(m[2]) else m[0], text
+    )
+
+
 def redact_url(url: str) -> str:
     """``url`` fit for a message, a manifest or a ledger: no ``user:password@``, and the
     values of query parameters that look like credentials (``?token=…``, ``api_key``)
-    replaced by ``***``. Anything that is not an http(s) URL is returned as it is."""
-    parts = urlsplit(url)
+    replaced by ``***``. Any other ``scheme://`` address, or one too malformed to take
+    apart (``http://u:p@[::1/``), loses the same parts by pattern; anything else (a
+    file path) is returned as it is."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _redact_text(url)
     if parts.scheme.lower() not in {"http", "https"}:
-        return url
+        return _redact_text(url) if "://" in url else url
     netloc = parts.netloc.rpartition("@")[2]
     query = parts.query
     pairs = parse_qsl(query, keep_blank_values=True)

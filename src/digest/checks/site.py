@@ -33,13 +33,14 @@ import itertools
 import os
 import posixpath
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 
 from ..errors import DigestError
+from ..links import is_secret_param, redact_url
 from .model import CheckInput, Finding, PostRef
 from .registry import rule
 
@@ -393,12 +394,41 @@ def missing_posts(posts: Iterable[PostRef], site: str, base_url: str) -> list[Mi
     ]
 
 
+def _secrets(site: str) -> Callable[[str], str]:
+    """A function hiding ``site``'s credentials (``user:password@``, ``?token=`` values, as
+    given or decoded) in a message: the address is quoted by httpx and by our own errors."""
+    if not is_url(site):
+        return lambda text: text
+    shown = redact_url(site)
+    secrets: set[str] = set()
+    try:
+        parts = urlsplit(site)
+        userinfo = parts.netloc.rpartition("@")[0]
+        secrets.update(x for x in (userinfo, *userinfo.split(":", 1)) if x)
+        secrets.update(v for k, v in parse_qsl(parts.query) if v and is_secret_param(k))
+    except ValueError:
+        pass
+    secrets |= {unquote(x) for x in secrets} | {quote(x, safe="") for x in secrets}
+    ordered = sorted((x for x in secrets if len(x) > 1), key=len, reverse=True)
+
+    def hide(text: str) -> str:
+        text = text.replace(site, shown)
+        for secret in ordered:
+            text = text.replace(secret, "***")
+        return text
+
+    return hide
+
+
 def site_findings(posts: Sequence[PostRef], site: str, base_url: str) -> list[Finding]:
     """The rule's findings: one error per missing post, or one if the site cannot be read."""
+    hide = _secrets(site)
     try:
         missing = missing_posts(posts, site, base_url)
     except SiteError as exc:
-        return [Finding(rule=RULE, severity="error", message=f"cannot verify links: {exc}")]
+        message = hide(f"cannot verify links: {exc}")
+        return [Finding(rule=RULE, severity="error", message=message)]
+    site = hide(site)
     findings = []
     for item in missing:
         hint = (

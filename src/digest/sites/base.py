@@ -37,8 +37,7 @@ from ..dates import (
 )
 from ..errors import ConfigError
 from ..fields import text_field
-from ..front_matter import Skip
-from ..links import absolute_url
+from ..front_matter import MAX_YAML_NODES, Skip, check_expansion
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -99,6 +98,19 @@ def read_config_file(path: Path) -> dict[str, Any]:
         line = f" (line {mark.line + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "syntax error"
         raise ConfigError([f"not valid YAML{line}: {problem}"], where=str(path)) from None
+    except Skip as skip:  # an alias bomb or an alias cycle
+        line = f" (line {skip.line})" if skip.line else ""
+        raise ConfigError([f"{skip.message}{line}"], where=str(path)) from None
+    except RecursionError:
+        loaded = None
+        deep = True
+    else:
+        deep = _too_deep(loaded)
+    if deep:
+        raise ConfigError(
+            [f"values nested more than {MAX_CONFIG_DEPTH} levels deep: not a site configuration"],
+            where=str(path),
+        )
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -106,13 +118,42 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return loaded
 
 
+# A site configuration nests a few levels (languages.fr.menus.main…); walking deeper
+# structures recursively (lower_keys) could exhaust the stack.
+MAX_CONFIG_DEPTH = 64
+
+
+def _too_deep(value: Any) -> bool:
+    """True when ``value`` nests lists and mappings more than :data:`MAX_CONFIG_DEPTH` deep
+    (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth >= MAX_CONFIG_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 class _ConfigLoader(yaml.SafeLoader):
     """Safe YAML that reads MkDocs' ``!!python/name:`` and ``!ENV`` tags as plain values.
 
     mkdocs.yml routinely names Python callables (``!!python/name:material…``);
-    we never import them, only need the settings around them. Aliases are
-    bounded by the 2 MB cap on the file.
+    we never import them, only need the settings around them. A document whose
+    aliases expand past :data:`~digest.front_matter.MAX_YAML_NODES` values (a
+    "billion laughs" file is a few hundred bytes) is refused before it is built:
+    walking it (``lower_keys``) would never end.
     """
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        check_expansion(node, MAX_YAML_NODES)
+        return super().construct_document(node)
 
 
 def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
@@ -188,16 +229,49 @@ def join_url(base_url: str, link: str) -> str:
     """``link`` (a site path such as ``/posts/a/``) below ``base_url``, keeping its sub-path.
 
     Generators prefix every page path with the base URL's path
-    (``https://example.org/blog/`` + ``/posts/a/``); an absolute link is kept.
+    (``https://example.org/blog/`` + ``/posts/a/``) and publish every page below
+    it: a front-matter ``url``/``permalink`` is a path on the site (Hugo's
+    ``CreateTargetPaths`` joins it below the site, Jekyll's ``sanitize_url``
+    prefixes ``/``). So a value with a scheme or a ``//host`` start is refused
+    (:class:`Skip`) rather than linked to, and dot segments (``..``, or ``%2e%2e``,
+    which browsers read as ``..``) are resolved as Hugo's ``path.Join("/", url)``
+    does: the link never climbs above the base URL.
     """
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//", link):
-        url = absolute_url(link, base_url or "https://invalid.invalid/")
-        if url is None:
-            raise Skip(f"URL {shown(link)} is not an http(s) address")
-        return url
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//|^\\\\", link.strip()):
+        raise Skip(
+            f"URL {shown(link)} in the front matter is not a path on the site (the generator "
+            "publishes every page below the base URL): write a path such as /my-post/"
+        )
     if not base_url:
         raise Skip("no URL: set [site] url in digest.toml (or --base-url), or the site's base URL")
-    return base_url + escape_path(link.lstrip("/"))
+    path = without_dot_segments(link).lstrip("/")
+    if not path.strip("/"):
+        # e.g. Hugo's "/:slug/" for a title of punctuation only: the post would be the home page
+        raise Skip(
+            "the generator's rules give this post the site's home page as its address "
+            "(its slug or title has no letters or digits?): set slug in its front matter"
+        )
+    return base_url + escape_path(path)
+
+
+_DOT_SEGMENT = re.compile(r"(?:^|/)(?:\.|%2e){1,2}(?:/|$)", re.IGNORECASE)
+
+
+def without_dot_segments(link: str) -> str:
+    """``link`` with ``.`` and ``..`` segments resolved (``path.Join("/", link)``), its
+    trailing slash kept; one that climbs above the root stops at the root."""
+    if not _DOT_SEGMENT.search(link):
+        return link
+    kept: list[str] = []
+    for segment in link.split("/"):
+        plain = segment.lower().replace("%2e", ".")
+        if plain == "..":
+            if kept:
+                kept.pop()
+        elif plain not in {".", ""}:
+            kept.append(segment)
+    folder = link.endswith("/") or link.lower().endswith(("/.", "/..", "%2e"))
+    return "/" + "/".join(kept) + ("/" if folder and kept else "")
 
 
 def ascii_fold(text: str) -> str:

@@ -51,6 +51,7 @@ from .base import (
     site_time,
     under,
     wall_time,
+    without_dot_segments,
 )
 
 if TYPE_CHECKING:
@@ -535,7 +536,9 @@ class HugoRules(Rules):
     def _front_url(value: str) -> str:
         """A ``url`` field as ``CreateTargetPaths`` places it: a folder unless it names a file."""
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//", value):
-            return value
+            return value  # not a path: join_url refuses it
+        if ".." in value:  # Hugo: path.Join("/", url), which also drops a trailing slash
+            value = without_dot_segments("/" + value).rstrip("/") or "/"
         link = "/" + value.lstrip("/")
         if link.endswith("/") or "." not in value:
             return link.rstrip("/") + "/"

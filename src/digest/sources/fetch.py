@@ -400,8 +400,14 @@ def _offline(spec: SourceSpec, config: Config, store: _Store) -> FeedLoad:
         )
     pages = list(store.pages.values())  # in the order they were fetched
     if not pages:
+        damaged = store.path is not None and store.path.exists()
         raise FetchError(
-            "no cached copy to build from offline",
+            "no cached copy to build from offline"
+            + (
+                " (the cached file is damaged, or was not written by this user: ignored)"
+                if damaged
+                else ""
+            ),
             where=spec.label,
             hint="build once without --offline to fetch it",
         )

@@ -1,0 +1,33 @@
+"""``digest init`` copies values from a site's config into digest.toml: a hostile title can
+neither add settings (a newline breaking out of a comment) nor leave a file that does not
+load (a character TOML forbids)."""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import main
+
+INJECTED = 'Blog\\n[ledger]\\npath = \\"/tmp/elsewhere\\"\\n#'
+
+
+@pytest.mark.parametrize(
+    "title", [INJECTED, "Blog\\r\\nbcc = 1", "a\\u007fb", "tab\\there", "line\\u2028sep"]
+)
+def test_a_hostile_title_stays_one_value(tmp_path: Path, title: str) -> None:
+    (tmp_path / "hugo.toml").write_text(f'baseURL = "https://x.example/"\ntitle = "{title}"\n')
+    result = CliRunner().invoke(main, ["init", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    written = tomllib.loads((tmp_path / "digest.toml").read_text(encoding="utf-8"))
+    raw = tomllib.loads(f'title = "{title}"\n')["title"]
+    # [site] name is one line (it goes into headers): breaks and controls become spaces
+    spaced = "".join(" " if unicodedata.category(c) in {"Cc", "Zl", "Zp"} else c for c in raw)
+    assert written["site"]["name"] == " ".join(spaced.split())
+    assert "ledger" not in written and "bcc" not in written.get("email", {})
+    assert set(written) == {"site", "paths", "selection", "email"}
+    assert written["email"] == {}  # [email] holds only comments
