@@ -31,3 +31,20 @@ def test_a_hostile_title_stays_one_value(tmp_path: Path, title: str) -> None:
     assert "ledger" not in written and "bcc" not in written.get("email", {})
     assert set(written) == {"site", "paths", "selection", "email"}
     assert written["email"] == {}  # [email] holds only comments
+
+
+def test_the_report_quotes_no_terminal_escapes_from_the_site(tmp_path: Path) -> None:
+    """A base URL or permalink carrying ESC sequences is reported without them."""
+    from digest.init import init_site
+
+    (tmp_path / "hugo.toml").write_text(
+        'baseURL = "https://x.example/\\u001b[2J"\ntitle = "T"\n'
+        '[permalinks]\nposts = "/:year/\\u001b]0;owned\\u0007:slug/"\n'
+    )
+    (tmp_path / "content" / "posts").mkdir(parents=True)
+    (tmp_path / "content" / "posts" / "a.md").write_text(
+        "---\ntitle: A\ndate: 2026-11-24\n---\nx\n"
+    )
+    result = init_site(tmp_path)
+    lines = result.found + result.guessed
+    assert lines and not any("\x1b" in line or "\x07" in line for line in lines), lines

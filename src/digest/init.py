@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .config import CONFIG_NAME, load_config
 from .errors import DigestError, UsageError
+from .fields import strip_controls
 from .sites import BUILTIN, SiteInfo, detect
 from .sites.base import resolved, under
 
@@ -296,4 +297,11 @@ def init_site(root: Path, *, force: bool = False, generator: str | None = None) 
         _write_new(target, text, force=force)
     except OSError as exc:
         raise DigestError(f"cannot write: {exc.strerror or exc}", where=str(target)) from None
-    return InitResult(path=target, generator=name, found=tuple(found), guessed=tuple(guessed))
+    # What the report quotes comes from the site's own files: no escape sequence of
+    # theirs reaches the editor's terminal.
+    return InitResult(
+        path=target,
+        generator=name,
+        found=tuple(map(strip_controls, found)),
+        guessed=tuple(map(strip_controls, guessed)),
+    )
