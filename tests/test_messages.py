@@ -146,3 +146,20 @@ def test_posts_without_a_site_address_say_what_to_set(
     )
     assert "no posts were loaded at all" not in result.output
     assert "digest.toml: no sender" not in result.output  # there is no digest.toml to name
+
+
+def test_a_source_of_drafts_only_says_so(runner: CliRunner, tmp_path: Path) -> None:
+    """Nothing selected because every item is unpublished: the message says that, not
+    "no posts were loaded at all"."""
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    for n in range(3):
+        (posts / f"d{n}.md").write_text(
+            f"---\ntitle: D{n}\ndate: 2026-11-24\ndraft: true\n---\nx\n"
+        )
+    (tmp_path / "digest.toml").write_text('[site]\nurl = "https://x.example/"\n')
+    result = runner.invoke(
+        main, ["build", "--config", str(tmp_path / "digest.toml"), "--until", "2026-11-26"]
+    )
+    assert "no published posts were loaded: 3 posts left out as drafts" in result.output
+    assert "no posts were loaded at all" not in result.output

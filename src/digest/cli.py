@@ -478,7 +478,9 @@ def list_posts(common: Common, flags: SelectionFlags, as_json: bool, edition: st
     if not rows:
         from .select import nothing_selected_hint
 
-        hint = nothing_selected_hint(planned.loaded.posts, window, config)
+        hint = nothing_selected_hint(
+            planned.loaded.posts, window, config, drafts=len(planned.loaded.drafts)
+        )
         click.echo(f"no posts dated {window.since} to {window.until}; {hint}")
         return
     headers = ("date", "section", "title", "author", "source")

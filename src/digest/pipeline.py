@@ -363,7 +363,13 @@ def build(
     result = render_and_write(config, selection, write=write, allow_empty=allow_empty)
     if config.run.strict and result.warnings:
         raise StrictModeError([str(w) for w in result.warnings])
-    hint = "" if selection.posts else nothing_selected_hint(loaded.posts, selection.window, config)
+    hint = (
+        ""
+        if selection.posts
+        else nothing_selected_hint(
+            loaded.posts, selection.window, config, drafts=len(loaded.drafts)
+        )
+    )
     return replace(result, warnings=(*warnings, *result.warnings), hint=hint)
 
 
@@ -452,7 +458,11 @@ def build_editions(
         job[0].run.edition: replace(
             result,
             warnings=(*warnings[job[0].run.edition], *result.warnings),
-            hint="" if job[1].posts else nothing_selected_hint(loaded.posts, job[1].window, job[0]),
+            hint=""
+            if job[1].posts
+            else nothing_selected_hint(
+                loaded.posts, job[1].window, job[0], drafts=len(loaded.drafts)
+            ),
         )
         for job, result in zip(jobs, results, strict=True)
     }

@@ -150,15 +150,23 @@ def unknown_categories(posts: Sequence[Post], config: Config) -> tuple[Problem, 
     return tuple(problems)
 
 
-def nothing_selected_hint(posts: Sequence[Post], window: DateWindow, config: Config) -> str:
+def nothing_selected_hint(
+    posts: Sequence[Post], window: DateWindow, config: Config, *, drafts: int = 0
+) -> str:
     """Why a window selected nothing, and the option that would include the newest post.
 
     The newest post on or before ``--until`` is named with a ``--since`` that
     takes it in (a window of the same length ending on it); posts only after
     the window (scheduled) suggest ``--until``; posts inside the window that
-    were filtered out point at the filters.
+    were filtered out point at the filters. ``drafts``: how many were left out as
+    unpublished (drafts, scheduled, private), which is then the likely reason.
     """
     if not posts:
+        if drafts:
+            return (
+                f"no published posts were loaded: {plural(drafts, 'post')} left out "
+                "as drafts (or scheduled, private or password-protected)"
+            )
         return "no posts were loaded at all"
     days = (window.until - window.since).days + 1
     before = [p.day for p in posts if p.day <= window.until]
