@@ -49,6 +49,7 @@ __all__ = [
     "as_junit",
     "canonical",
     "cheap_findings",
+    "clear_caches",
     "check",
     "loose_url",
     "parts_from_manifest",
@@ -56,6 +57,14 @@ __all__ = [
     "summary_line",
     "support_table",
 ]
+
+
+def clear_caches() -> None:
+    """Forget what the rules cache by content across documents (for tests)."""
+    for module in ("css", "clients"):
+        clear = getattr(importlib.import_module(f"{__name__}.{module}"), "clear_caches", None)
+        if clear is not None:
+            clear()
 
 
 def rule_names() -> tuple[str, ...]:

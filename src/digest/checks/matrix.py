@@ -259,6 +259,13 @@ def cells(config: Config, fixtures: Fixtures | None = None) -> list[Cell]:
 # --- running a cell ----------------------------------------------------------------------
 
 
+def clear_caches() -> None:
+    """Forget what the rules cached across documents (tests: a cell alone, caches cold)."""
+    from . import clear_caches as clear_rule_caches
+
+    clear_rule_caches()
+
+
 def check_options(config: Config, allow: Sequence[str] = ()) -> CheckOptions:
     """The options ``digest check`` uses for a configuration."""
     return CheckOptions(
