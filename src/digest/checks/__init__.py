@@ -61,10 +61,10 @@ __all__ = [
 
 def clear_caches() -> None:
     """Forget what the rules cache by content across documents (for tests)."""
-    for module in ("css", "clients"):
-        clear = getattr(importlib.import_module(f"{__name__}.{module}"), "clear_caches", None)
-        if clear is not None:
-            clear()
+    from . import clients, css
+
+    css.clear_caches()
+    clients.clear_caches()
 
 
 def rule_names() -> tuple[str, ...]:

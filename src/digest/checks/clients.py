@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import tinycss2
 from lxml.etree import _Element
@@ -165,11 +167,18 @@ def _declared(declarations: list[object]) -> tuple[RGB | None, RGB | None, bool]
     return colour, background, important
 
 
-def _style_rules(doc: _Element, dark: bool) -> list[_Rule]:
+def _style_rules(doc: _Element, dark: bool) -> tuple[_Rule, ...]:
     """The colour rules of the document's <style> blocks: outside @media, and (``dark``)
     inside ``@media (prefers-color-scheme: dark)``."""
+    return _sheet_rules(tuple(style.text or "" for style in doc.iter("style")), dark)
+
+
+# Caches by content: the matrix renders one stylesheet into many documents, and a
+# document repeats a few inline styles on hundreds of elements. Bounded, so hostile
+# input costs memory no more than once per distinct text.
+@lru_cache(maxsize=64)
+def _sheet_rules(styles: tuple[str, ...], dark: bool) -> tuple[_Rule, ...]:
     found: list[_Rule] = []
-    styles = [style.text or "" for style in doc.iter("style")]
     if sum(map(len, styles)) > CSS_MAX_CHARS:
         return found  # over the bound css-support reports: inline styles only
     for css in styles:
@@ -198,11 +207,12 @@ def _style_rules(doc: _Element, dark: bool) -> list[_Rule]:
                     continue
                 for selector in tinycss2.serialize(prelude).split(","):
                     if len(found) >= MAX_RULES:
-                        return found
+                        return tuple(found)
                     found.append(_Rule(selector.strip(), colour, background, important, len(found)))
-    return found
+    return tuple(found)
 
 
+@lru_cache(maxsize=4096)
 def _specificity(selector: str) -> tuple[int, int, int]:
     ids = selector.count("#")
     classes = len(re.findall(r"\.[\w-]+|\[[^\]]*\]|:(?!:)[\w-]+", selector))
@@ -210,36 +220,59 @@ def _specificity(selector: str) -> tuple[int, int, int]:
     return (ids, classes, types)
 
 
-def _matches(doc: _Element, rules: list[_Rule]) -> dict[_Element, list[_Rule]]:
+@lru_cache(maxsize=4096)
+def _selector(selector: str) -> Any:
+    """The compiled selector, or None where lxml cannot evaluate it (::pseudo, [data-ogsc] …)."""
     from cssselect import SelectorError
     from lxml.cssselect import CSSSelector
 
+    try:
+        return CSSSelector(selector)
+    except (SelectorError, ValueError, TypeError):
+        return None
+
+
+def _matches(doc: _Element, rules: tuple[_Rule, ...]) -> dict[_Element, list[_Rule]]:
     matched: dict[_Element, list[_Rule]] = {}
     for css_rule in rules:
         if css_rule.selector.startswith(":root"):
             continue
+        compiled = _selector(css_rule.selector)
+        if compiled is None:
+            continue
         try:
-            elements = CSSSelector(css_rule.selector)(doc)
-        except (SelectorError, ValueError, TypeError):
-            continue  # a selector lxml cannot evaluate (::pseudo, [data-ogsc] …) is skipped
+            elements = compiled(doc)
+        except (ValueError, TypeError):
+            continue
         for element in elements:
             matched.setdefault(element, []).append(css_rule)
     return matched
 
 
 def _inline(element: _Element) -> tuple[RGB | None, RGB | None, bool, bool]:
-    style = element.get("style") or ""
+    return _inline_colours(element.get("style") or "", element.get("bgcolor") or "")
+
+
+@lru_cache(maxsize=4096)
+def _inline_colours(style: str, bgcolor: str) -> tuple[RGB | None, RGB | None, bool, bool]:
+    """The colours an inline ``style`` and ``bgcolor`` attribute give an element."""
     if not style:
         colour = None
-        background = parse_colour(element.get("bgcolor") or "")
+        background = parse_colour(bgcolor)
         return colour, background, False, False
     declarations = tinycss2.parse_declaration_list(
         tinycss2.parse_component_value_list(style), skip_whitespace=True, skip_comments=True
     )
     colour, background, important = _declared(list(declarations))
     if background is None:
-        background = parse_colour(element.get("bgcolor") or "")
+        background = parse_colour(bgcolor)
     return colour, background, important, important
+
+
+def clear_caches() -> None:
+    """Forget the colours cached by content (tests compare cold and warm runs)."""
+    for cached in (_sheet_rules, _specificity, _selector, _inline_colours):
+        cached.cache_clear()
 
 
 def _own(element: _Element, matched: dict[_Element, list[_Rule]], want: str) -> RGB | None:
