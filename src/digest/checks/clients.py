@@ -180,7 +180,7 @@ def _style_rules(doc: _Element, dark: bool) -> tuple[_Rule, ...]:
 def _sheet_rules(styles: tuple[str, ...], dark: bool) -> tuple[_Rule, ...]:
     found: list[_Rule] = []
     if sum(map(len, styles)) > CSS_MAX_CHARS:
-        return found  # over the bound css-support reports: inline styles only
+        return ()  # over the bound css-support reports: inline styles only
     for css in styles:
         if css_depth(css) > CSS_MAX_DEPTH:
             continue
