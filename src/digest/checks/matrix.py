@@ -275,11 +275,16 @@ def check_options(config: Config, allow: Sequence[str] = ()) -> CheckOptions:
     )
 
 
-def _build(cell: Cell, envs: dict[Path | None, Any] | None = None) -> tuple[Digest, Rendered] | str:
+_EnvKey = tuple[Path | None, str]  # a templates folder and a language
+
+
+def _build(cell: Cell, envs: dict[_EnvKey, Any] | None = None) -> tuple[Digest, Rendered] | str:
     """The cell's digest and render, or why the current digest is skipped.
 
-    ``envs`` keeps one Jinja environment per templates folder across cells:
-    compiling the templates again for each cell would cost a third of the run.
+    ``envs`` keeps one Jinja environment per templates folder and language across
+    cells: compiling the templates again for each cell would cost a third of the
+    run. The language is part of the key because an environment carries its
+    language's catalog and date formats.
     """
     from ..compose import compose
     from ..render import render_within_budget
@@ -296,18 +301,16 @@ def _build(cell: Cell, envs: dict[Path | None, Any] | None = None) -> tuple[Dige
     selection = Selection(window=cell.window, posts=cell.posts)
     digest = compose(selection, config)
     envs = {} if envs is None else envs
-    if config.paths.templates not in envs:
-        envs[config.paths.templates] = make_environment(config.paths.templates)
+    key = (config.paths.templates, digest.language)
+    if key not in envs:
+        envs[key] = make_environment(config.paths.templates, digest.language)
     return render_within_budget(
-        digest,
-        config.paths.templates,
-        budget_bytes(config.digest.size_budget_kb),
-        env=envs[config.paths.templates],
+        digest, config.paths.templates, budget_bytes(config.digest.size_budget_kb), env=envs[key]
     )
 
 
 def run_cell(
-    cell: Cell, allow: Sequence[str] = (), envs: dict[Path | None, Any] | None = None
+    cell: Cell, allow: Sequence[str] = (), envs: dict[_EnvKey, Any] | None = None
 ) -> CellResult:
     """Render one cell and run every rule on it; a render failure is the ``render`` rule's."""
     try:
@@ -347,7 +350,7 @@ def run_matrix(
 ) -> MatrixResult:
     """Every cell (or those named in ``only``), each checked by every rule."""
     chosen = [c for c in cells(config, fixtures) if not only or c.name in only]
-    envs: dict[Path | None, Any] = {}
+    envs: dict[_EnvKey, Any] = {}
     results = tuple(run_cell(c, allow, envs) for c in chosen)
     return MatrixResult(cells=results, rules=(RENDER_RULE, *rule_names(), *MATRIX_RULES))
 
