@@ -275,20 +275,52 @@ def check_options(config: Config, allow: Sequence[str] = ()) -> CheckOptions:
     )
 
 
-_EnvKey = tuple[Path | None, str]  # a templates folder and a language
+class Environments:
+    """One run's Jinja environments: one per templates folder and language, compiled once.
 
-
-def _build(cell: Cell, envs: dict[_EnvKey, Any] | None = None) -> tuple[Digest, Rendered] | str:
-    """The cell's digest and render, or why the current digest is skipped.
-
-    ``envs`` keeps one Jinja environment per templates folder and language across
-    cells: compiling the templates again for each cell would cost a third of the
-    run. The language is part of the key because an environment carries its
-    language's catalog and date formats.
+    Compiling the templates again for each cell would cost a third of the run.
+    Each language needs its own environment (its catalog, date formats and
+    direction are installed in it), but the compiled code is the same: every
+    environment comes from ``make_environment`` with the same options, and
+    translations and filters are looked up when a template runs, not compiled
+    in. So the environments share a bytecode cache in memory, which Jinja keys by
+    template name and file and checks against the source's hash.
     """
+
+    def __init__(self) -> None:
+        import jinja2
+
+        class MemoryBytecodeCache(jinja2.BytecodeCache):
+            def __init__(self) -> None:
+                self.codes: dict[tuple[str, str], bytes] = {}
+
+            def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+                code = self.codes.get((bucket.key, bucket.checksum))
+                if code is not None:
+                    bucket.bytecode_from_string(code)
+
+            def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+                self.codes[(bucket.key, bucket.checksum)] = bucket.bytecode_to_string()
+
+        self._compiled = MemoryBytecodeCache()
+        self._envs: dict[tuple[Path | None, str], jinja2.Environment] = {}
+
+    def get(self, templates: Path | None, language: str) -> Any:
+        """The environment for ``templates`` speaking ``language``."""
+        from ..templates import make_environment
+
+        key = (templates, language)
+        if key not in self._envs:
+            env = make_environment(templates, language)
+            env.bytecode_cache = self._compiled
+            self._envs[key] = env
+        return self._envs[key]
+
+
+def _build(cell: Cell, envs: Environments | None = None) -> tuple[Digest, Rendered] | str:
+    """The cell's digest and render, or why the current digest is skipped."""
     from ..compose import compose
     from ..render import render_within_budget
-    from ..templates import make_environment
 
     config = cell.config
     if cell.posts is None:
@@ -300,18 +332,13 @@ def _build(cell: Cell, envs: dict[_EnvKey, Any] | None = None) -> tuple[Digest, 
         return result.digest, result.rendered
     selection = Selection(window=cell.window, posts=cell.posts)
     digest = compose(selection, config)
-    envs = {} if envs is None else envs
-    key = (config.paths.templates, digest.language)
-    if key not in envs:
-        envs[key] = make_environment(config.paths.templates, digest.language)
+    env = (envs or Environments()).get(config.paths.templates, digest.language)
     return render_within_budget(
-        digest, config.paths.templates, budget_bytes(config.digest.size_budget_kb), env=envs[key]
+        digest, config.paths.templates, budget_bytes(config.digest.size_budget_kb), env=env
     )
 
 
-def run_cell(
-    cell: Cell, allow: Sequence[str] = (), envs: dict[_EnvKey, Any] | None = None
-) -> CellResult:
+def run_cell(cell: Cell, allow: Sequence[str] = (), envs: Environments | None = None) -> CellResult:
     """Render one cell and run every rule on it; a render failure is the ``render`` rule's."""
     try:
         built = _build(cell, envs)
@@ -350,7 +377,7 @@ def run_matrix(
 ) -> MatrixResult:
     """Every cell (or those named in ``only``), each checked by every rule."""
     chosen = [c for c in cells(config, fixtures) if not only or c.name in only]
-    envs: dict[_EnvKey, Any] = {}
+    envs = Environments()
     results = tuple(run_cell(c, allow, envs) for c in chosen)
     return MatrixResult(cells=results, rules=(RENDER_RULE, *rule_names(), *MATRIX_RULES))
 
