@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.checks import EmailParts, check
 from digest.checks import matrix as matrix_module
 from digest.checks.matrix import CURRENT, CellResult, cells, run_cell, run_matrix
 from digest.config import Config, load_config
@@ -72,3 +73,48 @@ def test_the_golden_file_names_every_fixture_cell(whole: tuple[CellResult, ...])
     golden_file = Path(__file__).parent / "golden" / "matrix" / "sample-findings.json"
     named = {row[0] for row in json.loads(golden_file.read_text(encoding="utf-8"))}
     assert named == {c.name for c in whole if c.name != CURRENT and c.findings}
+
+
+# --- what the shared work must keep apart --------------------------------------------------
+
+
+def _contrast(html: str) -> list[str]:
+    parts = EmailParts(html=html, text="", subject="s")
+    return [f.message for f in check(parts).findings if f.rule == "contrast"]
+
+
+def test_text_inside_a_hidden_ancestor_is_not_measured_but_its_visible_cousin_is() -> None:
+    html = (
+        "<html><body>"
+        '<div style="display: none"><table><tr><td><p style="color:#eeeeee">hidden</p>'
+        "</td></tr></table></div>"
+        '<div><p style="color:#eeeeee">shown</p></div></body></html>'
+    )
+    found = _contrast(html)
+    assert len(found) == 1 and "#eeeeee on #ffffff" in found[0]
+    assert _contrast(html.replace('<div><p style="color:#eeeeee">shown</p></div>', "")) == []
+
+
+def test_one_inline_style_on_different_backgrounds_is_measured_on_each() -> None:
+    """The inline colours are cached by style and bgcolor together, never by style alone."""
+    style = '<td style="color:#777777" bgcolor="{}">text</td>'
+    on_white = _contrast(
+        f"<html><body><table><tr>{style.format('#ffffff')}</tr></table></body></html>"
+    )
+    on_grey = _contrast(
+        f"<html><body><table><tr>{style.format('#666666')}</tr></table></body></html>"
+    )
+    assert len(on_white) == 1 and "on #ffffff" in on_white[0]
+    assert len(on_grey) == 1 and "on #666666" in on_grey[0]
+
+
+def test_a_selector_in_both_schemes_takes_each_schemes_colours() -> None:
+    """Both schemes look a shared selector up once; each keeps its own declarations."""
+    html = (
+        "<html><head><style>.x { color: #767676; background-color: #ffffff }"
+        "@media (prefers-color-scheme: dark) { .x { color: #333333 !important;"
+        " background-color: #000000 !important } }</style></head>"
+        '<body><p class="x">text</p></body></html>'
+    )
+    found = _contrast(html)
+    assert len(found) == 1 and "#333333 on #000000" in found[0] and "dark scheme" in found[0]

@@ -232,19 +232,22 @@ def _selector(selector: str) -> Any:
         return None
 
 
-def _matches(doc: _Element, rules: tuple[_Rule, ...]) -> dict[_Element, list[_Rule]]:
+def _matches(
+    doc: _Element, rules: tuple[_Rule, ...], selected: dict[str, list[_Element]]
+) -> dict[_Element, list[_Rule]]:
+    """Each element's rules; ``selected`` keeps what each selector selects in ``doc``, so
+    the light and the dark scheme evaluate the selectors they share once."""
     matched: dict[_Element, list[_Rule]] = {}
     for css_rule in rules:
         if css_rule.selector.startswith(":root"):
             continue
-        compiled = _selector(css_rule.selector)
-        if compiled is None:
-            continue
-        try:
-            elements = compiled(doc)
-        except (ValueError, TypeError):
-            continue
-        for element in elements:
+        if css_rule.selector not in selected:
+            compiled = _selector(css_rule.selector)
+            try:
+                selected[css_rule.selector] = [] if compiled is None else compiled(doc)
+            except (ValueError, TypeError):
+                selected[css_rule.selector] = []
+        for element in selected[css_rule.selector]:
             matched.setdefault(element, []).append(css_rule)
     return matched
 
@@ -293,12 +296,14 @@ def _own(element: _Element, matched: dict[_Element, list[_Rule]], want: str) -> 
     return inline
 
 
+def _hides(node: _Element) -> bool:
+    """Whether ``node`` hides itself and what it holds."""
+    style = (node.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or node.tag in {"head", "style", "title", "script"}
+
+
 def _hidden(element: _Element) -> bool:
-    for node in (element, *element.iterancestors()):
-        style = (node.get("style") or "").replace(" ", "").lower()
-        if "display:none" in style or node.tag in {"head", "style", "title", "script"}:
-            return True
-    return False
+    return any(_hides(node) for node in (element, *element.iterancestors()))
 
 
 def _lowest(
@@ -309,11 +314,14 @@ def _lowest(
         return
     colours: dict[_Element, RGB] = {}
     backgrounds: dict[_Element, RGB] = {}
+    hidden: dict[_Element, bool] = {body: _hidden(body)}  # inherited, as colours are
     seen = 0
     for element in body.iter():
         if not isinstance(element.tag, str):
             continue
         parent = element.getparent()
+        if element is not body:
+            hidden[element] = hidden[parent] or _hides(element)
         colour = _own(element, matched, "colour")
         background = _own(element, matched, "background")
         colours[element] = (
@@ -330,7 +338,7 @@ def _lowest(
         ):
             continue
         seen += 1
-        if seen > MAX_TEXTS or _hidden(element):
+        if seen > MAX_TEXTS or hidden[element]:
             continue
         yield element, text, colours[element], backgrounds[element]
 
@@ -341,9 +349,10 @@ def contrast_rule(inp: CheckInput) -> Iterator[Finding]:
     doc = inp.doc
     body = doc.find("body")
     page = (255, 255, 255)
+    selected: dict[str, list[_Element]] = {}
     for scheme, dark in (("light", False), ("dark", True)):
         rules = _style_rules(doc, dark)
-        matched = _matches(doc, rules)
+        matched = _matches(doc, rules, selected)
         if dark and not any(r.background for rules_ in matched.values() for r in rules_):
             continue  # no dark styles: the client's own dark mode applies (see dark-mode)
         if body is not None:
