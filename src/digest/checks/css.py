@@ -63,7 +63,7 @@ _CSS_SKIPPED = re.compile(
 _CSS_BRACKET = re.compile(r"[(\[{)\]}]")
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)  # keyed by CSS already within CSS_MAX_CHARS at every call site
 def css_depth(css: str, limit: int = CSS_MAX_DEPTH) -> int:
     """How deeply ``css`` nests brackets, without parsing it: stops counting past ``limit``.
 
