@@ -217,6 +217,26 @@ def test_the_many_posts_cell_shows_the_collapsed_list(project: Path) -> None:
     assert over.html_bytes <= config.digest.size_budget_kb * 1000
 
 
+def _read_more(language: str) -> str:
+    """The shipped catalog's translation of "Read more", read from the .po file itself."""
+    po = FIXTURES.parents[2] / "locale" / language / "LC_MESSAGES" / "digest.po"
+    found = re.search(r'^msgid "Read more"\nmsgstr "(.+)"$', po.read_text("utf-8"), re.MULTILINE)
+    assert found, f"{po} does not translate 'Read more'"
+    return found.group(1)
+
+
+def test_each_language_cell_speaks_its_language(project: Path) -> None:
+    """Cells share compiled templates, but never one language's catalog with another."""
+    config = load_config(project / "digest.toml")
+    names = ("one-post", "several/language=fr", "several/language=de", "several/language=ar")
+    by_name = {c.name: c for c in run_matrix(config, only=names).cells}
+    assert "Read more" in by_name["one-post"].html
+    for language in ("fr", "de", "ar"):
+        html = by_name[f"several/language={language}"].html
+        assert _read_more(language) in html, language
+        assert "Read more" not in html, language
+
+
 def test_synthetic_cells_are_the_same_on_every_run(project: Path) -> None:
     config = load_config(project / "digest.toml")
     names = ("one-post", "html-chars", "several/edition=leadership")

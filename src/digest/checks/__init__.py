@@ -50,12 +50,21 @@ __all__ = [
     "canonical",
     "cheap_findings",
     "check",
+    "clear_caches",
     "loose_url",
     "parts_from_manifest",
     "rule_names",
     "summary_line",
     "support_table",
 ]
+
+
+def clear_caches() -> None:
+    """Forget what the rules cache by content across documents (for tests)."""
+    from . import clients, css
+
+    css.clear_caches()
+    clients.clear_caches()
 
 
 def rule_names() -> tuple[str, ...]:

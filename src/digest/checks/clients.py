@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import tinycss2
 from lxml.etree import _Element
@@ -165,13 +167,20 @@ def _declared(declarations: list[object]) -> tuple[RGB | None, RGB | None, bool]
     return colour, background, important
 
 
-def _style_rules(doc: _Element, dark: bool) -> list[_Rule]:
+def _style_rules(doc: _Element, dark: bool) -> tuple[_Rule, ...]:
     """The colour rules of the document's <style> blocks: outside @media, and (``dark``)
     inside ``@media (prefers-color-scheme: dark)``."""
+    return _sheet_rules(tuple(style.text or "" for style in doc.iter("style")), dark)
+
+
+# Caches by content: the matrix renders one stylesheet into many documents, and a
+# document repeats a few inline styles on hundreds of elements. Bounded, so hostile
+# input costs memory no more than once per distinct text.
+@lru_cache(maxsize=64)
+def _sheet_rules(styles: tuple[str, ...], dark: bool) -> tuple[_Rule, ...]:
     found: list[_Rule] = []
-    styles = [style.text or "" for style in doc.iter("style")]
     if sum(map(len, styles)) > CSS_MAX_CHARS:
-        return found  # over the bound css-support reports: inline styles only
+        return ()  # over the bound css-support reports: inline styles only
     for css in styles:
         if css_depth(css) > CSS_MAX_DEPTH:
             continue
@@ -198,11 +207,12 @@ def _style_rules(doc: _Element, dark: bool) -> list[_Rule]:
                     continue
                 for selector in tinycss2.serialize(prelude).split(","):
                     if len(found) >= MAX_RULES:
-                        return found
+                        return tuple(found)
                     found.append(_Rule(selector.strip(), colour, background, important, len(found)))
-    return found
+    return tuple(found)
 
 
+@lru_cache(maxsize=4096)
 def _specificity(selector: str) -> tuple[int, int, int]:
     ids = selector.count("#")
     classes = len(re.findall(r"\.[\w-]+|\[[^\]]*\]|:(?!:)[\w-]+", selector))
@@ -210,36 +220,62 @@ def _specificity(selector: str) -> tuple[int, int, int]:
     return (ids, classes, types)
 
 
-def _matches(doc: _Element, rules: list[_Rule]) -> dict[_Element, list[_Rule]]:
+@lru_cache(maxsize=4096)
+def _selector(selector: str) -> Any:
+    """The compiled selector, or None where lxml cannot evaluate it (::pseudo, [data-ogsc] …)."""
     from cssselect import SelectorError
     from lxml.cssselect import CSSSelector
 
+    try:
+        return CSSSelector(selector)
+    except (SelectorError, ValueError, TypeError):
+        return None
+
+
+def _matches(
+    doc: _Element, rules: tuple[_Rule, ...], selected: dict[str, list[_Element]]
+) -> dict[_Element, list[_Rule]]:
+    """Each element's rules; ``selected`` keeps what each selector selects in ``doc``, so
+    the light and the dark scheme evaluate the selectors they share once."""
     matched: dict[_Element, list[_Rule]] = {}
     for css_rule in rules:
         if css_rule.selector.startswith(":root"):
             continue
-        try:
-            elements = CSSSelector(css_rule.selector)(doc)
-        except (SelectorError, ValueError, TypeError):
-            continue  # a selector lxml cannot evaluate (::pseudo, [data-ogsc] …) is skipped
-        for element in elements:
+        if css_rule.selector not in selected:
+            compiled = _selector(css_rule.selector)
+            try:
+                selected[css_rule.selector] = [] if compiled is None else compiled(doc)
+            except (ValueError, TypeError):
+                selected[css_rule.selector] = []
+        for element in selected[css_rule.selector]:
             matched.setdefault(element, []).append(css_rule)
     return matched
 
 
 def _inline(element: _Element) -> tuple[RGB | None, RGB | None, bool, bool]:
-    style = element.get("style") or ""
+    return _inline_colours(element.get("style") or "", element.get("bgcolor") or "")
+
+
+@lru_cache(maxsize=4096)
+def _inline_colours(style: str, bgcolor: str) -> tuple[RGB | None, RGB | None, bool, bool]:
+    """The colours an inline ``style`` and ``bgcolor`` attribute give an element."""
     if not style:
         colour = None
-        background = parse_colour(element.get("bgcolor") or "")
+        background = parse_colour(bgcolor)
         return colour, background, False, False
     declarations = tinycss2.parse_declaration_list(
         tinycss2.parse_component_value_list(style), skip_whitespace=True, skip_comments=True
     )
     colour, background, important = _declared(list(declarations))
     if background is None:
-        background = parse_colour(element.get("bgcolor") or "")
+        background = parse_colour(bgcolor)
     return colour, background, important, important
+
+
+def clear_caches() -> None:
+    """Forget the colours cached by content (tests compare cold and warm runs)."""
+    for cached in (_sheet_rules, _specificity, _selector, _inline_colours):
+        cached.cache_clear()
 
 
 def _own(element: _Element, matched: dict[_Element, list[_Rule]], want: str) -> RGB | None:
@@ -260,12 +296,14 @@ def _own(element: _Element, matched: dict[_Element, list[_Rule]], want: str) -> 
     return inline
 
 
+def _hides(node: _Element) -> bool:
+    """Whether ``node`` hides itself and what it holds."""
+    style = (node.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or node.tag in {"head", "style", "title", "script"}
+
+
 def _hidden(element: _Element) -> bool:
-    for node in (element, *element.iterancestors()):
-        style = (node.get("style") or "").replace(" ", "").lower()
-        if "display:none" in style or node.tag in {"head", "style", "title", "script"}:
-            return True
-    return False
+    return any(_hides(node) for node in (element, *element.iterancestors()))
 
 
 def _lowest(
@@ -276,11 +314,14 @@ def _lowest(
         return
     colours: dict[_Element, RGB] = {}
     backgrounds: dict[_Element, RGB] = {}
+    hidden: dict[_Element, bool] = {body: _hidden(body)}  # inherited, as colours are
     seen = 0
     for element in body.iter():
         if not isinstance(element.tag, str):
             continue
         parent = element.getparent()
+        if element is not body:
+            hidden[element] = hidden[parent] or _hides(element)
         colour = _own(element, matched, "colour")
         background = _own(element, matched, "background")
         colours[element] = (
@@ -297,7 +338,7 @@ def _lowest(
         ):
             continue
         seen += 1
-        if seen > MAX_TEXTS or _hidden(element):
+        if seen > MAX_TEXTS or hidden[element]:
             continue
         yield element, text, colours[element], backgrounds[element]
 
@@ -308,9 +349,10 @@ def contrast_rule(inp: CheckInput) -> Iterator[Finding]:
     doc = inp.doc
     body = doc.find("body")
     page = (255, 255, 255)
+    selected: dict[str, list[_Element]] = {}
     for scheme, dark in (("light", False), ("dark", True)):
         rules = _style_rules(doc, dark)
-        matched = _matches(doc, rules)
+        matched = _matches(doc, rules, selected)
         if dark and not any(r.background for rules_ in matched.values() for r in rules_):
             continue  # no dark styles: the client's own dark mode applies (see dark-mode)
         if body is not None:

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,6 +63,7 @@ _CSS_SKIPPED = re.compile(
 _CSS_BRACKET = re.compile(r"[(\[{)\]}]")
 
 
+@lru_cache(maxsize=256)  # keyed by CSS already within CSS_MAX_CHARS at every call site
 def css_depth(css: str, limit: int = CSS_MAX_DEPTH) -> int:
     """How deeply ``css`` nests brackets, without parsing it: stops counting past ``limit``.
 
@@ -79,6 +80,9 @@ def css_depth(css: str, limit: int = CSS_MAX_DEPTH) -> int:
         else:
             depth = max(depth - 1, 0)
     return deepest
+
+
+_Use = tuple[tuple[str, ...], str, bool]  # a feature, where it is used, inside @media or not
 
 
 @dataclass
@@ -114,6 +118,49 @@ class _Usage:
     def add(self, key: tuple[str, ...], where: str, *, enhancement: bool) -> None:
         target = self.enhancement if enhancement else self.base
         target.setdefault(key, where)
+
+    def replay(self, uses: tuple[_Use, ...]) -> None:
+        """Add what one piece of CSS uses, in the order it uses it (first ``where`` wins)."""
+        for key, where, enhancement in uses:
+            (self.enhancement if enhancement else self.base).setdefault(key, where)
+
+
+class _Recorder(_Usage):
+    """A :class:`_Usage` that also keeps every use in order, to replay from a cache."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.uses: list[_Use] = []
+
+    def add(self, key: tuple[str, ...], where: str, *, enhancement: bool) -> None:
+        self.uses.append((key, where, enhancement))
+
+
+# The analysis of a stylesheet or an inline style, cached by its text: the matrix
+# renders the same <style> into every cell, and a document repeats a few inline
+# styles on hundreds of elements. Bounded, and only CSS within the bounds is parsed.
+@lru_cache(maxsize=64)
+def _sheet_uses(css: str) -> tuple[_Use, ...]:
+    recorder = _Recorder()
+    _rules(
+        tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True),
+        recorder,
+        enhancement=False,
+    )
+    return tuple(recorder.uses)
+
+
+@lru_cache(maxsize=4096)
+def _style_uses(style: str, where: str) -> tuple[_Use, ...]:
+    recorder = _Recorder()
+    _declarations(tinycss2.parse_component_value_list(style), recorder, where, False)
+    return tuple(recorder.uses)
+
+
+def clear_caches() -> None:
+    """Forget the CSS analysed by content (tests compare cold and warm runs)."""
+    for cached in (css_depth, _sheet_uses, _style_uses):
+        cached.cache_clear()
 
 
 def _declarations(tokens: list[Any], usage: _Usage, where: str, enhancement: bool) -> None:
@@ -177,10 +224,7 @@ def _usage(doc: _Element) -> _Usage:
     for style in doc.iter("style"):
         if not usage.readable(style.text or "", f"<style> at line {style.sourceline}"):
             continue
-        sheet = tinycss2.parse_stylesheet(
-            style.text or "", skip_whitespace=True, skip_comments=True
-        )
-        _rules(sheet, usage, enhancement=False)
+        usage.replay(_sheet_uses(style.text or ""))
     for element in doc.iter():
         if not isinstance(element.tag, str):
             continue
@@ -194,9 +238,7 @@ def _usage(doc: _Element) -> _Usage:
             usage.add(("attribute", attribute.lower()), f"<{tag} {attribute}>", enhancement=False)
         style = element.get("style")
         if style and usage.readable(style, f"<{tag} style> at line {element.sourceline}"):
-            _declarations(
-                tinycss2.parse_component_value_list(style), usage, f"<{tag} style>", False
-            )
+            usage.replay(_style_uses(style, f"<{tag} style>"))
         if tag == "a":
             href = (element.get("href") or "").strip()
             if href.startswith("#"):
@@ -227,6 +269,15 @@ def _detect_keys(spec: dict[str, str]) -> tuple[str, ...]:
     return (kind, spec["name"])
 
 
+@cache
+def _features() -> tuple[tuple[str, dict[str, Any], tuple[tuple[str, ...], ...]], ...]:
+    """The table's features in slug order, each with the usage keys that detect it."""
+    return tuple(
+        (slug, feature, tuple(_detect_keys(spec) for spec in feature["detect"]))
+        for slug, feature in sorted(support_table()["features"].items())
+    )
+
+
 @rule("css-support")
 def css_support(inp: CheckInput) -> Iterator[Finding]:
     options = inp.options
@@ -234,10 +285,9 @@ def css_support(inp: CheckInput) -> Iterator[Finding]:
     for problem in usage.unread[:5]:
         yield Finding(rule="css-support", severity="warning", message=problem)
     graceful = set(GRACEFUL) | set(options.allow_features)
-    for slug, feature in sorted(support_table()["features"].items()):
+    for slug, feature, keys in _features():
         base_where = enh_where = None
-        for spec in feature["detect"]:
-            key = _detect_keys(spec)
+        for key in keys:
             base_where = base_where or usage.base.get(key)
             enh_where = enh_where or usage.enhancement.get(key)
         if base_where is None and enh_where is None:

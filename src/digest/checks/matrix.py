@@ -259,6 +259,13 @@ def cells(config: Config, fixtures: Fixtures | None = None) -> list[Cell]:
 # --- running a cell ----------------------------------------------------------------------
 
 
+def clear_caches() -> None:
+    """Forget what the rules cached across documents (tests: a cell alone, caches cold)."""
+    from . import clear_caches as clear_rule_caches
+
+    clear_rule_caches()
+
+
 def check_options(config: Config, allow: Sequence[str] = ()) -> CheckOptions:
     """The options ``digest check`` uses for a configuration."""
     return CheckOptions(
@@ -268,15 +275,52 @@ def check_options(config: Config, allow: Sequence[str] = ()) -> CheckOptions:
     )
 
 
-def _build(cell: Cell, envs: dict[Path | None, Any] | None = None) -> tuple[Digest, Rendered] | str:
-    """The cell's digest and render, or why the current digest is skipped.
+class Environments:
+    """One run's Jinja environments: one per templates folder and language, compiled once.
 
-    ``envs`` keeps one Jinja environment per templates folder across cells:
-    compiling the templates again for each cell would cost a third of the run.
+    Compiling the templates again for each cell would cost a third of the run.
+    Each language needs its own environment (its catalog, date formats and
+    direction are installed in it), but the compiled code is the same: every
+    environment comes from ``make_environment`` with the same options, and
+    translations and filters are looked up when a template runs, not compiled
+    in. So the environments share a bytecode cache in memory, which Jinja keys by
+    template name and file and checks against the source's hash.
     """
+
+    def __init__(self) -> None:
+        import jinja2
+
+        class MemoryBytecodeCache(jinja2.BytecodeCache):
+            def __init__(self) -> None:
+                self.codes: dict[tuple[str, str], bytes] = {}
+
+            def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+                code = self.codes.get((bucket.key, bucket.checksum))
+                if code is not None:
+                    bucket.bytecode_from_string(code)
+
+            def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+                self.codes[(bucket.key, bucket.checksum)] = bucket.bytecode_to_string()
+
+        self._compiled = MemoryBytecodeCache()
+        self._envs: dict[tuple[Path | None, str], jinja2.Environment] = {}
+
+    def get(self, templates: Path | None, language: str) -> Any:
+        """The environment for ``templates`` speaking ``language``."""
+        from ..templates import make_environment
+
+        key = (templates, language)
+        if key not in self._envs:
+            env = make_environment(templates, language)
+            env.bytecode_cache = self._compiled
+            self._envs[key] = env
+        return self._envs[key]
+
+
+def _build(cell: Cell, envs: Environments | None = None) -> tuple[Digest, Rendered] | str:
+    """The cell's digest and render, or why the current digest is skipped."""
     from ..compose import compose
     from ..render import render_within_budget
-    from ..templates import make_environment
 
     config = cell.config
     if cell.posts is None:
@@ -288,20 +332,13 @@ def _build(cell: Cell, envs: dict[Path | None, Any] | None = None) -> tuple[Dige
         return result.digest, result.rendered
     selection = Selection(window=cell.window, posts=cell.posts)
     digest = compose(selection, config)
-    envs = {} if envs is None else envs
-    if config.paths.templates not in envs:
-        envs[config.paths.templates] = make_environment(config.paths.templates)
+    env = (envs or Environments()).get(config.paths.templates, digest.language)
     return render_within_budget(
-        digest,
-        config.paths.templates,
-        budget_bytes(config.digest.size_budget_kb),
-        env=envs[config.paths.templates],
+        digest, config.paths.templates, budget_bytes(config.digest.size_budget_kb), env=env
     )
 
 
-def run_cell(
-    cell: Cell, allow: Sequence[str] = (), envs: dict[Path | None, Any] | None = None
-) -> CellResult:
+def run_cell(cell: Cell, allow: Sequence[str] = (), envs: Environments | None = None) -> CellResult:
     """Render one cell and run every rule on it; a render failure is the ``render`` rule's."""
     try:
         built = _build(cell, envs)
@@ -340,7 +377,7 @@ def run_matrix(
 ) -> MatrixResult:
     """Every cell (or those named in ``only``), each checked by every rule."""
     chosen = [c for c in cells(config, fixtures) if not only or c.name in only]
-    envs: dict[Path | None, Any] = {}
+    envs = Environments()
     results = tuple(run_cell(c, allow, envs) for c in chosen)
     return MatrixResult(cells=results, rules=(RENDER_RULE, *rule_names(), *MATRIX_RULES))
 
