@@ -555,3 +555,13 @@ def test_posts_keep_their_own_direction_in_a_right_to_left_email(sample_config: 
         assert any(a.text_content() == entry.post.title for a in titles), entry.post.title
     excerpts = [d.text_content() for d in doc.xpath("//div[@dir='auto']")]
     assert len(excerpts) == len(result.digest.entries)
+
+
+def test_the_one_column_fast_path_agrees_with_char_width() -> None:
+    """The shortcut the text part's wrapping takes for Latin text measures as char_width does."""
+    from digest.templates import _ONE_COLUMN, char_width
+
+    for code in range(0x3000):
+        char = chr(code)
+        if _ONE_COLUMN.fullmatch(char):
+            assert char_width(char) == 1, hex(code)

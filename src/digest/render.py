@@ -153,9 +153,14 @@ def protect_attributes(mjml: str) -> str:
     return _ATTRIBUTE_VALUE.sub(_protect, mjml)
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def _protect(match: re.Match[str]) -> str:
     start, value, end = (g for g in match.groups() if g is not None)
-    return start + "".join(map(_reference, value)) + end
+    if value.isascii():  # nearly every value (styles, classes, links): nothing to look at
+        return match.group(0)
+    return start + _NON_ASCII.sub(lambda m: _reference(m.group(0)), value) + end
 
 
 def mjml_to_html(mjml: str, *, template: str = HTML_TEMPLATE) -> str:

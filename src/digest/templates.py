@@ -35,6 +35,14 @@ def builtin_templates_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "templates"
 
 
+# Characters that certainly take one column (char_width 1): Latin, Latin-1, Latin
+# Extended, IPA and spacing modifiers (up to U+02FF, before the combining marks), and
+# general punctuation but its one unassigned code point (U+2065): "…", "—", no-break
+# spaces. Text made only of these (nearly every post in a Latin script) skips the
+# character-by-character measure.
+_ONE_COLUMN = re.compile("[\x00-\u02ff\u2000-\u2064\u2066-\u206f]*")
+
+
 def char_width(char: str) -> int:
     """Columns ``char`` takes in a monospaced font: 2 for East Asian wide and fullwidth
     characters (CJK ideographs, kana, hangul), 0 for combining marks, else 1."""
@@ -101,7 +109,7 @@ def wrap(text: str, width: int = TEXT_WIDTH) -> str:
     allow it.
     """
     flat = collapse(text)
-    if all(char_width(c) == 1 for c in flat):  # the common case, exactly as before
+    if _ONE_COLUMN.fullmatch(flat) or all(char_width(c) == 1 for c in flat):  # the common case
         return textwrap.fill(flat, width=width, break_long_words=False, break_on_hyphens=False)
     lines: list[str] = []
     line, used, space = "", 0, False
