@@ -37,6 +37,8 @@ from digest.config import load_config
 from digest.errors import DigestError
 from digest.templates import builtin_templates_dir
 
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
 SHIPPED = (builtin_templates_dir() / "digest.mjml.j2").read_text(encoding="utf-8")
 FIXTURES = Path(matrix_module.__file__).parents[1] / "data" / "matrix" / "cells.json"
 
@@ -254,6 +256,20 @@ def test_the_current_cell_is_skipped_without_a_posts_folder(tmp_path: Path) -> N
     result = run_matrix(load_config(tmp_path / "digest.toml"), only=(CURRENT,))
     [current] = result.cells
     assert current.skipped.startswith("no posts folder") and not result.failed()
+
+
+def test_the_current_cell_of_a_feed_only_project_is_built(tmp_path: Path) -> None:
+    """A project whose only source is a feed has no posts folder, and a current digest."""
+    feed = REPO_ROOT / "posts" / "feeds" / "podcast.xml"
+    (tmp_path / "digest.toml").write_text(
+        '[site]\nurl = "https://example.org/"\n[selection]\nuntil = "2026-11-26"\n'
+        f"[[sources]]\nfeed = {json.dumps(str(feed))}\n",
+        encoding="utf-8",
+    )
+    result = run_matrix(load_config(tmp_path / "digest.toml"), only=(CURRENT,))
+    [current] = result.cells
+    assert not current.skipped, current.skipped
+    assert "Episode 15: Teaching the rota to say thank you" in current.html
 
 
 def test_the_matrix_writes_nothing_into_the_project(runner: CliRunner, project: Path) -> None:

@@ -26,6 +26,7 @@ from .errors import DigestError, UsageError
 from .fields import strip_controls
 from .sites import BUILTIN, SiteInfo, detect
 from .sites.base import resolved, under
+from .wording import plural
 
 # Reading the head of this many files is enough to tell a section of dated posts.
 MAX_FILES_LOOKED_AT = 3000
@@ -169,7 +170,7 @@ def _site_file(info: SiteInfo, root: Path) -> tuple[str, list[str], list[str]]:
         posts = preferred or content
         guessed.append(f"posts folder: {_relative(posts, root)} (no dated posts found)")
     else:
-        found.append(f"posts folder: {_relative(posts, root)} ({count} dated posts)")
+        found.append(f"posts folder: {_relative(posts, root)} ({plural(count, 'dated post')})")
     if info.permalink:
         found.append(f"post URLs: {info.permalink}")
 

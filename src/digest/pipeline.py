@@ -217,8 +217,9 @@ def choose(
             else ""
         )
         feeds = [spec.label for spec in config.all_sources if spec.feed]
+        counted = plural(len(loaded.problems), "post or item", "posts or items")
         where = (
-            f"{plural(len(loaded.problems), 'post or item')} in {', '.join(feeds)}"
+            f"{counted} in {', '.join(feeds)}"
             + ("" if len(feeds) == len(config.all_sources) else f" and {config.paths.posts}")
             if feeds
             else f"{plural(len(loaded.problems), 'post file')} in {config.paths.posts}"

@@ -326,7 +326,8 @@ def _build(cell: Cell, envs: Environments | None = None) -> tuple[Digest, Render
     if cell.posts is None:
         from ..pipeline import build
 
-        if not config.paths.posts.is_dir():
+        feeds = any(spec.feed for spec in config.all_sources)
+        if not feeds and not config.paths.posts.is_dir():  # a feed-only project has none
             return f"no posts folder at {config.paths.posts}"
         result = build(config, write=False, allow_empty=True)
         return result.digest, result.rendered
