@@ -334,8 +334,9 @@ def test_the_html_report_escapes_and_refuses_the_project_folder(
     assert strict.exit_code == 1
     assert "<h1>digest check --matrix: FAILED</h1>" in (out / "index.html").read_text("utf-8")
     refused = run(runner, project, "--cell", "empty", "--report", str(project))
-    assert refused.exit_code == 1
-    assert "refusing to write" in refused.output and "project folder" in refused.output
+    assert refused.exit_code == 2  # a flag's value: a usage error, naming the flag
+    assert "refusing to write the matrix report" in refused.output
+    assert "project folder" in refused.output and "choose another --report" in refused.output
 
 
 # --- comparing screenshots: hostile base reports --------------------------------------------

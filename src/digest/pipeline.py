@@ -20,7 +20,7 @@ from pathlib import Path
 from . import ledger
 from .cache import cached_read, load_render, render_key, save_render
 from .config import Config, SourceSpec, is_feed_url
-from .errors import ConfigError, ExportError, PostError, StrictModeError
+from .errors import ConfigError, ExportError, PostError, StrictModeError, UsageError
 from .manifest import SAFE_NAME_RULE, is_safe_name
 from .models import BuildResult, Digest, LoadResult, Problem, Rendered, Selection, source_key
 from .output import write_build
@@ -46,12 +46,15 @@ class Plan:
     warnings: tuple[Problem, ...]
 
 
-def check_out_dir(config: Config, out_dir: Path | None = None) -> None:
+def check_out_dir(
+    config: Config, out_dir: Path | None = None, *, what: str = "the digest", flag: str = ""
+) -> None:
     """Refuse an output folder whose writes could overwrite the project's own files.
 
     That is the posts folder (or one inside it, or one containing it), the
     templates folder likewise, the project root (the folder of digest.toml),
-    the home folder and ``/``. ``out_dir`` defaults to the config's.
+    the home folder and ``/``. ``out_dir`` defaults to the config's. ``flag``:
+    the command-line option that named ``out_dir`` (a usage error, exit 2).
     """
     out = (out_dir or config.paths.out).resolve()
     root = (config.source.parent if config.source else Path.cwd()).resolve()
@@ -78,9 +81,11 @@ def check_out_dir(config: Config, out_dir: Path | None = None) -> None:
             why = f"it is inside the {label} folder {folder}"
         elif out in folder.parents:
             why = f"it contains the {label} folder {folder}"
+    if why and flag:
+        raise UsageError(f"refusing to write {what} to {out}: {why}; choose another {flag}")
     if why:
         raise ConfigError(
-            [f"refusing to write the digest to {out}: {why}; choose another --out or [paths] out"]
+            [f"refusing to write {what} to {out}: {why}; choose another --out or [paths] out"]
         )
 
 

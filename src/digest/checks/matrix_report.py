@@ -68,7 +68,7 @@ def run(config: Config, request: MatrixRun) -> MatrixOutcome:
     if request.report_dir is not None:
         from ..pipeline import check_out_dir
 
-        check_out_dir(config, request.report_dir)
+        check_out_dir(config, request.report_dir, what="the matrix report", flag="--report")
         files = write_report(request.report_dir, result, shots, diffs, strict=request.strict)
     return MatrixOutcome(result=result, shots=shots, diffs=diffs, files=files)
 
