@@ -89,7 +89,7 @@ def test_build_warns_about_a_post_missing_from_the_built_site_and_names_the_clos
     result = build(runner, config)
     assert result.exit_code == 0, result.output
     assert (
-        "warning: [site] verify: [site] 'Second': the site "
+        "warning: [site] verify: 'Second': the site "
         f"({tmp_path / 'public'}) does not publish {BASE}2026/11/25/second/; the closest URL "
         f"it has is {BASE}2026/11/25/second-post/"
     ) in " ".join(result.output.split())

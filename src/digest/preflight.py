@@ -113,7 +113,7 @@ def _site_problems(digest: Digest, config: Config) -> Iterator[Problem]:
     posts = [PostRef(title=e.post.title, url=e.post.url) for e in digest.entries]
     for finding in site_findings(posts, config.site.verify, config.site.url):
         post = f"{finding.where!r}: " if finding.where else ""
-        yield Problem(where="[site] verify", message=f"[{finding.rule}] {post}{finding.message}")
+        yield Problem(where="[site] verify", message=f"{post}{finding.message}")
 
 
 def output_problems(rendered: Rendered, config: Config) -> tuple[Problem, ...]:
