@@ -137,14 +137,18 @@ _WARM_UP_MJML = (
 # thin spaces, combining marks (Arabic harakat, Thai vowels, accents typed as e + ◌́),
 # bidi and other format characters. Character references pass through untouched.
 # (<mj-title> counts: its text becomes the aria-label of the body's wrapper.)
-_ATTRIBUTE_VALUE = re.compile(r'(=")([^"]*)(")|(<mj-title>)(.*?)(</mj-title>)', re.DOTALL)
+# (No group around the delimiters: the scan then jumps from one "=" or "<" to the next.)
+_ATTRIBUTE_VALUE = re.compile(r'="([^"]*)"|<mj-title>(.*?)</mj-title>', re.DOTALL)
 _ESCAPED_BY_MJML = frozenset({"Zs", "Zl", "Zp", "Mn", "Mc", "Me", "Cf", "Co", "Cn"})
 
 
+def _mangled(char: str) -> bool:
+    """Would mjml-python write ``char`` as a Rust escape inside an attribute value?"""
+    return char != " " and unicodedata.category(char) in _ESCAPED_BY_MJML
+
+
 def _reference(char: str) -> str:
-    if char != " " and unicodedata.category(char) in _ESCAPED_BY_MJML:
-        return f"&#x{ord(char):x};"
-    return char
+    return f"&#x{ord(char):x};" if _mangled(char) else char
 
 
 def protect_attributes(mjml: str) -> str:
@@ -156,17 +160,31 @@ def protect_attributes(mjml: str) -> str:
     """
     if mjml.isascii():
         return mjml
+    # Most documents hold non-ASCII letters and punctuation only, none of which is mangled:
+    # looking at each distinct one is far cheaper than finding every attribute value.
+    if not _any_mangled(mjml):
+        return mjml
+    # A no-break space in a date or a byline is text: change nothing unless a value has one.
+    parts = _ATTRIBUTE_VALUE.split(mjml)  # text, value or None, title or None, text, …
+    if not _any_mangled("".join(filter(None, parts[1::3])) + "".join(filter(None, parts[2::3]))):
+        return mjml
     return _ATTRIBUTE_VALUE.sub(_protect, mjml)
+
+
+def _any_mangled(text: str) -> bool:
+    return not text.isascii() and any(map(_mangled, set(_NON_ASCII.findall(text))))
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def _protect(match: re.Match[str]) -> str:
-    start, value, end = (g for g in match.groups() if g is not None)
+    whole, value = match.group(0), match.group(1) or match.group(2) or ""
     if value.isascii():  # nearly every value (styles, classes, links): nothing to look at
-        return match.group(0)
-    return start + _NON_ASCII.sub(lambda m: _reference(m.group(0)), value) + end
+        return whole
+    start, end = match.span(1) if match.group(1) is not None else match.span(2)
+    start, end = start - match.start(), end - match.start()
+    return whole[:start] + _NON_ASCII.sub(lambda m: _reference(m.group(0)), value) + whole[end:]
 
 
 def mjml_to_html(mjml: str, *, template: str = HTML_TEMPLATE) -> str:
