@@ -195,3 +195,19 @@ def test_selectors_for_absent_classes_or_attributes_are_not_searched() -> None:
     # what a negation or "!=" excludes is not required
     assert render._requirements("p:not(.skip)") == (frozenset(), frozenset())
     assert render._requirements("[data-x!=y] span") == (frozenset(), frozenset())
+
+
+# -- control characters ------------------------------------------------------------
+
+_OLD_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.characters(max_codepoint=0x3000), max_size=80))
+def test_without_controls_is_the_regex(text: str) -> None:
+    assert render.without_controls(text) == _OLD_CONTROLS.sub("", text)
+
+
+def test_without_controls_keeps_tabs_newlines_and_odd_characters() -> None:
+    assert render.without_controls("a\tb\r\nc\x85\u2028\ud800") == "a\tb\r\nc\x85\u2028\ud800"
+    assert render.without_controls("a\x00b\x1bc\x7f") == "abc"

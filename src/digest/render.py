@@ -42,6 +42,22 @@ PREHEADER_PADDING = Markup("&#847;&zwnj;&nbsp;" * 90)
 
 _DOCTYPE = re.compile(r"^\s*<!doctype html>", re.IGNORECASE)
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+def without_controls(text: str) -> str:
+    """``text`` without the control characters ``_CONTROLS`` matches.
+
+    Checked first on the UTF-8 bytes (a control character is its own byte
+    there, and every other character's bytes are 0x80 or above): three times
+    quicker than the regex on a digest, which nearly never has one.
+    """
+    encoded = text.encode("utf-8", "surrogatepass")
+    if len(encoded.translate(None, _CONTROL_BYTES)) == len(encoded):
+        return text
+    return _CONTROLS.sub("", text)
+
+
 _BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+\n")
 _TRAILING = re.compile(r"[ \t]+\n")
 
@@ -172,7 +188,11 @@ def protect_attributes(mjml: str) -> str:
 
 
 def _any_mangled(text: str) -> bool:
-    return not text.isascii() and any(map(_mangled, set(_NON_ASCII.findall(text))))
+    # the distinct non-ASCII characters: what is left once the ASCII runs are cut out
+    return not text.isascii() and any(map(_mangled, set(_ASCII_RUNS.sub("", text))))
+
+
+_ASCII_RUNS = re.compile(r"[\x00-\x7f]+")
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -402,7 +422,7 @@ def _mjml_of(digest: Digest, env: jinja2.Environment) -> str:
     # Control characters have no place in an email, and one makes MJML refuse the
     # whole document: whatever field carried it (the loader drops them from what it
     # reads, but a Post can come from anywhere), they go here, before either part.
-    return _CONTROLS.sub("", _render_template(env, HTML_TEMPLATE, digest))
+    return without_controls(_render_template(env, HTML_TEMPLATE, digest))
 
 
 def _render(digest: Digest, env: jinja2.Environment) -> tuple[Rendered, str]:
@@ -410,7 +430,7 @@ def _render(digest: Digest, env: jinja2.Environment) -> tuple[Rendered, str]:
     mjml = _mjml_of(digest, env)
     compiled = compile_mjml(mjml)
     html = inline_css(compiled)
-    text = tidy_text(_CONTROLS.sub("", _render_template(env, TEXT_TEMPLATE, digest)))
+    text = tidy_text(without_controls(_render_template(env, TEXT_TEMPLATE, digest)))
     rendered = Rendered(
         html=html, text=text, mjml=mjml, subject=digest.subject, preheader=digest.preheader
     )
