@@ -97,7 +97,7 @@ _BREAKABLE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
 
 def collapse(text: str) -> str:
     """``text`` on one line, each run of breakable whitespace one space; no-break spaces kept."""
-    return " ".join(part for part in _BREAKABLE.split(str(text)) if part)
+    return " ".join(filter(None, _BREAKABLE.split(str(text))))
 
 
 def wrap(text: str, width: int = TEXT_WIDTH) -> str:
