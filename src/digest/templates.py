@@ -97,7 +97,7 @@ _BREAKABLE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
 
 def collapse(text: str) -> str:
     """``text`` on one line, each run of breakable whitespace one space; no-break spaces kept."""
-    return " ".join(part for part in _BREAKABLE.split(str(text)) if part)
+    return " ".join(filter(None, _BREAKABLE.split(str(text))))
 
 
 def wrap(text: str, width: int = TEXT_WIDTH) -> str:
@@ -110,7 +110,7 @@ def wrap(text: str, width: int = TEXT_WIDTH) -> str:
     """
     flat = collapse(text)
     if _ONE_COLUMN.fullmatch(flat) or all(char_width(c) == 1 for c in flat):  # the common case
-        return textwrap.fill(flat, width=width, break_long_words=False, break_on_hyphens=False)
+        return fill(flat, width)
     lines: list[str] = []
     line, used, space = "", 0, False
     for atom in _atoms(flat):
@@ -127,6 +127,38 @@ def wrap(text: str, width: int = TEXT_WIDTH) -> str:
         space = False
     if line:
         lines.append(line)
+    return "\n".join(lines)
+
+
+# A "word" made only of no-break spaces: textwrap drops one at a line's end (str.strip
+# counts it as whitespace), which the quick fill below does not copy.
+_BLANK_WORD = re.compile(r"(?:^| )[^\S ]+(?: |$)")
+
+
+def fill(flat: str, width: int) -> str:
+    """``textwrap.fill(flat, width, break_long_words=False, break_on_hyphens=False)``
+    for ``flat`` as :func:`collapse` writes it (words and single spaces), quicker.
+
+    textwrap cuts the text into chunks and measures them one by one, about
+    30 µs a paragraph and most of the plain-text part's time; on words
+    joined by single spaces its result is the greedy fill done here: a word
+    goes on the line if the line, a space and the word fit in ``width``, and a
+    word longer than ``width`` gets a line of its own.
+    """
+    if width <= 0 or _BLANK_WORD.search(flat):
+        return textwrap.fill(flat, width=width, break_long_words=False, break_on_hyphens=False)
+    if len(flat) <= width:
+        return flat
+    words = flat.split(" ")
+    lines: list[str] = []
+    line = words[0]
+    for word in words[1:]:
+        if len(line) + 1 + len(word) <= width:
+            line += " " + word
+        else:
+            lines.append(line)
+            line = word
+    lines.append(line)
     return "\n".join(lines)
 
 
