@@ -460,6 +460,11 @@ class Profile:
         found = self.config_file(root)
         return [found] if found else []
 
+    def settings(self, root: Path | None) -> dict[str, Any]:
+        """The generator's config file in ``root`` as data ({} without a root or a file)."""
+        found = self.config_file(root) if root is not None else None
+        return read_config_file(found) if found is not None else {}
+
     def detect(self, root: Path) -> SiteInfo | None:
         """What ``digest init`` reports for a site in ``root``; None if it is not this kind."""
         return None

@@ -257,9 +257,7 @@ class JekyllProfile(Profile):
 
     def rules(self, config: Config) -> JekyllRules:
         root = self.find_root(config)
-        found = self.config_file(root) if root is not None else None
-        settings = read_config_file(found) if found is not None else {}
-        return JekyllRules(config, root, settings)
+        return JekyllRules(config, root, self.settings(root))
 
     def detect(self, root: Path) -> SiteInfo | None:
         found = self.config_file(root)

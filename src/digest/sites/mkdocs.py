@@ -187,9 +187,7 @@ class MkDocsProfile(Profile):
 
     def rules(self, config: Config) -> MkDocsRules:
         root = self.find_root(config)
-        found = self.config_file(root) if root is not None else None
-        settings = read_config_file(found) if found is not None else {}
-        return MkDocsRules(config, root, settings)
+        return MkDocsRules(config, root, self.settings(root))
 
     def detect(self, root: Path) -> SiteInfo | None:
         found = self.config_file(root)

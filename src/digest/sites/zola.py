@@ -165,9 +165,7 @@ class ZolaProfile(Profile):
 
     def rules(self, config: Config) -> ZolaRules:
         root = self.find_root(config)
-        found = self.config_file(root) if root is not None else None
-        settings = read_config_file(found) if found is not None else {}
-        return ZolaRules(config, root, settings)
+        return ZolaRules(config, root, self.settings(root))
 
     def detect(self, root: Path) -> SiteInfo | None:
         found = self.config_file(root)
