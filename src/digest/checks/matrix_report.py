@@ -20,6 +20,7 @@ from ..output import to_json, write_binary
 from ..wording import plural
 from .matrix import CellResult, MatrixResult, run_matrix
 from .model import SEVERITIES
+from .report import junit_findings, junit_text
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -122,7 +123,6 @@ def as_junit(result: MatrixResult, *, strict: bool, name: str = "digest check --
     """JUnit XML: a test case per cell and rule, failing on errors (and warnings when strict)."""
     from xml.etree import ElementTree as ET
 
-    failing = {"error", "warning"} if strict else {"error"}
     suite = ET.Element("testsuite", name=name)
     tests = failures = skipped = 0
     for cell in result.cells:
@@ -138,23 +138,11 @@ def as_junit(result: MatrixResult, *, strict: bool, name: str = "digest check --
                 skipped += 1
                 ET.SubElement(case, "skipped", message=cell.skipped)
                 continue
-            mine = [f for f in cell.findings if f.rule == rule]
-            bad = [f for f in mine if f.severity in failing]
-            if bad:
-                failures += 1
-                failure = ET.SubElement(
-                    case, "failure", message=plural(len(bad), "problem"), type=bad[0].severity
-                )
-                failure.text = "\n".join(str(f) for f in bad)
-            rest = [f for f in mine if f.severity not in failing]
-            if rest:
-                ET.SubElement(case, "system-out").text = "\n".join(str(f) for f in rest)
+            failures += junit_findings(case, [f for f in cell.findings if f.rule == rule], strict)
     suite.set("tests", str(tests))
     suite.set("failures", str(failures))
     suite.set("skipped", str(skipped))
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
-    )
+    return junit_text(suite)
 
 
 # --- the HTML report -----------------------------------------------------------------------
